@@ -1,0 +1,34 @@
+//! Latchkey's domain: accounts, client keys, refresh sessions and token issuance.
+//!
+//! This crate knows nothing of HTTP or SQL. The server calls [`Latchkey`]'s operations;
+//! storage is reached through the [`Store`] trait, which `latchkey-store` implements for
+//! SQLite and PostgreSQL.
+//!
+//! # Layout
+//!
+//! - [`service`]: [`Latchkey`], one file per resource (accounts, client keys, grants,
+//!   sessions, bearer authentication).
+//! - [`store`]: the [`Store`] trait and the records it reads and writes.
+//! - [`keys`]: signing keys, the key ring, and token minting.
+//! - [`password`]: argon2id hashing off the async runtime, bounded to the core count.
+//! - [`ids`], [`email`], [`secret`]: validated newtypes, parsed once at the edge.
+//! - [`settings`]: lifetimes, scopes and policies.
+//! - [`error`]: the domain [`Error`], one variant per answer a caller acts on.
+
+pub mod clock;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod keys;
+pub mod password;
+pub mod secret;
+pub mod service;
+pub mod settings;
+pub mod store;
+
+pub use clock::{Clock, SystemClock};
+pub use error::{Error, Result};
+pub use latchkey_proto::{Claims, Kind, Scope};
+pub use service::{IssuedTokens, Latchkey, Principal};
+pub use settings::{Lifetimes, Settings};
+pub use store::{Store, StoreError};

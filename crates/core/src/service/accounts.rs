@@ -1,0 +1,211 @@
+//! Accounts: sign-up, password login, profile and password change.
+
+use latchkey_proto::Kind;
+use latchkey_proto::api::LoginRequest;
+
+use super::{AccessGrant, IssuedTokens, Latchkey, Principal};
+use crate::email::Email;
+use crate::ids::{AccountId, AppId, SessionId};
+use crate::secret::Password;
+use crate::store::{AccountRecord, SessionRecord, StoreError};
+use crate::{Error, Result};
+
+/// Options of a password login.
+#[derive(Debug, Clone, Default)]
+pub struct LoginOptions {
+    /// A shorter access-token lifetime, in seconds.
+    pub expiration: Option<u64>,
+    /// Set for an offline login: the application the account refresh token is for.
+    pub offline_for: Option<AppId>,
+}
+
+impl TryFrom<LoginRequest> for LoginOptions {
+    type Error = Error;
+
+    fn try_from(request: LoginRequest) -> Result<Self> {
+        let offline = match request.access_type.as_deref() {
+            None | Some("online") => false,
+            Some("offline") => true,
+            Some(other) => {
+                return Err(Error::InvalidRequest(format!(
+                    "accessType must be \"online\" or \"offline\", not {other:?}"
+                )));
+            }
+        };
+        let offline_for = match (offline, request.client_id) {
+            (true, Some(id)) => Some(AppId::parse(&id)?),
+            (true, None) => {
+                return Err(Error::InvalidRequest(
+                    "accessType \"offline\" needs a clientId".into(),
+                ));
+            }
+            (false, _) => None,
+        };
+        Ok(Self {
+            expiration: request.expiration,
+            offline_for,
+        })
+    }
+}
+
+impl Latchkey {
+    /// Creates an account.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SignupClosed`], [`Error::InvalidRequest`] for a bad email or password,
+    /// [`Error::Conflict`] if the email is registered, or storage errors.
+    pub async fn signup(&self, email: &str, password: String) -> Result<AccountRecord> {
+        if !self.settings.signup_open {
+            return Err(Error::SignupClosed);
+        }
+        self.create_account(email, password).await
+    }
+
+    /// Creates an account whatever the sign-up policy (for operators: `latchkeyd user add`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Latchkey::signup`], except [`Error::SignupClosed`].
+    pub async fn create_account(&self, email: &str, password: String) -> Result<AccountRecord> {
+        let email = Email::parse(email)?;
+        let password = Password::new(password)?;
+        let now = self.now();
+        let account = AccountRecord {
+            id: AccountId::generate()?,
+            email,
+            password_hash: self.hasher.hash(&password).await?,
+            created_at: now,
+            tokens_not_before: now,
+        };
+        match self.store.insert_account(&account).await {
+            Ok(()) => Ok(account),
+            Err(StoreError::Conflict) => Err(Error::Conflict("this email is already registered")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Logs in with an account id or email and a password.
+    ///
+    /// An unknown account costs the same hashing time as a wrong password and gets the
+    /// same answer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidCredentials`], [`Error::InvalidRequest`] for a bad `expiration`,
+    /// or storage errors.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: String,
+        options: LoginOptions,
+    ) -> Result<IssuedTokens> {
+        // Check the options first: a bad request should not cost a hash.
+        self.access_lifetime(Kind::AccountAccess, options.expiration)?;
+        let password = Password::for_login(password);
+        let account = match AccountId::parse(username.trim()) {
+            Some(id) => self.store.account_by_id(&id).await?,
+            None => match Email::parse(username) {
+                Ok(email) => self.store.account_by_email(&email).await?,
+                Err(_) => None,
+            },
+        };
+        let verified = self
+            .hasher
+            .verify(
+                &password,
+                account.as_ref().map(|a| a.password_hash.as_str()),
+            )
+            .await?;
+        let Some(account) = account.filter(|_| verified) else {
+            return Err(Error::InvalidCredentials);
+        };
+        self.issue_account_tokens(&account.id, options).await
+    }
+
+    async fn issue_account_tokens(
+        &self,
+        account_id: &AccountId,
+        options: LoginOptions,
+    ) -> Result<IssuedTokens> {
+        let now = self.now();
+        let scope = self.settings.scopes.clone();
+        let session = match options.offline_for {
+            Some(app) => {
+                let session = SessionRecord {
+                    id: SessionId::generate()?,
+                    account_id: account_id.clone(),
+                    kind: Kind::AccountRefresh,
+                    client_id: Some(app.as_str().to_owned()),
+                    scope: scope.clone(),
+                    created_at: now,
+                    expires_at: None,
+                    last_used_at: None,
+                    generation: 0,
+                };
+                self.store.insert_session(&session).await?;
+                Some(session)
+            }
+            None => None,
+        };
+        let key = self.keys.state().current.clone();
+        let mut tokens = self.mint_access(
+            &key,
+            AccessGrant {
+                kind: Kind::AccountAccess,
+                account_id,
+                scope: &scope,
+                expiration: options.expiration,
+                client_id: None,
+                session: session.as_ref().map(|s| &s.id),
+            },
+        )?;
+        if let Some(session) = &session {
+            tokens.refresh_token = Some(self.mint_refresh(&key, session, now)?);
+        }
+        Ok(tokens)
+    }
+
+    /// The caller's account.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidToken`] if the account no longer exists, or storage errors.
+    pub async fn account(&self, who: &Principal) -> Result<AccountRecord> {
+        self.store
+            .account_by_id(&who.account_id)
+            .await?
+            .ok_or_else(|| Error::InvalidToken("the account no longer exists".into()))
+    }
+
+    /// Changes the caller's password. Every refresh token of the account ends, and so do
+    /// its account access tokens issued before now; a fresh access token is returned so
+    /// that the caller stays logged in.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidCredentials`] if `current` is wrong, [`Error::InvalidRequest`] if
+    /// `new` is too short or too long, or storage errors.
+    pub async fn change_password(
+        &self,
+        who: &Principal,
+        current: String,
+        new: String,
+    ) -> Result<IssuedTokens> {
+        let new = Password::new(new)?;
+        let account = self.account(who).await?;
+        if !self
+            .hasher
+            .verify(&Password::for_login(current), Some(&account.password_hash))
+            .await?
+        {
+            return Err(Error::InvalidCredentials);
+        }
+        let hash = self.hasher.hash(&new).await?;
+        self.store
+            .change_password(&account.id, &hash, self.now())
+            .await?;
+        self.issue_account_tokens(&account.id, LoginOptions::default())
+            .await
+    }
+}

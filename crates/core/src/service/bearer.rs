@@ -1,0 +1,64 @@
+//! Authentication of account endpoints: a bearer token that is a live account access token.
+
+use latchkey_verify::VerifyError;
+
+use super::{Latchkey, Principal};
+use crate::ids::{AccountId, SessionId};
+use crate::{Error, Result};
+
+impl Latchkey {
+    /// Checks a bearer token for an account endpoint.
+    ///
+    /// The token must verify against the published keys as an access token from this
+    /// issuer, be of kind `account_access`, not predate the account's last password
+    /// change, and, when it was minted from a refresh session, that session must be live.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidToken`] (401) or [`Error::InsufficientTokenKind`] (403), or
+    /// storage errors.
+    pub async fn authenticate(&self, token: &str) -> Result<Principal> {
+        let claims = match latchkey_verify::verify(
+            token,
+            &self.keys.state().key_set,
+            &self.account_rules,
+            self.now(),
+        ) {
+            Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
+                latchkey_verify::verify(
+                    token,
+                    &self.keys.state().key_set,
+                    &self.account_rules,
+                    self.now(),
+                )
+            }
+            other => other,
+        }
+        .map_err(|e| Error::from_bearer(&e))?;
+        let account_id = AccountId::parse(&claims.sub)
+            .ok_or_else(|| Error::InvalidToken("malformed subject".into()))?;
+        let now = self.now();
+        let account = self
+            .store
+            .account_by_id(&account_id)
+            .await?
+            .ok_or_else(|| Error::InvalidToken("the account no longer exists".into()))?;
+        if claims.iat < account.tokens_not_before {
+            return Err(Error::InvalidToken(
+                "the token was revoked by a password change".into(),
+            ));
+        }
+        if let Some(sid) = &claims.sid {
+            let live = match SessionId::parse(sid) {
+                Some(sid) => self.store.live_session(&sid, now).await?.is_some(),
+                None => false,
+            };
+            if !live {
+                return Err(Error::InvalidToken(
+                    "the token's refresh session has been revoked".into(),
+                ));
+            }
+        }
+        Ok(Principal { account_id, claims })
+    }
+}

@@ -1,0 +1,91 @@
+//! Client keys: create, list, delete.
+
+use latchkey_proto::Scope;
+
+use super::{Latchkey, Principal};
+use crate::ids::ClientId;
+use crate::secret::ClientSecret;
+use crate::store::ClientKeyRecord;
+use crate::{Error, Result};
+
+/// Longest client key label, in characters.
+const MAX_NAME_CHARS: usize = 100;
+
+fn parse_name(name: Option<String>) -> Result<Option<String>> {
+    let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(Error::InvalidRequest(format!(
+            "name must be at most {MAX_NAME_CHARS} printable characters"
+        )));
+    }
+    Ok(Some(name))
+}
+
+impl Latchkey {
+    /// Creates a client key for the caller. The secret is returned once and stored only
+    /// as a digest.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] for a bad name, [`Error::InvalidScope`] for a scope the
+    /// service does not grant, or storage errors.
+    pub async fn create_client_key(
+        &self,
+        who: &Principal,
+        name: Option<String>,
+        scope: Option<Scope>,
+    ) -> Result<(ClientKeyRecord, ClientSecret)> {
+        let name = parse_name(name)?;
+        let scope = match scope {
+            None => self.settings.scopes.clone(),
+            Some(scope) if scope.is_subset(&self.settings.scopes) => scope,
+            Some(scope) => {
+                return Err(Error::InvalidScope(format!(
+                    "scope {scope} is not within {}",
+                    self.settings.scopes
+                )));
+            }
+        };
+        let secret = ClientSecret::generate()?;
+        let key = ClientKeyRecord {
+            id: ClientId::generate()?,
+            account_id: who.account_id.clone(),
+            name,
+            secret_digest: secret.digest(),
+            scope,
+            created_at: self.now(),
+            last_used_at: None,
+        };
+        self.store.insert_client_key(&key).await?;
+        Ok((key, secret))
+    }
+
+    /// The caller's client keys, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors.
+    pub async fn client_keys(&self, who: &Principal) -> Result<Vec<ClientKeyRecord>> {
+        Ok(self.store.client_keys(&who.account_id).await?)
+    }
+
+    /// Deletes one of the caller's client keys and ends every refresh token made from it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] if the caller has no such key, or storage errors.
+    pub async fn delete_client_key(&self, who: &Principal, client_id: &str) -> Result<()> {
+        let id = ClientId::parse(client_id).ok_or(Error::NotFound("client key"))?;
+        if self
+            .store
+            .delete_client_key(&who.account_id, &id, self.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound("client key"))
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The token endpoint's grants: client credentials and refresh.
+
+use latchkey_proto::api::TokenRequest;
+use latchkey_proto::{Kind, Scope};
+use latchkey_verify::VerifyError;
+
+use super::{AccessGrant, IssuedTokens, Latchkey, last_used_is_stale};
+use crate::ids::{ClientId, SessionId};
+use crate::secret::{ClientSecret, SecretDigest};
+use crate::store::SessionRecord;
+use crate::{Error, Result};
+
+/// A grant presented to the token endpoint.
+#[derive(Debug)]
+pub enum Grant {
+    /// Trade client keys for an access token and a client refresh token.
+    ClientCredentials {
+        /// The client ID as presented.
+        client_id: String,
+        /// The client secret as presented.
+        client_secret: ClientSecret,
+    },
+    /// Trade a refresh token for an access token.
+    RefreshToken {
+        /// The refresh token.
+        refresh_token: String,
+        /// The client ID or application id, which must match the token's if given (and
+        /// must be given for an account refresh token).
+        client_id: Option<String>,
+    },
+}
+
+/// A token request: the grant and what the caller asks of the access token.
+#[derive(Debug)]
+pub struct GrantRequest {
+    /// The grant.
+    pub grant: Grant,
+    /// A shorter access-token lifetime, in seconds.
+    pub expiration: Option<u64>,
+    /// A narrower scope than the grant's.
+    pub scope: Option<Scope>,
+}
+
+fn required(field: Option<String>, name: &str) -> Result<String> {
+    field.ok_or_else(|| Error::InvalidRequest(format!("{name} is required")))
+}
+
+impl TryFrom<TokenRequest> for GrantRequest {
+    type Error = Error;
+
+    fn try_from(request: TokenRequest) -> Result<Self> {
+        let grant = match request.grant_type.as_str() {
+            "clientCredentials" => Grant::ClientCredentials {
+                client_id: required(request.client_id, "clientId")?,
+                client_secret: ClientSecret::presented(required(
+                    request.client_secret,
+                    "clientSecret",
+                )?),
+            },
+            "refreshToken" => Grant::RefreshToken {
+                refresh_token: required(request.refresh_token, "refreshToken")?,
+                client_id: request.client_id,
+            },
+            other => {
+                return Err(Error::UnsupportedGrantType(
+                    other.chars().take(64).collect(),
+                ));
+            }
+        };
+        Ok(Self {
+            grant,
+            expiration: request.expiration,
+            scope: request.scope,
+        })
+    }
+}
+
+/// The scope of a new token: the grant's, or a narrower one the caller asked for.
+fn narrowed(granted: &Scope, asked: Option<Scope>) -> Result<Scope> {
+    match asked {
+        None => Ok(granted.clone()),
+        Some(asked) if asked.is_subset(granted) => Ok(asked),
+        Some(asked) => Err(Error::InvalidScope(format!(
+            "scope {asked} is wider than the grant's ({granted})"
+        ))),
+    }
+}
+
+impl Latchkey {
+    /// Runs a grant.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidClient`], [`Error::InvalidGrant`], [`Error::InvalidScope`],
+    /// [`Error::InvalidRequest`] for a bad `expiration`, or storage errors.
+    pub async fn grant(&self, request: GrantRequest) -> Result<IssuedTokens> {
+        match request.grant {
+            Grant::ClientCredentials {
+                client_id,
+                client_secret,
+            } => {
+                self.client_credentials(
+                    &client_id,
+                    &client_secret,
+                    request.expiration,
+                    request.scope,
+                )
+                .await
+            }
+            Grant::RefreshToken {
+                refresh_token,
+                client_id,
+            } => {
+                self.refresh(
+                    &refresh_token,
+                    client_id.as_deref(),
+                    request.expiration,
+                    request.scope,
+                )
+                .await
+            }
+        }
+    }
+
+    async fn client_credentials(
+        &self,
+        client_id: &str,
+        secret: &ClientSecret,
+        expiration: Option<u64>,
+        scope: Option<Scope>,
+    ) -> Result<IssuedTokens> {
+        self.access_lifetime(Kind::ClientAccess, expiration)?;
+        let key = match ClientId::parse(client_id) {
+            Some(id) => self.store.client_key(&id).await?,
+            None => None,
+        };
+        // Compare against a dummy digest when there is no key, so that both cases take
+        // the same path.
+        let expected = key.as_ref().map_or_else(
+            || SecretDigest::from_bytes(vec![0; 32]),
+            |k| k.secret_digest.clone(),
+        );
+        let Some(key) = key.filter(|_| expected.matches(&secret.digest())) else {
+            return Err(Error::InvalidClient);
+        };
+        let scope = narrowed(&key.scope, scope)?;
+        let now = self.now();
+        let session = SessionRecord {
+            id: SessionId::generate()?,
+            account_id: key.account_id.clone(),
+            kind: Kind::ClientRefresh,
+            client_id: Some(key.id.to_string()),
+            scope: scope.clone(),
+            created_at: now,
+            expires_at: Some(now.saturating_add(
+                i64::try_from(self.settings.lifetimes.client_refresh).unwrap_or(i64::MAX),
+            )),
+            last_used_at: None,
+            generation: 0,
+        };
+        self.store.insert_session(&session).await?;
+        if last_used_is_stale(key.last_used_at, now) {
+            self.store.touch_client_key(&key.id, now).await?;
+        }
+        let signing_key = self.keys.state().current.clone();
+        let mut tokens = self.mint_access(
+            &signing_key,
+            AccessGrant {
+                kind: Kind::ClientAccess,
+                account_id: &key.account_id,
+                scope: &scope,
+                expiration,
+                client_id: Some(key.id.as_str()),
+                session: Some(&session.id),
+            },
+        )?;
+        tokens.refresh_token = Some(self.mint_refresh(&signing_key, &session, now)?);
+        Ok(tokens)
+    }
+
+    async fn refresh(
+        &self,
+        token: &str,
+        client_id: Option<&str>,
+        expiration: Option<u64>,
+        scope: Option<Scope>,
+    ) -> Result<IssuedTokens> {
+        let claims = match latchkey_verify::verify(
+            token,
+            &self.keys.state().key_set,
+            &self.refresh_rules,
+            self.now(),
+        ) {
+            Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
+                latchkey_verify::verify(
+                    token,
+                    &self.keys.state().key_set,
+                    &self.refresh_rules,
+                    self.now(),
+                )
+            }
+            other => other,
+        }
+        .map_err(|e| match e {
+            VerifyError::Expired => Error::InvalidGrant("the refresh token has expired"),
+            VerifyError::WrongType => Error::InvalidGrant("not a refresh token"),
+            _ => Error::InvalidGrant("the refresh token is invalid"),
+        })?;
+        let session_id = claims
+            .sid
+            .as_deref()
+            .and_then(SessionId::parse)
+            .ok_or(Error::InvalidGrant("the refresh token is invalid"))?;
+        let now = self.now();
+        let session = self
+            .store
+            .live_session(&session_id, now)
+            .await?
+            .filter(|s| {
+                s.kind == claims.kind
+                    && s.account_id.as_str() == claims.sub
+                    && Some(s.generation) == claims.generation
+            })
+            .ok_or(Error::InvalidGrant(
+                "the refresh token has been revoked or has expired",
+            ))?;
+        match (session.kind, client_id) {
+            (Kind::AccountRefresh, None) => {
+                return Err(Error::InvalidGrant(
+                    "this refresh token needs the clientId it was made for",
+                ));
+            }
+            (_, Some(id)) if Some(id) != session.client_id.as_deref() => {
+                return Err(Error::InvalidGrant(
+                    "the refresh token was made for another clientId",
+                ));
+            }
+            _ => {}
+        }
+        let scope = narrowed(&session.scope, scope)?;
+        let (kind, client) = match session.kind {
+            Kind::ClientRefresh => (Kind::ClientAccess, session.client_id.as_deref()),
+            _ => (Kind::AccountAccess, None),
+        };
+        let tokens = self.mint_access(
+            &self.keys.state().current,
+            AccessGrant {
+                kind,
+                account_id: &session.account_id,
+                scope: &scope,
+                expiration,
+                client_id: client,
+                session: Some(&session.id),
+            },
+        )?;
+        if last_used_is_stale(session.last_used_at, now) {
+            self.store.touch_session(&session.id, now).await?;
+        }
+        Ok(tokens)
+    }
+}

@@ -1,0 +1,207 @@
+//! [`Latchkey`]: the operations the API exposes, one file per resource.
+
+mod accounts;
+mod bearer;
+mod client_keys;
+mod grants;
+mod sessions;
+
+use std::sync::Arc;
+
+use latchkey_proto::{Claims, Kind, Scope, TokenType};
+use latchkey_verify::{Algorithm, Jwks, Validation};
+
+pub use accounts::LoginOptions;
+pub use grants::{Grant, GrantRequest};
+
+use crate::clock::Clock;
+use crate::ids::{AccountId, SessionId, TokenId};
+use crate::keys::{KeyRing, SigningKey};
+use crate::password::PasswordHasher;
+use crate::store::{SessionRecord, Store};
+use crate::{Error, Result, Settings};
+
+/// "Last used" times are written at most this often (seconds), to keep hot paths read-only.
+const LAST_USED_GRANULARITY: i64 = 60;
+
+/// The Latchkey domain service.
+pub struct Latchkey {
+    store: Arc<dyn Store>,
+    hasher: PasswordHasher,
+    keys: KeyRing,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    account_rules: Validation,
+    refresh_rules: Validation,
+}
+
+/// The authenticated caller of an account endpoint.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The caller's account.
+    pub account_id: AccountId,
+    /// The claims of the token the caller presented.
+    pub claims: Claims,
+}
+
+/// Tokens made by a login or a grant.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    /// The access token.
+    pub access_token: String,
+    /// Its lifetime in seconds.
+    pub expires_in: u64,
+    /// When it expires (Unix seconds).
+    pub expires_at: i64,
+    /// When it was issued (Unix seconds).
+    pub issued_at: i64,
+    /// The refresh token, when one was made.
+    pub refresh_token: Option<String>,
+    /// The scopes granted.
+    pub scope: Scope,
+    /// The account the tokens are for.
+    pub account_id: AccountId,
+}
+
+impl Latchkey {
+    /// Builds the service: loads (or creates) the signing keys and prepares the hasher.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors while loading keys, or [`Error::Unexpected`] if a stored key is unreadable.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        let keys = KeyRing::load(Arc::clone(&store), Arc::clone(&clock), Algorithm::EdDSA).await?;
+        let hasher = PasswordHasher::new(settings.hash_concurrency)?;
+        Ok(Self {
+            account_rules: Validation::access(&settings.issuer, &settings.audience)
+                .with_kinds(&[Kind::AccountAccess]),
+            refresh_rules: Validation::refresh(&settings.issuer, &settings.issuer),
+            store,
+            hasher,
+            keys,
+            settings,
+            clock,
+        })
+    }
+
+    /// The settings in force.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The key ring (for periodic reloads and key management).
+    #[must_use]
+    pub fn key_ring(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// The published keys, as `/.well-known/jwks.json` serves them.
+    #[must_use]
+    pub fn jwks(&self) -> Jwks {
+        self.keys.state().jwks.clone()
+    }
+
+    /// Whether the service can serve requests (the database answers).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] when the database does not answer.
+    pub async fn ready(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The lifetime of a new access token of `kind`: the configured default, or the
+    /// caller's `expiration` if it is between 1 and the configured maximum.
+    fn access_lifetime(&self, kind: Kind, expiration: Option<u64>) -> Result<u64> {
+        let lifetimes = &self.settings.lifetimes;
+        let (default, max) = match kind {
+            Kind::ClientAccess => (lifetimes.client_access, lifetimes.client_access_max),
+            _ => (lifetimes.account_access, lifetimes.account_access_max),
+        };
+        match expiration {
+            None => Ok(default),
+            Some(seconds) if (1..=max).contains(&seconds) => Ok(seconds),
+            Some(_) => Err(Error::InvalidRequest(format!(
+                "expiration must be between 1 and {max} seconds"
+            ))),
+        }
+    }
+
+    /// Signs a new access token.
+    fn mint_access(&self, key: &SigningKey, access: AccessGrant<'_>) -> Result<IssuedTokens> {
+        let now = self.now();
+        let expires_in = self.access_lifetime(access.kind, access.expiration)?;
+        let expires_at = now.saturating_add(i64::try_from(expires_in).unwrap_or(i64::MAX));
+        let claims = Claims {
+            iss: self.settings.issuer.clone(),
+            sub: access.account_id.to_string(),
+            aud: self.settings.audience.clone(),
+            iat: now,
+            nbf: now,
+            exp: Some(expires_at),
+            jti: TokenId::generate()?.to_string(),
+            kind: access.kind,
+            scope: access.scope.clone(),
+            client_id: access.client_id.map(str::to_owned),
+            sid: access.session.map(ToString::to_string),
+            generation: None,
+        };
+        Ok(IssuedTokens {
+            access_token: key.sign(TokenType::Access, &claims)?,
+            expires_in,
+            expires_at,
+            issued_at: now,
+            refresh_token: None,
+            scope: access.scope.clone(),
+            account_id: access.account_id.clone(),
+        })
+    }
+
+    /// Signs the refresh token of a session's current generation.
+    fn mint_refresh(
+        &self,
+        key: &SigningKey,
+        session: &SessionRecord,
+        issued_at: i64,
+    ) -> Result<String> {
+        let claims = Claims {
+            iss: self.settings.issuer.clone(),
+            sub: session.account_id.to_string(),
+            aud: self.settings.issuer.clone(),
+            iat: issued_at,
+            nbf: issued_at,
+            exp: session.expires_at,
+            jti: format!("{}.{}", session.id, session.generation),
+            kind: session.kind,
+            scope: session.scope.clone(),
+            client_id: session.client_id.clone(),
+            sid: Some(session.id.to_string()),
+            generation: Some(session.generation),
+        };
+        key.sign(TokenType::Refresh, &claims)
+    }
+}
+
+/// What an access token is for.
+struct AccessGrant<'a> {
+    kind: Kind,
+    account_id: &'a AccountId,
+    scope: &'a Scope,
+    expiration: Option<u64>,
+    client_id: Option<&'a str>,
+    session: Option<&'a SessionId>,
+}
+
+/// Whether a "last used" time is stale enough to be rewritten.
+fn last_used_is_stale(last_used_at: Option<i64>, now: i64) -> bool {
+    last_used_at.is_none_or(|t| now - t >= LAST_USED_GRANULARITY)
+}

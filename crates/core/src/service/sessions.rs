@@ -1,0 +1,47 @@
+//! Refresh sessions: list, revoke one, revoke all ("log out everywhere").
+
+use super::{Latchkey, Principal};
+use crate::ids::SessionId;
+use crate::store::SessionRecord;
+use crate::{Error, Result};
+
+impl Latchkey {
+    /// The caller's live refresh tokens, newest first.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors.
+    pub async fn sessions(&self, who: &Principal) -> Result<Vec<SessionRecord>> {
+        Ok(self.store.sessions(&who.account_id, self.now()).await?)
+    }
+
+    /// Ends one of the caller's refresh tokens, and every access token minted from it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] if the caller has no such live refresh token, or storage errors.
+    pub async fn revoke_session(&self, who: &Principal, id: &str) -> Result<()> {
+        let id = SessionId::parse(id).ok_or(Error::NotFound("refresh token"))?;
+        if self
+            .store
+            .revoke_session(&who.account_id, &id, self.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound("refresh token"))
+        }
+    }
+
+    /// Ends all of the caller's refresh tokens and says how many there were.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors.
+    pub async fn revoke_all_sessions(&self, who: &Principal) -> Result<u64> {
+        Ok(self
+            .store
+            .revoke_sessions(&who.account_id, self.now())
+            .await?)
+    }
+}

@@ -1,0 +1,67 @@
+//! What a deployment decides: issuer, audience, lifetimes, scopes and sign-up policy.
+
+use latchkey_proto::Scope;
+
+/// Token lifetimes, in seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// Account access tokens: default 12 h.
+    pub account_access: u64,
+    /// Longest account access token a caller may ask for with `expiration`.
+    pub account_access_max: u64,
+    /// Client access tokens: default 1 h.
+    pub client_access: u64,
+    /// Longest client access token a caller may ask for with `expiration`.
+    pub client_access_max: u64,
+    /// Client refresh tokens: default 365 days.
+    pub client_refresh: u64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            account_access: 12 * 3600,
+            account_access_max: 12 * 3600,
+            client_access: 3600,
+            client_access_max: 3600,
+            client_refresh: 365 * 86_400,
+        }
+    }
+}
+
+/// The domain's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The `iss` claim: the service's public URL.
+    pub issuer: String,
+    /// The `aud` claim of access tokens; resource services check it.
+    pub audience: String,
+    /// Token lifetimes.
+    pub lifetimes: Lifetimes,
+    /// Every scope the service grants; account tokens and new client keys get all of them.
+    pub scopes: Scope,
+    /// Whether `POST /users` is open to anyone.
+    pub signup_open: bool,
+    /// How many password hashes may run at once (default: the number of cores).
+    pub hash_concurrency: usize,
+    /// How often the key ring re-reads signing keys from storage, in seconds.
+    pub key_reload_interval: u64,
+}
+
+impl Settings {
+    /// Defaults for a service at `issuer`, whose tokens are meant for `issuer` too.
+    #[must_use]
+    pub fn new(issuer: impl Into<String>) -> Self {
+        let issuer = issuer.into();
+        Self {
+            audience: issuer.clone(),
+            issuer,
+            lifetimes: Lifetimes::default(),
+            scopes: Scope::parse("nodes:read nodes:write").unwrap_or_default(),
+            signup_open: true,
+            hash_concurrency: std::thread::available_parallelism()
+                .map_or(1, std::num::NonZero::get),
+            key_reload_interval: 60,
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The storage boundary: the [`Store`] trait and the records it reads and writes.
+//!
+//! Operations are at the grain of the domain, not of tables, so that each backend can
+//! make them atomic its own way (a transaction with row locks on PostgreSQL, a write
+//! transaction on SQLite). Times are Unix seconds.
+
+use async_trait::async_trait;
+use latchkey_proto::{Kind, Scope};
+use latchkey_verify::Algorithm;
+
+use crate::email::Email;
+use crate::ids::{AccountId, ClientId, SessionId};
+use crate::secret::SecretDigest;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness constraint refused the write (e.g. an email already registered).
+    #[error("already exists")]
+    Conflict,
+    /// The database cannot be reached (connection refused, pool timed out, …).
+    #[error("database unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// Any other failure.
+    #[error("database error")]
+    Other(#[source] anyhow::Error),
+}
+
+/// A stored account.
+#[derive(Debug, Clone)]
+pub struct AccountRecord {
+    /// The account id.
+    pub id: AccountId,
+    /// The normalised email.
+    pub email: Email,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    /// Creation time.
+    pub created_at: i64,
+    /// Account access tokens issued before this time are refused (set by a password change).
+    pub tokens_not_before: i64,
+}
+
+/// A stored client key (the secret only as its digest).
+#[derive(Debug, Clone)]
+pub struct ClientKeyRecord {
+    /// The client ID.
+    pub id: ClientId,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// An optional label.
+    pub name: Option<String>,
+    /// SHA-256 of the secret.
+    pub secret_digest: SecretDigest,
+    /// The scopes the key may grant.
+    pub scope: Scope,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last time the key made a token (updated at most once a minute).
+    pub last_used_at: Option<i64>,
+}
+
+/// A refresh session: one refresh-token family, from the grant that started it.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// The session id (`sid` claim).
+    pub id: SessionId,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// `ClientRefresh` or `AccountRefresh`.
+    pub kind: Kind,
+    /// The client key (client sessions) or the application id (offline logins).
+    pub client_id: Option<String>,
+    /// The scopes the session may grant.
+    pub scope: Scope,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry, or `None` for account refresh tokens.
+    pub expires_at: Option<i64>,
+    /// Last refresh (updated at most once a minute).
+    pub last_used_at: Option<i64>,
+    /// The generation of the current refresh token (rotation increments it).
+    pub generation: u64,
+}
+
+/// A stored signing key.
+#[derive(Debug, Clone)]
+pub struct SigningKeyRecord {
+    /// Key id: the RFC 7638 thumbprint of the public key.
+    pub kid: String,
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// The private key, PKCS#8 DER.
+    pub private_key: Vec<u8>,
+    /// Creation time.
+    pub created_at: i64,
+    /// When the key starts signing (it is published from creation).
+    pub activates_at: i64,
+    /// When the key stops signing, if scheduled.
+    pub retires_at: Option<i64>,
+    /// When the key stops being published, if scheduled.
+    pub expires_at: Option<i64>,
+}
+
+/// Storage, as the domain needs it. Implemented by `latchkey-store` for SQLite and PostgreSQL.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Adds an account; [`StoreError::Conflict`] if the email is taken.
+    async fn insert_account(&self, account: &AccountRecord) -> Result<(), StoreError>;
+    /// Finds an account by id.
+    async fn account_by_id(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError>;
+    /// Finds an account by normalised email.
+    async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRecord>, StoreError>;
+    /// In one transaction: stores a new password hash, sets `tokens_not_before` to `now`,
+    /// and revokes every live session of the account.
+    async fn change_password(
+        &self,
+        id: &AccountId,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Adds a client key.
+    async fn insert_client_key(&self, key: &ClientKeyRecord) -> Result<(), StoreError>;
+    /// Finds a client key by id.
+    async fn client_key(&self, id: &ClientId) -> Result<Option<ClientKeyRecord>, StoreError>;
+    /// Lists an account's client keys, oldest first.
+    async fn client_keys(&self, account: &AccountId) -> Result<Vec<ClientKeyRecord>, StoreError>;
+    /// In one transaction: deletes the account's key and revokes every session made from
+    /// it. `Ok(false)` if the account has no such key.
+    async fn delete_client_key(
+        &self,
+        account: &AccountId,
+        id: &ClientId,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Records that a key was used at `now`.
+    async fn touch_client_key(&self, id: &ClientId, now: i64) -> Result<(), StoreError>;
+
+    /// Adds a session.
+    async fn insert_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// The session, if it is neither revoked nor expired at `now`.
+    async fn live_session(
+        &self,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Records that a session was used at `now`.
+    async fn touch_session(&self, id: &SessionId, now: i64) -> Result<(), StoreError>;
+    /// The account's live sessions, newest first.
+    async fn sessions(
+        &self,
+        account: &AccountId,
+        now: i64,
+    ) -> Result<Vec<SessionRecord>, StoreError>;
+    /// Revokes one of the account's live sessions; `Ok(false)` if there is no such live session.
+    async fn revoke_session(
+        &self,
+        account: &AccountId,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Revokes all of the account's live sessions and says how many there were.
+    async fn revoke_sessions(&self, account: &AccountId, now: i64) -> Result<u64, StoreError>;
+
+    /// Every stored signing key.
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    /// Adds a signing key.
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError>;
+}

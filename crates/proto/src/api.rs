@@ -1,0 +1,179 @@
+//! Request and response bodies of the native JSON API.
+//!
+//! Field names are camelCase, as in the seed documents. Timestamps are RFC 3339 strings.
+//! Requests ignore unknown fields, so older clients keep working as the API grows.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{Kind, Scope};
+
+/// `POST /users`: sign up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignupRequest {
+    /// The account's email address; stored trimmed and lower-cased.
+    pub email: String,
+    /// 8 to 1024 bytes.
+    pub password: String,
+}
+
+/// An account, as `POST /users` and `GET /users/me` return it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// The account id, usable in place of the email to log in.
+    pub id: String,
+    /// The normalised email address.
+    pub email: String,
+    /// When the account was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// The optional body of `POST /auth/login`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    /// Lifetime of the access token in seconds, at most the configured maximum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<u64>,
+    /// The application asking for an offline refresh token (Wazo's `client_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// `"offline"` asks for an account refresh token (needs `clientId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_type: Option<String>,
+}
+
+/// The answer of `POST /auth/login` and `POST /auth/token`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// A refresh token, when the request made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// The body of `POST /auth/token`.
+///
+/// `grantType` selects which other fields are needed: `clientCredentials` needs
+/// `clientId` and `clientSecret`; `refreshToken` needs `refreshToken` (and `clientId`
+/// for an account refresh token).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    /// `"clientCredentials"` or `"refreshToken"`.
+    pub grant_type: String,
+    /// The client ID (40 hex characters), or the application id of an account refresh token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The client secret (80 hex characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// The refresh token to trade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// Lifetime of the access token in seconds, at most the configured maximum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<u64>,
+    /// A narrower scope than the grant's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
+}
+
+/// The body of `PUT /users/me/password`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    /// The password in use.
+    pub current_password: String,
+    /// The new password, 8 to 1024 bytes.
+    pub new_password: String,
+}
+
+/// The optional body of `POST /client-keys`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateClientKeyRequest {
+    /// A label for the key, up to 100 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The scopes the key may grant; all configured scopes when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
+}
+
+/// A client key as `POST /client-keys` returns it: the only time the secret is shown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedClientKey {
+    /// 40 lowercase hex characters.
+    pub client_id: String,
+    /// 80 lowercase hex characters. Never shown again.
+    pub client_secret: String,
+    /// The key's label.
+    pub name: Option<String>,
+    /// The scopes the key may grant.
+    pub scope: Scope,
+    /// When the key was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A client key as `GET /client-keys` lists it (never with its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientKey {
+    /// 40 lowercase hex characters.
+    pub client_id: String,
+    /// The key's label.
+    pub name: Option<String>,
+    /// The scopes the key may grant.
+    pub scope: Scope,
+    /// When the key was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When the key last made a token, to the minute.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// A live refresh token ("session") as `GET /refresh-tokens` lists it (never the token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshTokenInfo {
+    /// The id to pass to `DELETE /refresh-tokens/{id}`; the `sid` claim of its tokens.
+    pub id: String,
+    /// `client_refresh` or `account_refresh`.
+    pub kind: Kind,
+    /// The client key, or the application id of an offline login.
+    pub client_id: Option<String>,
+    /// The scopes the token may grant.
+    pub scope: Scope,
+    /// When the token was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When the token was last used, to the minute.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    /// When the token expires; absent for account refresh tokens.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// The answer of `DELETE /refresh-tokens`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokedCount {
+    /// How many live refresh tokens were ended.
+    pub revoked: u64,
+}
+
+/// The answer of `GET /healthz` and `GET /readyz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `"ok"`, or `"unavailable"` when a dependency is down.
+    pub status: String,
+}

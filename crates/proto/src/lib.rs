@@ -1,0 +1,20 @@
+//! Latchkey's wire types, shared by the service, the SDKs, the CLI and the verify library.
+//!
+//! # Layout
+//!
+//! - [`error`]: the stable, snake_case error codes and the `{error, message}` body.
+//! - [`token`]: token kinds, JWT header types and the claims every Latchkey token carries.
+//! - [`scope`]: OAuth-style scope sets (`"nodes:read nodes:write"`).
+//! - [`api`]: request and response bodies of the native JSON API (camelCase, as in the seeds).
+//!
+//! This crate depends on nothing but `serde` and `time`, so that any program talking to
+//! Latchkey can use it without pulling in the server.
+
+pub mod api;
+pub mod error;
+pub mod scope;
+pub mod token;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use scope::{Scope, ScopeError};
+pub use token::{Claims, Kind, TokenType};
