@@ -1,0 +1,80 @@
+//! The embedded default: SQLite in WAL mode.
+//!
+//! Writes go through a single connection, so they queue in the pool (fairly, without
+//! SQLite's busy-wait) instead of fighting over the database lock; reads use a pool of
+//! read-only connections that WAL lets run beside the writer. `synchronous = NORMAL`
+//! keeps every committed transaction across a crash of the process (kill -9); only a
+//! power loss can lose the last commits, which is SQLite's documented WAL trade-off.
+
+mod store;
+
+use std::path::Path;
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::StoreOptions;
+use crate::migrate;
+
+/// The SQLite implementation of [`latchkey_core::Store`].
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` and runs the migrations.
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be created or opened, or a migration fails.
+    pub async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Self> {
+        let connect = SqliteConnectOptions::from_str(url)
+            .context("invalid SQLite URL")?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        if let Some(dir) = connect
+            .get_filename()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            create_dir(dir)?;
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect.clone())
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the SQLite database {}",
+                    connect.get_filename().display()
+                )
+            })?;
+        migrate::migrator(migrate::SQLITE)
+            .await?
+            .run(&write)
+            .await
+            .context("SQLite migrations failed")?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect.read_only(true))
+            .await
+            .context("cannot open SQLite read connections")?;
+        Ok(Self { write, read })
+    }
+}
+
+fn create_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))
+}
