@@ -41,8 +41,6 @@ pub enum ErrorCode {
     Conflict,
     /// The request body is over the size limit (413).
     PayloadTooLarge,
-    /// The request body is not JSON (415).
-    UnsupportedMediaType,
     /// Too many failed attempts; retry after the `Retry-After` delay (429).
     TooManyAttempts,
     /// An unexpected server-side failure; details are in the server's log only (500).
@@ -77,7 +75,6 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::TooManyAttempts => "too_many_attempts",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",

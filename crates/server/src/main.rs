@@ -1,2 +1,34 @@
-//! stub
-fn main() {}
+//! The `latchkeyd` binary: reads the configuration, sets up logging, runs the service
+//! or an operator command.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use latchkeyd::config::{Cli, Command, UserCommand};
+use latchkeyd::{Application, Config, admin, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("latchkeyd: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None | Some(Command::Serve) => {
+            let config = Config::load(&cli.options)?;
+            let app = Application::build(config).await?;
+            app.run_until_stopped(telemetry::shutdown_signal()).await
+        }
+        Some(Command::User {
+            command: UserCommand::Add(args),
+        }) => admin::add_user(&cli.options, &args).await,
+    }
+}

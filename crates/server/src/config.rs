@@ -1,0 +1,262 @@
+//! Configuration: flags, then environment variables, then the TOML file, then defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use latchkey_core::{Lifetimes, Scope, Settings};
+use latchkey_store::StoreOptions;
+use serde::Deserialize;
+
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8400";
+/// Default database: an SQLite file under `./latchkey-data/`, created on first run.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://latchkey-data/latchkey.db";
+
+/// `latchkeyd`: the Latchkey token service.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about,
+    after_help = "Example:\n  latchkeyd --listen 0.0.0.0:8400 --issuer https://auth.example.com"
+)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub options: Options,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Options {
+    /// Address to listen on [default: 127.0.0.1:8400].
+    #[arg(long, env = "LATCHKEY_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// Database URL: sqlite://PATH or postgres://… [default: sqlite://latchkey-data/latchkey.db].
+    #[arg(long = "database", env = "LATCHKEY_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Public URL of the service, the `iss` of its tokens [default: http:// + the listen address].
+    #[arg(long, env = "LATCHKEY_ISSUER", global = true)]
+    pub issuer: Option<String>,
+    /// TOML file with the other settings (see docs/CONFIGURATION.md).
+    #[arg(long, env = "LATCHKEY_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Manage accounts.
+    User {
+        /// The user command.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+/// `latchkeyd user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account, even when sign-up is closed.
+    #[command(
+        after_help = "Examples:\n  latchkeyd user add --email ada@example.com\n  echo \"$PASSWORD\" | latchkeyd user add --email ada@example.com --password-stdin"
+    )]
+    Add(AddUser),
+}
+
+/// `latchkeyd user add`
+#[derive(Debug, Args)]
+pub struct AddUser {
+    /// The account's email.
+    #[arg(long)]
+    pub email: String,
+    /// Read the password from the first line of standard input instead of a prompt.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// The TOML file. Every field is optional; see docs/CONFIGURATION.md.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    scopes: Option<String>,
+    signup_open: Option<bool>,
+    password_hash_concurrency: Option<usize>,
+    tokens: TokensFile,
+    database: DatabaseFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct TokensFile {
+    account_access_seconds: Option<u64>,
+    account_access_max_seconds: Option<u64>,
+    client_access_seconds: Option<u64>,
+    client_access_max_seconds: Option<u64>,
+    client_refresh_seconds: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct DatabaseFile {
+    max_connections: Option<u32>,
+    acquire_timeout_seconds: Option<u64>,
+}
+
+/// The resolved configuration of one `latchkeyd`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Database URL.
+    pub database_url: String,
+    /// Connection pool settings.
+    pub store: StoreOptions,
+    /// The issuer; `None` means `http://` + the bound address.
+    pub issuer: Option<String>,
+    /// The access-token audience; `None` means the issuer.
+    pub audience: Option<String>,
+    /// Domain settings (issuer and audience are filled in at start).
+    pub settings: Settings,
+}
+
+impl Config {
+    /// Defaults for a service on `listen` with the database at `database_url`.
+    #[must_use]
+    pub fn new(listen: SocketAddr, database_url: impl Into<String>) -> Self {
+        Self {
+            listen,
+            database_url: database_url.into(),
+            store: StoreOptions::default(),
+            issuer: None,
+            audience: None,
+            settings: Settings::new(String::new()),
+        }
+    }
+
+    /// Resolves flags and environment (already merged by clap), the TOML file and defaults.
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be read or parsed, or a value is invalid.
+    pub fn load(options: &Options) -> anyhow::Result<Self> {
+        let file = match &options.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .with_context(|| format!("invalid configuration file {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let listen = match options.listen.or(file.listen) {
+            Some(listen) => listen,
+            None => DEFAULT_LISTEN.parse().context("default listen address")?,
+        };
+        let database_url = options
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let mut config = Self::new(listen, database_url);
+        config.issuer = options
+            .issuer
+            .clone()
+            .or(file.issuer)
+            .map(|i| i.trim_end_matches('/').to_owned());
+        config.audience = file.audience;
+        let settings = &mut config.settings;
+        if let Some(scopes) = file.scopes {
+            settings.scopes = Scope::parse(&scopes).context("invalid `scopes`")?;
+        }
+        settings.signup_open = file.signup_open.unwrap_or(settings.signup_open);
+        settings.hash_concurrency = file
+            .password_hash_concurrency
+            .unwrap_or(settings.hash_concurrency);
+        settings.lifetimes = lifetimes(&file.tokens)?;
+        if let Some(n) = file.database.max_connections {
+            config.store.max_connections = n;
+        }
+        if let Some(s) = file.database.acquire_timeout_seconds {
+            config.store.acquire_timeout = Duration::from_secs(s);
+        }
+        Ok(config)
+    }
+}
+
+fn lifetimes(file: &TokensFile) -> anyhow::Result<Lifetimes> {
+    let d = Lifetimes::default();
+    let account_access = file.account_access_seconds.unwrap_or(d.account_access);
+    let client_access = file.client_access_seconds.unwrap_or(d.client_access);
+    let l = Lifetimes {
+        account_access,
+        account_access_max: file
+            .account_access_max_seconds
+            .unwrap_or(account_access.max(d.account_access_max)),
+        client_access,
+        client_access_max: file
+            .client_access_max_seconds
+            .unwrap_or(client_access.max(d.client_access_max)),
+        client_refresh: file.client_refresh_seconds.unwrap_or(d.client_refresh),
+    };
+    anyhow::ensure!(
+        l.account_access > 0 && l.client_access > 0 && l.client_refresh > 0,
+        "token lifetimes must be positive"
+    );
+    anyhow::ensure!(
+        l.account_access <= l.account_access_max,
+        "account_access_seconds exceeds account_access_max_seconds"
+    );
+    anyhow::ensure!(
+        l.client_access <= l.client_access_max,
+        "client_access_seconds exceeds client_access_max_seconds"
+    );
+    Ok(l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let config = Config::load(&Options::default()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8400");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.settings.lifetimes, Lifetimes::default());
+    }
+
+    #[test]
+    fn the_file_sets_lifetimes_and_flags_win_over_it() {
+        let dir = std::env::temp_dir().join(format!("latchkeyd-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("latchkey.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nsignup_open = false\n[tokens]\nclient_access_seconds = 60\n").unwrap();
+        let options = Options {
+            config: Some(path),
+            listen: Some("127.0.0.1:9100".parse().unwrap()),
+            ..Options::default()
+        };
+        let config = Config::load(&options).unwrap();
+        assert_eq!(config.listen.port(), 9100);
+        assert!(!config.settings.signup_open);
+        assert_eq!(config.settings.lifetimes.client_access, 60);
+        assert_eq!(config.settings.lifetimes.client_access_max, 3600);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,192 @@
+//! [`ApiError`]: the one place where an error becomes an HTTP response.
+//!
+//! Every error body is `{"error": code, "message": text}`. A 500 never carries internal
+//! text: its cause is logged here, once.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::Error;
+use latchkey_proto::{ErrorBody, ErrorCode};
+
+/// An error answered to an HTTP caller.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A domain error.
+    Domain(Error),
+    /// No bearer token at all (RFC 6750 §3.1: the challenge carries no error code).
+    MissingBearer,
+    /// The body is over the size limit.
+    PayloadTooLarge,
+    /// No such route.
+    NotFound,
+    /// The route does not take this method.
+    MethodNotAllowed,
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        Self::Domain(err)
+    }
+}
+
+impl ApiError {
+    /// A 400 `invalid_request`.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::Domain(Error::InvalidRequest(message.into()))
+    }
+
+    /// The status and code of this error: the mapping the API contract pins.
+    #[must_use]
+    pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        let Self::Domain(err) = self else {
+            return match self {
+                Self::MissingBearer => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidToken),
+                Self::PayloadTooLarge => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+                }
+                Self::MethodNotAllowed => {
+                    (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
+                }
+                Self::NotFound | Self::Domain(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            };
+        };
+        match err {
+            Error::InvalidRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest),
+            Error::UnsupportedGrantType(_) => {
+                (StatusCode::BAD_REQUEST, ErrorCode::UnsupportedGrantType)
+            }
+            Error::InvalidClient => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidClient),
+            Error::InvalidGrant(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidGrant),
+            Error::InvalidScope(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidScope),
+            Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
+            Error::InvalidToken(_) => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidToken),
+            Error::InsufficientTokenKind(_) => {
+                (StatusCode::FORBIDDEN, ErrorCode::InsufficientTokenKind)
+            }
+            Error::InsufficientScope(_) => (StatusCode::FORBIDDEN, ErrorCode::InsufficientScope),
+            Error::SignupClosed => (StatusCode::FORBIDDEN, ErrorCode::SignupClosed),
+            Error::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Error::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Error::TooManyAttempts { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts)
+            }
+            Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Error::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::Domain(err) => err.to_string(),
+            Self::MissingBearer => {
+                "a bearer token is required (Authorization: Bearer … or X-Auth-Token: …)".into()
+            }
+            Self::PayloadTooLarge => "the request body is over the 64 KiB limit".into(),
+            Self::NotFound => "no such endpoint".into(),
+            Self::MethodNotAllowed => "this endpoint does not take that HTTP method".into(),
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            Self::Domain(Error::Unexpected(cause)) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed")
+            }
+            Self::Domain(Error::Unavailable(cause)) => {
+                tracing::warn!(error = format!("{cause:#}"), "database unavailable")
+            }
+            _ => {}
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.log();
+        let (status, code) = self.status_and_code();
+        let body = ErrorBody {
+            error: code,
+            message: self.message(),
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        let challenge = match (&self, code) {
+            (Self::MissingBearer, _) => Some("Bearer".to_owned()),
+            (_, ErrorCode::InvalidToken) => Some(r#"Bearer error="invalid_token""#.to_owned()),
+            (_, ErrorCode::InsufficientScope) => {
+                Some(r#"Bearer error="insufficient_scope""#.to_owned())
+            }
+            (_, ErrorCode::InvalidCredentials) => {
+                Some(r#"Basic realm="latchkey", charset="UTF-8""#.to_owned())
+            }
+            _ => None,
+        };
+        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        if let Self::Domain(Error::TooManyAttempts { retry_after }) = &self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pins PRODUCT.md's status table.
+    #[test]
+    fn every_error_maps_to_the_contract_status_and_code() {
+        let cases: Vec<(ApiError, u16, &str)> = vec![
+            (ApiError::invalid_request("x"), 400, "invalid_request"),
+            (
+                Error::UnsupportedGrantType("x".into()).into(),
+                400,
+                "unsupported_grant_type",
+            ),
+            (Error::InvalidClient.into(), 401, "invalid_client"),
+            (Error::InvalidGrant("x").into(), 400, "invalid_grant"),
+            (Error::InvalidCredentials.into(), 401, "invalid_credentials"),
+            (Error::InvalidToken("x".into()).into(), 401, "invalid_token"),
+            (ApiError::MissingBearer, 401, "invalid_token"),
+            (
+                Error::InsufficientTokenKind("x".into()).into(),
+                403,
+                "insufficient_token_kind",
+            ),
+            (
+                Error::InsufficientScope("x".into()).into(),
+                403,
+                "insufficient_scope",
+            ),
+            (Error::Conflict("x").into(), 409, "conflict"),
+            (
+                Error::TooManyAttempts { retry_after: 3 }.into(),
+                429,
+                "too_many_attempts",
+            ),
+            (ApiError::PayloadTooLarge, 413, "payload_too_large"),
+            (
+                Error::Unavailable(anyhow::anyhow!("down")).into(),
+                503,
+                "unavailable",
+            ),
+            (
+                Error::Unexpected(anyhow::anyhow!("secret detail")).into(),
+                500,
+                "internal",
+            ),
+        ];
+        for (err, status, code) in cases {
+            let (s, c) = err.status_and_code();
+            assert_eq!((s.as_u16(), c.as_str()), (status, code));
+        }
+    }
+
+    #[test]
+    fn an_internal_error_never_shows_its_cause() {
+        let err = ApiError::from(Error::Unexpected(anyhow::anyhow!("secret detail")));
+        assert!(!err.message().contains("secret"));
+    }
+}

@@ -1,0 +1,74 @@
+//! Credentials: HTTP Basic for login, bearer tokens for account endpoints.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use latchkey_core::{Error, Principal};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// `Authorization: Basic …` credentials: an account id or email, and a password.
+pub struct BasicAuth {
+    /// The account id or email.
+    pub username: String,
+    /// The password (never logged).
+    pub password: String,
+}
+
+fn scheme_value<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (given, rest) = value.split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for BasicAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(encoded) = scheme_value(&parts.headers, "basic") else {
+            return Err(Error::InvalidCredentials.into());
+        };
+        let decoded = STANDARD
+            .decode(encoded)
+            .map_err(|_| ApiError::invalid_request("malformed Basic credentials"))?;
+        let text = String::from_utf8(decoded)
+            .map_err(|_| ApiError::invalid_request("Basic credentials must be UTF-8"))?;
+        let (username, password) = text
+            .split_once(':')
+            .ok_or_else(|| ApiError::invalid_request("Basic credentials must be user:password"))?;
+        Ok(Self {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        })
+    }
+}
+
+/// The bearer token of a request: `Authorization: Bearer …` or `X-Auth-Token: …`.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    scheme_value(headers, "bearer")
+        .or_else(|| {
+            headers
+                .get("x-auth-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        })
+        .filter(|t| !t.is_empty())
+}
+
+/// The caller of an account endpoint, authenticated by a live account access token.
+pub struct Authenticated(pub Principal);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(&parts.headers).ok_or(ApiError::MissingBearer)?;
+        Ok(Self(state.latchkey.authenticate(token).await?))
+    }
+}

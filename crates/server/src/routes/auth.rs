@@ -1,0 +1,42 @@
+//! `/auth`: password login and the token endpoint.
+
+use axum::extract::State;
+use axum::response::Response;
+use latchkey_core::IssuedTokens;
+use latchkey_core::service::{GrantRequest, LoginOptions};
+use latchkey_proto::api::{LoginRequest, TokenRequest, TokenResponse};
+
+use super::no_store;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{BasicAuth, Json, OptionalJson};
+
+fn tokens(issued: IssuedTokens) -> Response {
+    no_store(axum::Json(TokenResponse {
+        access_token: issued.access_token,
+        refresh_token: issued.refresh_token,
+    }))
+}
+
+/// `POST /auth/login`
+pub async fn login(
+    State(state): State<AppState>,
+    credentials: BasicAuth,
+    OptionalJson(body): OptionalJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let options = LoginOptions::try_from(body)?;
+    let issued = state
+        .latchkey
+        .login(&credentials.username, credentials.password, options)
+        .await?;
+    Ok(tokens(issued))
+}
+
+/// `POST /auth/token`
+pub async fn token(
+    State(state): State<AppState>,
+    Json(body): Json<TokenRequest>,
+) -> Result<Response, ApiError> {
+    let request = GrantRequest::try_from(body)?;
+    Ok(tokens(state.latchkey.grant(request).await?))
+}

@@ -1,0 +1,65 @@
+//! The router, and one file of thin handlers per resource.
+
+mod auth;
+mod client_keys;
+mod health;
+mod refresh_tokens;
+mod users;
+mod well_known;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use time::OffsetDateTime;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// Request bodies over this size get 413 `payload_too_large`.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/users", post(users::signup))
+        .route("/users/me", get(users::me))
+        .route("/users/me/password", put(users::change_password))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/token", post(auth::token))
+        .route(
+            "/client-keys",
+            post(client_keys::create).get(client_keys::list),
+        )
+        .route("/client-keys/{client_id}", delete(client_keys::delete))
+        .route(
+            "/refresh-tokens",
+            get(refresh_tokens::list).delete(refresh_tokens::revoke_all),
+        )
+        .route("/refresh-tokens/{id}", delete(refresh_tokens::revoke))
+        .route("/.well-known/jwks.json", get(well_known::jwks))
+        .route("/openapi.json", get(well_known::openapi))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Marks a response that carries tokens or secrets as not cacheable (RFC 6749 §5.1).
+fn no_store(response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A stored Unix time as an API timestamp.
+fn timestamp(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}

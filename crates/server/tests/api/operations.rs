@@ -1,0 +1,179 @@
+//! Running the service: probes, published keys, restarts, configuration, the CLI.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use latchkey_client::api::LoginRequest;
+use latchkey_verify::{KeySet, Validation};
+
+use crate::backend_tests;
+use crate::helpers::{Backend, PASSWORD, TempDir, TestApp, assert_api_error, decode};
+
+backend_tests!(
+    health_and_readiness_answer_ok,
+    the_jwks_alone_verifies_an_access_token,
+    signing_keys_survive_a_restart,
+    the_openapi_document_is_served,
+);
+
+async fn health_and_readiness_answer_ok(app: TestApp) {
+    for path in ["/healthz", "/readyz"] {
+        let body: serde_json::Value = app
+            .http
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["status"], "ok");
+    }
+}
+
+async fn the_jwks_alone_verifies_an_access_token(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let tokens = app
+        .client
+        .client_credentials(&key.client_id, &key.client_secret)
+        .await
+        .unwrap();
+    let jwks = app.client.jwks().await.unwrap();
+    assert_eq!(jwks["keys"][0]["kty"], "OKP");
+    assert_eq!(jwks["keys"][0]["alg"], "EdDSA");
+    let keys = KeySet::from_jwks_json(jwks.to_string().as_bytes()).unwrap();
+    let rules = Validation::access(&app.address, &app.address);
+    let now = latchkey_core::Clock::now(&latchkey_core::SystemClock);
+    let claims = latchkey_verify::verify(&tokens.access_token, &keys, &rules, now).unwrap();
+    assert_eq!(claims.client_id.as_deref(), Some(key.client_id.as_str()));
+}
+
+async fn signing_keys_survive_a_restart(app: TestApp) {
+    let token = app.account("ada@example.com").await;
+    let (header, _) = decode(&token);
+    let dir = TempDir::new();
+    let restarted = TestApp::start(app.database_url.clone(), dir, |_| {}).await;
+    let (fresh, _) = decode(
+        &restarted
+            .client
+            .login("ada@example.com", PASSWORD, &LoginRequest::default())
+            .await
+            .unwrap()
+            .access_token,
+    );
+    assert_eq!(header["kid"], fresh["kid"]);
+    assert_eq!(
+        restarted.client.jwks().await.unwrap(),
+        app.client.jwks().await.unwrap()
+    );
+}
+
+async fn the_openapi_document_is_served(app: TestApp) {
+    let doc: serde_json::Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/users",
+        "/auth/login",
+        "/auth/token",
+        "/client-keys",
+        "/refresh-tokens",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is not documented");
+    }
+}
+
+#[tokio::test]
+async fn sign_up_can_be_closed_by_configuration() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.settings.signup_open = false
+    })
+    .await;
+    assert_api_error(
+        app.client.signup("ada@example.com", PASSWORD).await,
+        403,
+        "signup_closed",
+    );
+}
+
+#[tokio::test]
+async fn latchkeyd_user_add_creates_an_account_even_with_sign_up_closed() {
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}", dir.0.join("latchkey.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkeyd"))
+        .args([
+            "user",
+            "add",
+            "--email",
+            "Ops@Example.com",
+            "--password-stdin",
+            "--database",
+            &url,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ops@example.com"));
+    let app = TestApp::start(url, dir, |config| config.settings.signup_open = false).await;
+    app.client
+        .login("ops@example.com", PASSWORD, &LoginRequest::default())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn latchkeyd_user_add_without_a_terminal_or_stdin_flag_fails_clearly() {
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}", dir.0.join("latchkey.db").display());
+    let output = Command::new(env!("CARGO_BIN_EXE_latchkeyd"))
+        .args([
+            "user",
+            "add",
+            "--email",
+            "ops@example.com",
+            "--database",
+            &url,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--password-stdin"));
+}
+
+#[tokio::test]
+async fn the_server_stops_gracefully_when_told_to() {
+    let dir = TempDir::new();
+    let config = latchkeyd::Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        format!("sqlite://{}", dir.0.join("db").display()),
+    );
+    let app = latchkeyd::Application::build(config).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
