@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test command (README quick start): starts or installs what the tests need,
+# then runs every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --workspace --locked
