@@ -30,5 +30,5 @@ pub use clock::{Clock, SystemClock};
 pub use error::{Error, Result};
 pub use latchkey_proto::{Claims, Kind, Scope};
 pub use service::{IssuedTokens, Latchkey, Principal};
-pub use settings::{Lifetimes, Settings};
+pub use settings::{Lifetimes, Rotation, Settings};
 pub use store::{Store, StoreError};

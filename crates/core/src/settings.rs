@@ -29,6 +29,25 @@ impl Default for Lifetimes {
     }
 }
 
+/// Refresh-token rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// Whether refresh tokens rotate by default (client keys may override it).
+    pub enabled: bool,
+    /// How long after a rotation the retired token still gets the same new tokens back
+    /// (for lost responses and concurrent refreshes), in seconds.
+    pub grace_seconds: u64,
+}
+
+impl Default for Rotation {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            grace_seconds: 5,
+        }
+    }
+}
+
 /// The domain's settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -38,6 +57,8 @@ pub struct Settings {
     pub audience: String,
     /// Token lifetimes.
     pub lifetimes: Lifetimes,
+    /// Refresh-token rotation.
+    pub rotation: Rotation,
     /// Every scope the service grants; account tokens and new client keys get all of them.
     pub scopes: Scope,
     /// Whether `POST /users` is open to anyone.
@@ -57,6 +78,7 @@ impl Settings {
             audience: issuer.clone(),
             issuer,
             lifetimes: Lifetimes::default(),
+            rotation: Rotation::default(),
             scopes: Scope::parse("nodes:read nodes:write").unwrap_or_default(),
             signup_open: true,
             hash_concurrency: std::thread::available_parallelism()

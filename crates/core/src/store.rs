@@ -58,6 +58,8 @@ pub struct ClientKeyRecord {
     pub created_at: i64,
     /// Last time the key made a token (updated at most once a minute).
     pub last_used_at: Option<i64>,
+    /// Whether refresh tokens made from this key rotate; `None` follows the deployment.
+    pub rotation: Option<bool>,
 }
 
 /// A refresh session: one refresh-token family, from the grant that started it.
@@ -81,6 +83,24 @@ pub struct SessionRecord {
     pub last_used_at: Option<i64>,
     /// The generation of the current refresh token (rotation increments it).
     pub generation: u64,
+    /// Whether each refresh returns a new refresh token and retires the one presented.
+    pub rotates: bool,
+    /// When the current generation was issued (rotating sessions that have rotated).
+    pub rotated_at: Option<i64>,
+    /// The access token issued with the current generation, kept so that a retry within
+    /// the grace window gets the very same tokens back.
+    pub issued_access: Option<IssuedAccess>,
+}
+
+/// What is needed to mint an access token again, identically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedAccess {
+    /// Its `jti`.
+    pub jti: String,
+    /// Its `exp`.
+    pub expires_at: i64,
+    /// Its scope.
+    pub scope: Scope,
 }
 
 /// A stored signing key.
@@ -163,6 +183,20 @@ pub trait Store: Send + Sync + 'static {
         id: &SessionId,
         now: i64,
     ) -> Result<bool, StoreError>;
+    /// In one atomic step: if the session is live and still at generation `from`, moves it
+    /// to `from + 1`, recording `now` as its rotation time and `access` as the access token
+    /// issued with it, and returns the updated session; otherwise (another refresh won the
+    /// race, or the session was revoked or expired) returns `None`.
+    async fn rotate_session(
+        &self,
+        id: &SessionId,
+        from: u64,
+        access: &IssuedAccess,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Revokes a session whoever owns it (refresh-token reuse detection); `Ok(false)` if it
+    /// was not live.
+    async fn revoke_session_by_id(&self, id: &SessionId, now: i64) -> Result<bool, StoreError>;
     /// Revokes all of the account's live sessions and says how many there were.
     async fn revoke_sessions(&self, account: &AccountId, now: i64) -> Result<u64, StoreError>;
 

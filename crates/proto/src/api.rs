@@ -103,6 +103,9 @@ pub struct CreateClientKeyRequest {
     /// The scopes the key may grant; all configured scopes when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
+    /// Whether refresh tokens made from the key rotate; the deployment's setting when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotate_refresh_tokens: Option<bool>,
 }
 
 /// A client key as `POST /client-keys` returns it: the only time the secret is shown.
@@ -117,6 +120,8 @@ pub struct CreatedClientKey {
     pub name: Option<String>,
     /// The scopes the key may grant.
     pub scope: Scope,
+    /// Whether refresh tokens made from the key rotate.
+    pub rotate_refresh_tokens: bool,
     /// When the key was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -132,6 +137,8 @@ pub struct ClientKey {
     pub name: Option<String>,
     /// The scopes the key may grant.
     pub scope: Scope,
+    /// Whether refresh tokens made from the key rotate.
+    pub rotate_refresh_tokens: bool,
     /// When the key was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -94,7 +94,15 @@ struct FileConfig {
     signup_open: Option<bool>,
     password_hash_concurrency: Option<usize>,
     tokens: TokensFile,
+    refresh_tokens: RefreshTokensFile,
     database: DatabaseFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RefreshTokensFile {
+    rotation: Option<bool>,
+    grace_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -185,6 +193,12 @@ impl Config {
             .password_hash_concurrency
             .unwrap_or(settings.hash_concurrency);
         settings.lifetimes = lifetimes(&file.tokens)?;
+        if let Some(rotation) = file.refresh_tokens.rotation {
+            settings.rotation.enabled = rotation;
+        }
+        if let Some(grace) = file.refresh_tokens.grace_seconds {
+            settings.rotation.grace_seconds = grace;
+        }
         if let Some(n) = file.database.max_connections {
             config.store.max_connections = n;
         }

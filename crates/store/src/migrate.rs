@@ -34,11 +34,18 @@ impl<'s> MigrationSource<'s> for Embedded {
     }
 }
 
-pub(crate) const SQLITE: Embedded = Embedded(&[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)]);
+pub(crate) const SQLITE: Embedded = Embedded(&[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "rotation",
+        include_str!("../migrations/sqlite/0002_rotation.sql"),
+    ),
+]);
 
 /// The migrator for an embedded list.
 pub(crate) async fn migrator(source: Embedded) -> anyhow::Result<Migrator> {

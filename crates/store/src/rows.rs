@@ -4,7 +4,9 @@
 use latchkey_core::email::Email;
 use latchkey_core::ids::{AccountId, ClientId, SessionId};
 use latchkey_core::secret::SecretDigest;
-use latchkey_core::store::{AccountRecord, ClientKeyRecord, SessionRecord, SigningKeyRecord};
+use latchkey_core::store::{
+    AccountRecord, ClientKeyRecord, IssuedAccess, SessionRecord, SigningKeyRecord,
+};
 use latchkey_core::{Kind, Scope, StoreError};
 use latchkey_verify::Algorithm;
 
@@ -81,6 +83,7 @@ pub(crate) fn client_key(row: &impl Get) -> Result<ClientKeyRecord, StoreError> 
         scope: scope(&row.text("scope")?)?,
         created_at: row.int("created_at")?,
         last_used_at: row.opt_int("last_used_at")?,
+        rotation: row.opt_int("rotation")?.map(|r| r != 0),
     })
 }
 
@@ -96,6 +99,23 @@ pub(crate) fn session(row: &impl Get) -> Result<SessionRecord, StoreError> {
         last_used_at: row.opt_int("last_used_at")?,
         generation: u64::try_from(row.int("generation")?)
             .map_err(|_| corrupt("session generation"))?,
+        rotates: row.int("rotates")? != 0,
+        rotated_at: row.opt_int("rotated_at")?,
+        issued_access: issued_access(row)?,
+    })
+}
+
+fn issued_access(row: &impl Get) -> Result<Option<IssuedAccess>, StoreError> {
+    let jti = row.opt_text("access_jti")?;
+    let expires_at = row.opt_int("access_expires_at")?;
+    let access_scope = row.opt_text("access_scope")?;
+    Ok(match (jti, expires_at, access_scope) {
+        (Some(jti), Some(expires_at), Some(s)) => Some(IssuedAccess {
+            jti,
+            expires_at,
+            scope: scope(&s)?,
+        }),
+        _ => None,
     })
 }
 
@@ -112,11 +132,16 @@ pub(crate) fn signing_key(row: &impl Get) -> Result<SigningKeyRecord, StoreError
     })
 }
 
+/// A generation as stored (SQL has no unsigned integers).
+pub(crate) fn generation(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
 /// Columns of `sessions`, in the order the constructors above read them by name.
-pub(crate) const SESSION_COLUMNS: &str =
-    "id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, generation";
+pub(crate) const SESSION_COLUMNS: &str = "id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, \
+     generation, rotates, rotated_at, access_jti, access_expires_at, access_scope";
 /// Columns of `client_keys`.
 pub(crate) const CLIENT_KEY_COLUMNS: &str =
-    "id, account_id, name, secret_digest, scope, created_at, last_used_at";
+    "id, account_id, name, secret_digest, scope, created_at, last_used_at, rotation";
 /// Columns of `accounts`.
 pub(crate) const ACCOUNT_COLUMNS: &str = "id, email, password_hash, created_at, tokens_not_before";

@@ -142,6 +142,9 @@ impl Latchkey {
                     expires_at: None,
                     last_used_at: None,
                     generation: 0,
+                    rotates: self.rotates(None),
+                    rotated_at: None,
+                    issued_access: None,
                 };
                 self.store.insert_session(&session).await?;
                 Some(session)

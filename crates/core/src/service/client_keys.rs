@@ -1,6 +1,7 @@
 //! Client keys: create, list, delete.
 
 use latchkey_proto::Scope;
+use latchkey_proto::api::CreateClientKeyRequest;
 
 use super::{Latchkey, Principal};
 use crate::ids::ClientId;
@@ -23,7 +24,34 @@ fn parse_name(name: Option<String>) -> Result<Option<String>> {
     Ok(Some(name))
 }
 
+/// What a new client key should be.
+#[derive(Debug, Clone, Default)]
+pub struct NewClientKey {
+    /// An optional label.
+    pub name: Option<String>,
+    /// The scopes it may grant; all of the service's when `None`.
+    pub scope: Option<Scope>,
+    /// Whether its refresh tokens rotate; the deployment's setting when `None`.
+    pub rotation: Option<bool>,
+}
+
+impl From<CreateClientKeyRequest> for NewClientKey {
+    fn from(request: CreateClientKeyRequest) -> Self {
+        Self {
+            name: request.name,
+            scope: request.scope,
+            rotation: request.rotate_refresh_tokens,
+        }
+    }
+}
+
 impl Latchkey {
+    /// Whether refresh tokens made from this key rotate.
+    #[must_use]
+    pub fn key_rotates(&self, key: &ClientKeyRecord) -> bool {
+        self.rotates(key.rotation)
+    }
+
     /// Creates a client key for the caller. The secret is returned once and stored only
     /// as a digest.
     ///
@@ -34,11 +62,10 @@ impl Latchkey {
     pub async fn create_client_key(
         &self,
         who: &Principal,
-        name: Option<String>,
-        scope: Option<Scope>,
+        new: NewClientKey,
     ) -> Result<(ClientKeyRecord, ClientSecret)> {
-        let name = parse_name(name)?;
-        let scope = match scope {
+        let name = parse_name(new.name)?;
+        let scope = match new.scope {
             None => self.settings.scopes.clone(),
             Some(scope) if scope.is_subset(&self.settings.scopes) => scope,
             Some(scope) => {
@@ -57,6 +84,7 @@ impl Latchkey {
             scope,
             created_at: self.now(),
             last_used_at: None,
+            rotation: new.rotation,
         };
         self.store.insert_client_key(&key).await?;
         Ok((key, secret))

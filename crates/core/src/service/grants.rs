@@ -75,6 +75,26 @@ impl TryFrom<TokenRequest> for GrantRequest {
     }
 }
 
+/// What an access token minted from `session` is for.
+pub(super) fn access_for<'a>(
+    session: &'a SessionRecord,
+    scope: &'a Scope,
+    expiration: Option<u64>,
+) -> AccessGrant<'a> {
+    let (kind, client_id) = match session.kind {
+        Kind::ClientRefresh => (Kind::ClientAccess, session.client_id.as_deref()),
+        _ => (Kind::AccountAccess, None),
+    };
+    AccessGrant {
+        kind,
+        account_id: &session.account_id,
+        scope,
+        expiration,
+        client_id,
+        session: Some(&session.id),
+    }
+}
+
 /// The scope of a new token: the grant's, or a narrower one the caller asked for.
 fn narrowed(granted: &Scope, asked: Option<Scope>) -> Result<Scope> {
     match asked {
@@ -157,6 +177,9 @@ impl Latchkey {
             )),
             last_used_at: None,
             generation: 0,
+            rotates: self.rotates(key.rotation),
+            rotated_at: None,
+            issued_access: None,
         };
         self.store.insert_session(&session).await?;
         if last_used_is_stale(key.last_used_at, now) {
@@ -216,11 +239,7 @@ impl Latchkey {
             .store
             .live_session(&session_id, now)
             .await?
-            .filter(|s| {
-                s.kind == claims.kind
-                    && s.account_id.as_str() == claims.sub
-                    && Some(s.generation) == claims.generation
-            })
+            .filter(|s| s.kind == claims.kind && s.account_id.as_str() == claims.sub)
             .ok_or(Error::InvalidGrant(
                 "the refresh token has been revoked or has expired",
             ))?;
@@ -238,20 +257,20 @@ impl Latchkey {
             _ => {}
         }
         let scope = narrowed(&session.scope, scope)?;
-        let (kind, client) = match session.kind {
-            Kind::ClientRefresh => (Kind::ClientAccess, session.client_id.as_deref()),
-            _ => (Kind::AccountAccess, None),
-        };
+        let presented = claims
+            .generation
+            .ok_or(Error::InvalidGrant("the refresh token is invalid"))?;
+        if session.rotates {
+            return self
+                .refresh_rotating(session, presented, expiration, scope)
+                .await;
+        }
+        if presented != session.generation {
+            return Err(Error::InvalidGrant("the refresh token is invalid"));
+        }
         let tokens = self.mint_access(
             &self.keys.state().current,
-            AccessGrant {
-                kind,
-                account_id: &session.account_id,
-                scope: &scope,
-                expiration,
-                client_id: client,
-                session: Some(&session.id),
-            },
+            access_for(&session, &scope, expiration),
         )?;
         if last_used_is_stale(session.last_used_at, now) {
             self.store.touch_session(&session.id, now).await?;

@@ -4,6 +4,7 @@ mod accounts;
 mod bearer;
 mod client_keys;
 mod grants;
+mod rotation;
 mod sessions;
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use latchkey_proto::{Claims, Kind, Scope, TokenType};
 use latchkey_verify::{Algorithm, Jwks, Validation};
 
 pub use accounts::LoginOptions;
+pub use client_keys::NewClientKey;
 pub use grants::{Grant, GrantRequest};
 
 use crate::clock::Clock;
@@ -136,19 +138,38 @@ impl Latchkey {
         }
     }
 
-    /// Signs a new access token.
+    /// Signs a new access token, valid from now for the kind's (or the asked) lifetime.
     fn mint_access(&self, key: &SigningKey, access: AccessGrant<'_>) -> Result<IssuedTokens> {
         let now = self.now();
         let expires_in = self.access_lifetime(access.kind, access.expiration)?;
         let expires_at = now.saturating_add(i64::try_from(expires_in).unwrap_or(i64::MAX));
+        self.sign_access(
+            key,
+            &access,
+            now,
+            expires_at,
+            TokenId::generate()?.to_string(),
+        )
+    }
+
+    /// Signs an access token with the given times and id (the same inputs give the same
+    /// token: Ed25519 signatures are deterministic).
+    fn sign_access(
+        &self,
+        key: &SigningKey,
+        access: &AccessGrant<'_>,
+        issued_at: i64,
+        expires_at: i64,
+        jti: String,
+    ) -> Result<IssuedTokens> {
         let claims = Claims {
             iss: self.settings.issuer.clone(),
             sub: access.account_id.to_string(),
             aud: self.settings.audience.clone(),
-            iat: now,
-            nbf: now,
+            iat: issued_at,
+            nbf: issued_at,
             exp: Some(expires_at),
-            jti: TokenId::generate()?.to_string(),
+            jti,
             kind: access.kind,
             scope: access.scope.clone(),
             client_id: access.client_id.map(str::to_owned),
@@ -157,13 +178,18 @@ impl Latchkey {
         };
         Ok(IssuedTokens {
             access_token: key.sign(TokenType::Access, &claims)?,
-            expires_in,
+            expires_in: u64::try_from(expires_at.saturating_sub(self.now())).unwrap_or(0),
             expires_at,
-            issued_at: now,
+            issued_at,
             refresh_token: None,
             scope: access.scope.clone(),
             account_id: access.account_id.clone(),
         })
+    }
+
+    /// Whether a new session should rotate: the client key's choice, else the deployment's.
+    fn rotates(&self, key_choice: Option<bool>) -> bool {
+        key_choice.unwrap_or(self.settings.rotation.enabled)
     }
 
     /// Signs the refresh token of a session's current generation.

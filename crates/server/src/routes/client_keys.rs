@@ -11,8 +11,9 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, OptionalJson};
 
-fn client_key(record: ClientKeyRecord) -> ClientKey {
+fn client_key(state: &AppState, record: ClientKeyRecord) -> ClientKey {
     ClientKey {
+        rotate_refresh_tokens: state.latchkey.key_rotates(&record),
         client_id: record.id.to_string(),
         name: record.name,
         scope: record.scope,
@@ -27,11 +28,9 @@ pub async fn create(
     Authenticated(who): Authenticated,
     OptionalJson(body): OptionalJson<CreateClientKeyRequest>,
 ) -> Result<Response, ApiError> {
-    let (key, secret) = state
-        .latchkey
-        .create_client_key(&who, body.name, body.scope)
-        .await?;
+    let (key, secret) = state.latchkey.create_client_key(&who, body.into()).await?;
     let created = CreatedClientKey {
+        rotate_refresh_tokens: state.latchkey.key_rotates(&key),
         client_id: key.id.to_string(),
         client_secret: secret.expose().to_owned(),
         name: key.name,
@@ -47,7 +46,11 @@ pub async fn list(
     Authenticated(who): Authenticated,
 ) -> Result<axum::Json<Vec<ClientKey>>, ApiError> {
     let keys = state.latchkey.client_keys(&who).await?;
-    Ok(axum::Json(keys.into_iter().map(client_key).collect()))
+    Ok(axum::Json(
+        keys.into_iter()
+            .map(|key| client_key(&state, key))
+            .collect(),
+    ))
 }
 
 /// `DELETE /client-keys/{clientId}`

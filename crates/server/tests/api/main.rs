@@ -12,5 +12,6 @@ mod client_keys;
 mod errors;
 mod offline;
 mod operations;
+mod rotation;
 mod sessions;
 mod tokens;

@@ -185,7 +185,10 @@ fn json(value: impl serde::Serialize) -> serde_json::Value {
 /// The field names of a JSON object, or of the first element of an array of objects.
 fn fields(value: &serde_json::Value) -> Vec<String> {
     let object = value.as_array().and_then(|a| a.first()).unwrap_or(value);
-    let mut keys: Vec<_> = object.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let mut keys: Vec<_> = object
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
     keys.sort();
     keys
 }
@@ -193,24 +196,83 @@ fn fields(value: &serde_json::Value) -> Vec<String> {
 #[tokio::test]
 async fn documented_examples_have_the_fields_of_real_responses() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let doc: serde_json::Value = app.http.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
-    let example = |pointer: &str| doc.pointer(pointer).unwrap_or_else(|| panic!("no example at {pointer}")).clone();
-    let account = app.client.signup("ada@example.com", PASSWORD).await.unwrap();
-    let login = app.client.login(&account.id, PASSWORD, &LoginRequest::default()).await.unwrap();
+    let doc: serde_json::Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let example = |pointer: &str| {
+        doc.pointer(pointer)
+            .unwrap_or_else(|| panic!("no example at {pointer}"))
+            .clone()
+    };
+    let account = app
+        .client
+        .signup("ada@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let login = app
+        .client
+        .login(&account.id, PASSWORD, &LoginRequest::default())
+        .await
+        .unwrap();
     let token = login.access_token.clone();
-    let key = app.client.create_client_key(&token, &Default::default()).await.unwrap();
-    let grant = app.client.client_credentials(&key.client_id, &key.client_secret).await.unwrap();
-    let refreshed = app.client.refresh(grant.refresh_token.as_deref().unwrap(), None).await.unwrap();
+    let key = app
+        .client
+        .create_client_key(&token, &Default::default())
+        .await
+        .unwrap();
+    let grant = app
+        .client
+        .client_credentials(&key.client_id, &key.client_secret)
+        .await
+        .unwrap();
+    let refreshed = app
+        .client
+        .refresh(grant.refresh_token.as_deref().unwrap(), None)
+        .await
+        .unwrap();
     let cases = [
-        ("/paths/~1users/post/responses/201/content/application~1json/example", json(account)),
-        ("/paths/~1auth~1login/post/responses/200/content/application~1json/examples/plain/value", json(login)),
-        ("/paths/~1client-keys/post/responses/201/content/application~1json/example", json(key)),
-        ("/paths/~1auth~1token/post/responses/200/content/application~1json/examples/clientCredentials/value", json(grant)),
-        ("/paths/~1auth~1token/post/responses/200/content/application~1json/examples/refreshToken/value", json(refreshed)),
-        ("/paths/~1users~1me/get/responses/200/content/application~1json/example", json(app.client.me(&token).await.unwrap())),
-        ("/paths/~1client-keys/get/responses/200/content/application~1json/example", json(app.client.client_keys(&token).await.unwrap())),
-        ("/paths/~1refresh-tokens/get/responses/200/content/application~1json/example", json(app.client.refresh_tokens(&token).await.unwrap())),
-        ("/paths/~1.well-known~1jwks.json/get/responses/200/content/application~1json/example/keys", app.client.jwks().await.unwrap()["keys"].clone()),
+        (
+            "/paths/~1users/post/responses/201/content/application~1json/example",
+            json(account),
+        ),
+        (
+            "/paths/~1auth~1login/post/responses/200/content/application~1json/examples/plain/value",
+            json(login),
+        ),
+        (
+            "/paths/~1client-keys/post/responses/201/content/application~1json/example",
+            json(key),
+        ),
+        (
+            "/paths/~1auth~1token/post/responses/200/content/application~1json/examples/clientCredentials/value",
+            json(grant),
+        ),
+        (
+            "/paths/~1auth~1token/post/responses/200/content/application~1json/examples/refreshToken/value",
+            json(refreshed),
+        ),
+        (
+            "/paths/~1users~1me/get/responses/200/content/application~1json/example",
+            json(app.client.me(&token).await.unwrap()),
+        ),
+        (
+            "/paths/~1client-keys/get/responses/200/content/application~1json/example",
+            json(app.client.client_keys(&token).await.unwrap()),
+        ),
+        (
+            "/paths/~1refresh-tokens/get/responses/200/content/application~1json/example",
+            json(app.client.refresh_tokens(&token).await.unwrap()),
+        ),
+        (
+            "/paths/~1.well-known~1jwks.json/get/responses/200/content/application~1json/example/keys",
+            app.client.jwks().await.unwrap()["keys"].clone(),
+        ),
     ];
     for (pointer, real) in cases {
         let documented = example(pointer);

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use latchkey_core::email::Email;
 use latchkey_core::ids::{AccountId, ClientId, SessionId};
-use latchkey_core::store::{AccountRecord, ClientKeyRecord, SessionRecord, SigningKeyRecord};
+use latchkey_core::store::{
+    AccountRecord, ClientKeyRecord, IssuedAccess, SessionRecord, SigningKeyRecord,
+};
 use latchkey_core::{Store, StoreError};
 use sqlx::sqlite::SqliteRow;
 
@@ -83,7 +85,8 @@ impl Store for SqliteStore {
 
     async fn insert_client_key(&self, k: &ClientKeyRecord) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO client_keys (id, account_id, name, secret_digest, scope, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO client_keys (id, account_id, name, secret_digest, scope, created_at, last_used_at, rotation) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(k.id.as_str())
         .bind(k.account_id.as_str())
@@ -92,6 +95,7 @@ impl Store for SqliteStore {
         .bind(k.scope.to_string())
         .bind(k.created_at)
         .bind(k.last_used_at)
+        .bind(k.rotation)
         .execute(&self.write)
         .await
         .store_err()?;
@@ -159,8 +163,8 @@ impl Store for SqliteStore {
 
     async fn insert_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, generation) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, generation, rotates) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(s.id.as_str())
         .bind(s.account_id.as_str())
@@ -170,7 +174,8 @@ impl Store for SqliteStore {
         .bind(s.created_at)
         .bind(s.expires_at)
         .bind(s.last_used_at)
-        .bind(i64::try_from(s.generation).unwrap_or(i64::MAX))
+        .bind(rows::generation(s.generation))
+        .bind(s.rotates)
         .execute(&self.write)
         .await
         .store_err()?;
@@ -239,6 +244,45 @@ impl Store for SqliteStore {
         .execute(&self.write)
         .await
         .store_err()?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn rotate_session(
+        &self,
+        id: &SessionId,
+        from: u64,
+        access: &IssuedAccess,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let sql = format!(
+            "UPDATE sessions SET generation = generation + 1, rotated_at = ?, last_used_at = ?, \
+             access_jti = ?, access_expires_at = ?, access_scope = ? \
+             WHERE id = ? AND generation = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) \
+             RETURNING {SESSION_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(now)
+            .bind(now)
+            .bind(&access.jti)
+            .bind(access.expires_at)
+            .bind(access.scope.to_string())
+            .bind(id.as_str())
+            .bind(rows::generation(from))
+            .bind(now)
+            .fetch_optional(&self.write)
+            .await
+            .store_err()?;
+        row.as_ref().map(rows::session).transpose()
+    }
+
+    async fn revoke_session_by_id(&self, id: &SessionId, now: i64) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id.as_str())
+                .execute(&self.write)
+                .await
+                .store_err()?;
         Ok(done.rows_affected() > 0)
     }
 
