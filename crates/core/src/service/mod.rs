@@ -63,6 +63,8 @@ pub struct IssuedTokens {
     pub scope: Scope,
     /// The account the tokens are for.
     pub account_id: AccountId,
+    /// The refresh session the access token belongs to, if any (its `sid`).
+    pub session: Option<SessionId>,
 }
 
 impl Latchkey {
@@ -184,6 +186,7 @@ impl Latchkey {
             refresh_token: None,
             scope: access.scope.clone(),
             account_id: access.account_id.clone(),
+            session: access.session.cloned(),
         })
     }
 

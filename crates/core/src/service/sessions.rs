@@ -1,5 +1,7 @@
 //! Refresh sessions: list, revoke one, revoke all ("log out everywhere").
 
+use latchkey_proto::Kind;
+
 use super::{Latchkey, Principal};
 use crate::ids::SessionId;
 use crate::store::SessionRecord;
@@ -30,6 +32,29 @@ impl Latchkey {
             Ok(())
         } else {
             Err(Error::NotFound("refresh token"))
+        }
+    }
+
+    /// Ends the caller's account refresh tokens made for the application `app` (Wazo's
+    /// `DELETE /users/{uuid}/tokens/{client_id}`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] if there is none, or storage errors.
+    pub async fn revoke_app_sessions(&self, who: &Principal, app: &str) -> Result<()> {
+        let mut ended = false;
+        for session in self.sessions(who).await? {
+            if session.kind == Kind::AccountRefresh && session.client_id.as_deref() == Some(app) {
+                ended |= self
+                    .store
+                    .revoke_session(&who.account_id, &session.id, self.now())
+                    .await?;
+            }
+        }
+        if ended {
+            Ok(())
+        } else {
+            Err(Error::NotFound("refresh token for this client_id"))
         }
     }
 

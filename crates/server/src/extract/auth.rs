@@ -24,6 +24,22 @@ fn scheme_value<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
     given.eq_ignore_ascii_case(scheme).then(|| rest.trim())
 }
 
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for BasicAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if scheme_value(&parts.headers, "basic").is_none() {
+            return Ok(None);
+        }
+        <Self as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for BasicAuth {
     type Rejection = ApiError;
 

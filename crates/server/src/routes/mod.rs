@@ -5,6 +5,7 @@ mod client_keys;
 mod health;
 mod refresh_tokens;
 mod users;
+mod wazo;
 mod well_known;
 
 use axum::Router;
@@ -39,6 +40,12 @@ pub fn router(state: AppState) -> Router {
             get(refresh_tokens::list).delete(refresh_tokens::revoke_all),
         )
         .route("/refresh-tokens/{id}", delete(refresh_tokens::revoke))
+        .route("/api/auth/0.1/token", post(wazo::token))
+        .route("/api/auth/0.1/users/{user_uuid}/tokens", get(wazo::list))
+        .route(
+            "/api/auth/0.1/users/{user_uuid}/tokens/{client_id}",
+            delete(wazo::delete),
+        )
         .route("/.well-known/jwks.json", get(well_known::jwks))
         .route("/openapi.json", get(well_known::openapi))
         .route("/healthz", get(health::healthz))

@@ -15,3 +15,4 @@ mod operations;
 mod rotation;
 mod sessions;
 mod tokens;
+mod wazo;

@@ -1,0 +1,291 @@
+//! The Wazo-compatible interface: the seed post's samples and rules.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::backend_tests;
+use crate::helpers::{PASSWORD, TestApp, decode};
+
+backend_tests!(
+    the_wazo_seed_curl_samples_work_as_written,
+    a_refresh_token_needs_its_client_id_and_makes_no_refresh_token,
+    a_refresh_token_needs_basic_credentials_to_be_created,
+    a_wazo_refresh_token_is_refused_as_x_auth_token_and_an_access_token_as_refresh,
+    wazo_timestamps_and_ids_describe_the_token,
+    a_users_refresh_tokens_can_be_listed_and_deleted_by_client_id,
+);
+
+/// Runs curl with `args` and returns the parsed JSON answer.
+/// (Off the test's single-threaded runtime, which also serves the app.)
+async fn curl(args: &[&str]) -> Value {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let output =
+        tokio::task::spawn_blocking(move || Command::new("curl").arg("-s").args(&args).output())
+            .await
+            .unwrap()
+            .expect("curl is installed");
+    assert!(
+        output.status.success(),
+        "curl failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+async fn post(app: &TestApp, basic: Option<(&str, &str)>, body: Value) -> (u16, Value) {
+    let mut request = app.http.post(app.url("/api/auth/0.1/token")).json(&body);
+    if let Some((user, password)) = basic {
+        request = request.basic_auth(user, Some(password));
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
+    app.client
+        .signup("alice@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let url = app.url("/api/auth/0.1/token");
+    let user = format!("alice@example.com:{PASSWORD}");
+    let token = curl(&[
+        "-k",
+        "-XPOST",
+        "-H",
+        "Content-Type: application/json",
+        "-u",
+        &user,
+        &url,
+        "-d",
+        r#"{"expiration": 3600}"#,
+    ])
+    .await;
+    assert!(token["data"]["token"].is_string(), "{token}");
+    let offline = curl(&[
+        "-k",
+        "-XPOST",
+        "-H",
+        "Content-Type: application/json",
+        "-u",
+        &user,
+        &url,
+        "-d",
+        r#"{"client_id": "example", "access_type": "offline"}"#,
+    ])
+    .await;
+    let refresh = offline["data"]["refresh_token"].as_str().unwrap();
+    let body =
+        format!(r#"{{"expiration": 3600, "client_id": "example", "refresh_token": "{refresh}"}}"#);
+    let renewed = curl(&[
+        "-k",
+        "-XPOST",
+        "-H",
+        "Content-Type: application/json",
+        &url,
+        "-d",
+        &body,
+    ])
+    .await;
+    let access = renewed["data"]["token"].as_str().unwrap();
+    assert!(renewed["data"].get("refresh_token").is_none());
+    app.client.me(access).await.unwrap();
+}
+
+async fn a_refresh_token_needs_its_client_id_and_makes_no_refresh_token(app: TestApp) {
+    app.client
+        .signup("alice@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let basic = Some(("alice@example.com", PASSWORD));
+    let (_, offline) = post(
+        &app,
+        basic,
+        serde_json::json!({"client_id": "example", "access_type": "offline"}),
+    )
+    .await;
+    let refresh = offline["data"]["refresh_token"].as_str().unwrap();
+    let (status, error) = post(
+        &app,
+        None,
+        serde_json::json!({"client_id": "other", "refresh_token": refresh}),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, _) = post(&app, None, serde_json::json!({"refresh_token": refresh})).await;
+    assert_eq!(status, 400);
+    let ask_for_more = serde_json::json!({"client_id": "example", "refresh_token": refresh, "access_type": "offline"});
+    let (status, renewed) = post(&app, None, ask_for_more).await;
+    assert_eq!(status, 200);
+    assert!(
+        renewed["data"].get("refresh_token").is_none(),
+        "a refresh token cannot make a refresh token"
+    );
+}
+
+async fn a_refresh_token_needs_basic_credentials_to_be_created(app: TestApp) {
+    app.client
+        .signup("alice@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let (status, error) = post(
+        &app,
+        None,
+        serde_json::json!({"client_id": "example", "access_type": "offline"}),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (401, Some("invalid_credentials"))
+    );
+    let (status, _) = post(
+        &app,
+        Some(("alice@example.com", "wrong password")),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(status, 401);
+}
+
+async fn a_wazo_refresh_token_is_refused_as_x_auth_token_and_an_access_token_as_refresh(
+    app: TestApp,
+) {
+    app.client
+        .signup("alice@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let (_, offline) = post(
+        &app,
+        Some(("alice@example.com", PASSWORD)),
+        serde_json::json!({"client_id": "example", "access_type": "offline"}),
+    )
+    .await;
+    let refresh = offline["data"]["refresh_token"].as_str().unwrap();
+    let response = app
+        .http
+        .get(app.url("/users/me"))
+        .header("X-Auth-Token", refresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let access = offline["data"]["token"].as_str().unwrap();
+    let (status, error) = post(
+        &app,
+        None,
+        serde_json::json!({"client_id": "example", "refresh_token": access}),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+}
+
+async fn wazo_timestamps_and_ids_describe_the_token(app: TestApp) {
+    let account = app
+        .client
+        .signup("alice@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let (status, answer) = post(
+        &app,
+        Some((&account.id, PASSWORD)),
+        serde_json::json!({"expiration": 60, "client_id": "example", "access_type": "offline"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let data = &answer["data"];
+    assert_eq!(data["auth_id"], account.id.as_str());
+    let (_, claims) = decode(data["token"].as_str().unwrap());
+    assert_eq!(data["session_uuid"], claims["sid"]);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        60
+    );
+    for field in ["issued_at", "expires_at", "utc_issued_at", "utc_expires_at"] {
+        let text = data[field].as_str().unwrap();
+        assert_eq!(
+            text.len(),
+            "2019-12-02T15:42:45.123456".len(),
+            "{field}: {text}"
+        );
+        assert_eq!(&text[10..11], "T");
+    }
+    assert_eq!(
+        data["acl"],
+        serde_json::json!(["nodes:read", "nodes:write"])
+    );
+}
+
+async fn a_users_refresh_tokens_can_be_listed_and_deleted_by_client_id(app: TestApp) {
+    let account = app
+        .client
+        .signup("alice@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let basic = Some(("alice@example.com", PASSWORD));
+    let (_, first) = post(
+        &app,
+        basic,
+        serde_json::json!({"client_id": "phone", "access_type": "offline"}),
+    )
+    .await;
+    post(
+        &app,
+        basic,
+        serde_json::json!({"client_id": "desktop", "access_type": "offline"}),
+    )
+    .await;
+    let token = first["data"]["token"].as_str().unwrap();
+    let list = |user: String| {
+        app.http
+            .get(app.url(&format!("/api/auth/0.1/users/{user}/tokens")))
+            .header("X-Auth-Token", token)
+            .send()
+    };
+    let listed: Value = list(account.id.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["total"], 2);
+    let mut apps: Vec<_> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["client_id"].as_str().unwrap().to_owned())
+        .collect();
+    apps.sort();
+    assert_eq!(apps, ["desktop", "phone"]);
+    assert_eq!(
+        list("00000000-0000-4000-8000-000000000000".into())
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let delete = app
+        .http
+        .delete(app.url("/api/auth/0.1/users/me/tokens/desktop"))
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status(), 204);
+    let listed: Value = list("me".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(listed["total"], 1);
+    let again = app
+        .http
+        .delete(app.url("/api/auth/0.1/users/me/tokens/desktop"))
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+}
