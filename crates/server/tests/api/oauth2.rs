@@ -24,6 +24,7 @@ backend_tests!(
     an_unknown_grant_type_is_unsupported_grant_type,
     a_malformed_scope_is_invalid_scope,
     the_metadata_document_lists_endpoints_methods_scopes_and_algorithms,
+    the_openapi_examples_have_the_fields_of_today_s_oauth2_answers,
 );
 
 /// An answer of an OAuth 2 endpoint.
@@ -502,4 +503,63 @@ async fn the_metadata_document_lists_endpoints_methods_scopes_and_algorithms(app
         .await
         .unwrap();
     assert_eq!(jwks.status(), 200);
+}
+
+async fn the_openapi_examples_have_the_fields_of_today_s_oauth2_answers(app: TestApp) {
+    let doc: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = |value: &Value| {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    let example = |pointer: &str| {
+        doc.pointer(pointer)
+            .unwrap_or_else(|| panic!("no example at {pointer}"))
+            .clone()
+    };
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let issued = client_token(&app, &key, None).await;
+    let json = "content/application~1json/examples";
+    assert_eq!(
+        keys(&example(&format!(
+            "/paths/~1oauth2~1token/post/responses/200/{json}/clientCredentials/value"
+        ))),
+        keys(&issued)
+    );
+    let introspected = form(
+        &app,
+        "/oauth2/introspect",
+        Auth::Basic(&key),
+        &[("token", issued["access_token"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(
+        keys(&example(&format!(
+            "/paths/~1oauth2~1introspect/post/responses/200/{json}/active/value"
+        ))),
+        keys(&introspected.body)
+    );
+    let metadata: Value = app
+        .http
+        .get(app.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&example(&format!(
+            "/paths/~1.well-known~1oauth-authorization-server/get/responses/200/{json}/default/value"
+        ))),
+        keys(&metadata)
+    );
 }
