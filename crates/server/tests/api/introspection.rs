@@ -14,7 +14,7 @@ backend_tests!(
     an_expired_access_token_is_inactive,
     tokens_of_a_revoked_session_are_inactive,
     deleting_the_key_or_changing_the_password_makes_tokens_inactive,
-    a_retired_rotated_refresh_token_is_inactive,
+    a_retired_rotated_refresh_token_is_inactive_but_still_revokes_its_family,
     another_account_s_or_malformed_tokens_are_inactive,
     introspection_needs_a_token_and_an_authenticated_client,
     revoking_a_refresh_token_ends_its_session_and_its_access_tokens,
@@ -163,7 +163,7 @@ async fn deleting_the_key_or_changing_the_password_makes_tokens_inactive(app: Te
     }
 }
 
-async fn a_retired_rotated_refresh_token_is_inactive(app: TestApp) {
+async fn a_retired_rotated_refresh_token_is_inactive_but_still_revokes_its_family(app: TestApp) {
     let token = app.account("ada@example.com").await;
     let key = another_key(
         &app,
@@ -184,6 +184,13 @@ async fn a_retired_rotated_refresh_token_is_inactive(app: TestApp) {
     assert_eq!(
         introspect(&app, &key, text(&rotated.body, "refresh_token")).await["active"],
         true
+    );
+    // Revoking with the retired token still ends the family.
+    let reply = revoke(&app, Auth::Basic(&key), text(&issued, "refresh_token")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        introspect(&app, &key, text(&rotated.body, "refresh_token")).await,
+        inactive()
     );
 }
 
