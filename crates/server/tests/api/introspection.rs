@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::backend_tests;
 use crate::helpers::{PASSWORD, TestApp, assert_api_error, decode};
-use crate::oauth2::{Auth, Reply, another_key, client_token, form, refresh};
+use crate::oauth2_kit::{Auth, Reply, another_key, client_token, form, refresh};
 
 backend_tests!(
     an_active_client_access_token_introspects_with_its_claims,

@@ -13,6 +13,7 @@ mod errors;
 mod introspection;
 mod oauth2;
 mod oauth2_crate;
+mod oauth2_kit;
 mod offline;
 mod operations;
 mod rotation;

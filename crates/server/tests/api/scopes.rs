@@ -7,7 +7,7 @@ use latchkey_core::Scope;
 
 use crate::backend_tests;
 use crate::helpers::{TestApp, assert_api_error, decode};
-use crate::oauth2::{Auth, another_key, claim, client_token, form, refresh};
+use crate::oauth2_kit::{Auth, another_key, claim, client_token, form, refresh};
 
 backend_tests!(
     a_key_with_a_scope_outside_the_service_s_is_400_invalid_scope,
