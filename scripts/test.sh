@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 
 cargo test --workspace --locked
 scripts/readme-walkthrough.sh
+scripts/interop/pyjwt.sh

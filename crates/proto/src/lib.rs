@@ -6,12 +6,14 @@
 //! - [`token`]: token kinds, JWT header types and the claims every Latchkey token carries.
 //! - [`scope`]: OAuth-style scope sets (`"nodes:read nodes:write"`).
 //! - [`api`]: request and response bodies of the native JSON API (camelCase, as in the seeds).
+//! - [`oauth2`]: answers of the standard OAuth 2 interface (snake_case, as in the RFCs).
 //!
 //! This crate depends on nothing but `serde` and `time`, so that any program talking to
 //! Latchkey can use it without pulling in the server.
 
 pub mod api;
 pub mod error;
+pub mod oauth2;
 pub mod scope;
 pub mod token;
 

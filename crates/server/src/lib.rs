@@ -7,6 +7,7 @@
 //! - `routes`: the router and one thin handler file per resource.
 //! - `extract`: request extractors (lenient JSON bodies, HTTP Basic, bearer tokens).
 //! - `error`: [`ApiError`], the one place where errors become HTTP responses.
+//! - `oauth_error`: `OAuthError`, the same for the OAuth 2 endpoints (RFC 6749 bodies).
 //! - [`telemetry`]: logging setup.
 //! - [`admin`]: operator commands (`latchkeyd user add`).
 
@@ -15,6 +16,7 @@ pub mod app;
 pub mod config;
 mod error;
 mod extract;
+mod oauth_error;
 mod routes;
 pub mod telemetry;
 

@@ -5,8 +5,8 @@ use latchkey_proto::{Kind, Scope};
 use latchkey_verify::VerifyError;
 
 use super::{AccessGrant, IssuedTokens, Latchkey, last_used_is_stale};
-use crate::ids::{ClientId, SessionId};
-use crate::secret::{ClientSecret, SecretDigest};
+use crate::ids::SessionId;
+use crate::secret::ClientSecret;
 use crate::store::SessionRecord;
 use crate::{Error, Result};
 
@@ -142,7 +142,7 @@ impl Latchkey {
         }
     }
 
-    async fn client_credentials(
+    pub(super) async fn client_credentials(
         &self,
         client_id: &str,
         secret: &ClientSecret,
@@ -150,19 +150,7 @@ impl Latchkey {
         scope: Option<Scope>,
     ) -> Result<IssuedTokens> {
         self.access_lifetime(Kind::ClientAccess, expiration)?;
-        let key = match ClientId::parse(client_id) {
-            Some(id) => self.store.client_key(&id).await?,
-            None => None,
-        };
-        // Compare against a dummy digest when there is no key, so that both cases take
-        // the same path.
-        let expected = key.as_ref().map_or_else(
-            || SecretDigest::from_bytes(vec![0; 32]),
-            |k| k.secret_digest.clone(),
-        );
-        let Some(key) = key.filter(|_| expected.matches(&secret.digest())) else {
-            return Err(Error::InvalidClient);
-        };
+        let key = self.client_key_for(client_id, secret).await?;
         let scope = narrowed(&key.scope, scope)?;
         let now = self.now();
         let session = SessionRecord {
@@ -201,7 +189,7 @@ impl Latchkey {
         Ok(tokens)
     }
 
-    async fn refresh(
+    pub(super) async fn refresh(
         &self,
         token: &str,
         client_id: Option<&str>,

@@ -4,6 +4,8 @@ mod accounts;
 mod bearer;
 mod client_keys;
 mod grants;
+mod introspection;
+mod oauth;
 mod rotation;
 mod sessions;
 
@@ -15,6 +17,8 @@ use latchkey_verify::{Algorithm, Jwks, Validation};
 pub use accounts::LoginOptions;
 pub use client_keys::NewClientKey;
 pub use grants::{Grant, GrantRequest};
+pub use introspection::{Revocation, TokenHint};
+pub use oauth::{ClientCredentials, OAuthGrant};
 
 use crate::clock::Clock;
 use crate::ids::{AccountId, SessionId, TokenId};

@@ -1,8 +1,11 @@
 //! Request extractors: JSON bodies (lenient about trailing commas, strict about
-//! everything else), HTTP Basic credentials, and bearer tokens.
+//! everything else), HTTP Basic credentials, bearer tokens, and form-encoded OAuth 2
+//! requests with their client authentication.
 
 mod auth;
+mod form;
 mod json;
 
 pub use auth::{Authenticated, BasicAuth};
+pub use form::{OAuthRequest, Params};
 pub use json::{Json, OptionalJson};

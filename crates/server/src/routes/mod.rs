@@ -3,6 +3,7 @@
 mod auth;
 mod client_keys;
 mod health;
+mod oauth2;
 mod refresh_tokens;
 mod users;
 mod wazo;
@@ -45,6 +46,13 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/auth/0.1/users/{user_uuid}/tokens/{client_id}",
             delete(wazo::delete),
+        )
+        .route("/oauth2/token", post(oauth2::token))
+        .route("/oauth2/introspect", post(oauth2::introspect))
+        .route("/oauth2/revoke", post(oauth2::revoke))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth2::metadata),
         )
         .route("/.well-known/jwks.json", get(well_known::jwks))
         .route("/openapi.json", get(well_known::openapi))

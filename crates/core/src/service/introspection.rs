@@ -1,0 +1,181 @@
+//! Token introspection (RFC 7662) and revocation (RFC 7009) for client keys.
+//!
+//! A client key sees the tokens of its own account, whichever key or login made them;
+//! another account's tokens are inactive to it and it cannot revoke them. A token is
+//! *active* when its signature, issuer, audience and times verify (with no leeway: the
+//! service is the clock), its account still exists and has not changed its password since
+//! the token was issued, the client key of a client token still exists, and the refresh
+//! session it belongs to (`sid`) is live; a refresh token must also be its session's
+//! current generation.
+//!
+//! Revoking a refresh token ends its session; revoking an access token ends the session it
+//! was minted from (its `sid`), and so every token of that session. An access token from
+//! a plain password login belongs to no session and cannot be revoked alone:
+//! [`Revocation::NotRevocable`].
+
+use latchkey_proto::{Claims, Kind};
+use latchkey_verify::Validation;
+
+use super::Latchkey;
+use super::oauth::ClientCredentials;
+use crate::Result;
+use crate::ids::{AccountId, ClientId, SessionId};
+use crate::store::ClientKeyRecord;
+
+/// The `token_type_hint` of an introspection or revocation request. It only decides which
+/// kind of token is tried first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenHint {
+    /// `access_token`.
+    AccessToken,
+    /// `refresh_token`.
+    RefreshToken,
+}
+
+impl TokenHint {
+    /// Parses a hint; an unknown hint is no hint (RFC 7009 §2.1 lets the server ignore it).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "access_token" => Some(Self::AccessToken),
+            "refresh_token" => Some(Self::RefreshToken),
+            _ => None,
+        }
+    }
+}
+
+/// What a revocation did. Every outcome but [`Revocation::NotRevocable`] is a 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// The token's session was live and is now ended.
+    Revoked,
+    /// Nothing to do: an unknown, malformed, expired or already revoked token, or another
+    /// account's.
+    Ignored,
+    /// A live access token of the caller's account that belongs to no session: it stays
+    /// valid until it expires (RFC 7009 `unsupported_token_type`).
+    NotRevocable,
+}
+
+impl Latchkey {
+    /// Introspects `token` for a client key: its claims if it is active and of the
+    /// client's account, `None` otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidClient`], or storage errors.
+    pub async fn introspect(
+        &self,
+        client: &ClientCredentials,
+        token: &str,
+        hint: Option<TokenHint>,
+    ) -> Result<Option<Claims>> {
+        let key = self
+            .client_key_for(&client.client_id, &client.client_secret)
+            .await?;
+        let Some(claims) = self.own_token(&key, token, hint).await? else {
+            return Ok(None);
+        };
+        Ok(self.is_live(&claims).await?.then_some(claims))
+    }
+
+    /// Revokes `token` for a client key: ends the session of a refresh token, or the
+    /// session an access token was minted from.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidClient`], or storage errors.
+    pub async fn revoke_token(
+        &self,
+        client: &ClientCredentials,
+        token: &str,
+        hint: Option<TokenHint>,
+    ) -> Result<Revocation> {
+        let key = self
+            .client_key_for(&client.client_id, &client.client_secret)
+            .await?;
+        let Some(claims) = self.own_token(&key, token, hint).await? else {
+            return Ok(Revocation::Ignored);
+        };
+        let Some(sid) = claims.sid.as_deref() else {
+            return Ok(if self.is_live(&claims).await? {
+                Revocation::NotRevocable
+            } else {
+                Revocation::Ignored
+            });
+        };
+        let Some(sid) = SessionId::parse(sid) else {
+            return Ok(Revocation::Ignored);
+        };
+        if self
+            .store
+            .revoke_session(&key.account_id, &sid, self.now())
+            .await?
+        {
+            tracing::info!(%sid, client_id = %key.id, kind = %claims.kind, "session revoked through OAuth revocation");
+            Ok(Revocation::Revoked)
+        } else {
+            Ok(Revocation::Ignored)
+        }
+    }
+
+    /// The claims of `token` if it verifies as one of this service's unexpired tokens and
+    /// belongs to the key's account.
+    async fn own_token(
+        &self,
+        key: &ClientKeyRecord,
+        token: &str,
+        hint: Option<TokenHint>,
+    ) -> Result<Option<Claims>> {
+        let access =
+            Validation::access(&self.settings.issuer, &self.settings.audience).with_leeway(0);
+        let refresh = self.refresh_rules.clone().with_leeway(0);
+        let order = match hint {
+            Some(TokenHint::RefreshToken) => [&refresh, &access],
+            _ => [&access, &refresh],
+        };
+        for rules in order {
+            if let Ok(claims) = self.verified(token, rules).await? {
+                return Ok((claims.sub == key.account_id.as_str()).then_some(claims));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether a verified token is still live: see the module documentation.
+    async fn is_live(&self, claims: &Claims) -> Result<bool> {
+        let Some(account_id) = AccountId::parse(&claims.sub) else {
+            return Ok(false);
+        };
+        let Some(account) = self.store.account_by_id(&account_id).await? else {
+            return Ok(false);
+        };
+        if claims.iat < account.tokens_not_before {
+            return Ok(false);
+        }
+        if matches!(claims.kind, Kind::ClientAccess | Kind::ClientRefresh) {
+            let Some(id) = claims.client_id.as_deref().and_then(ClientId::parse) else {
+                return Ok(false);
+            };
+            let key = self.store.client_key(&id).await?;
+            if key.is_none_or(|k| k.account_id != account_id) {
+                return Ok(false);
+            }
+        }
+        let Some(sid) = claims.sid.as_deref() else {
+            // Every refresh token has a session; only account access tokens may lack one.
+            return Ok(claims.kind == Kind::AccountAccess);
+        };
+        let Some(sid) = SessionId::parse(sid) else {
+            return Ok(false);
+        };
+        let Some(session) = self.store.live_session(&sid, self.now()).await? else {
+            return Ok(false);
+        };
+        if session.account_id != account_id {
+            return Ok(false);
+        }
+        Ok(!claims.kind.is_refresh()
+            || (session.kind == claims.kind && claims.generation == Some(session.generation)))
+    }
+}

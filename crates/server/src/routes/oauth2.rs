@@ -1,0 +1,174 @@
+//! The standard OAuth 2 interface: `/oauth2/token` (RFC 6749), `/oauth2/introspect`
+//! (RFC 7662), `/oauth2/revoke` (RFC 7009) and the server metadata (RFC 8414).
+//!
+//! Client keys are the OAuth clients. Bodies are form-encoded; answers and errors use the
+//! RFCs' snake_case names. Errors are rendered by [`OAuthError`], never by `ApiError`.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::service::{OAuthGrant, Revocation, TokenHint};
+use latchkey_core::{Claims, Error, IssuedTokens, Scope};
+use latchkey_proto::oauth2::{IntrospectionResponse, ServerMetadata, TokenResponse};
+
+use super::no_store;
+use crate::app::AppState;
+use crate::extract::{OAuthRequest, Params};
+use crate::oauth_error::OAuthError;
+
+/// The client authentication methods of every OAuth 2 endpoint.
+const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
+/// `no-store`, plus `Pragma: no-cache` for HTTP/1.0 caches (RFC 6749 §5.1).
+fn no_cache(response: impl IntoResponse) -> Response {
+    let mut response = no_store(response);
+    response
+        .headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The grant and scope of a token request.
+fn grant(params: &mut Params) -> Result<(OAuthGrant, Option<Scope>), OAuthError> {
+    let grant = match params.require("grant_type")?.as_str() {
+        "client_credentials" => OAuthGrant::ClientCredentials,
+        "refresh_token" => OAuthGrant::RefreshToken(params.require("refresh_token")?),
+        other => {
+            return Err(Error::UnsupportedGrantType(other.chars().take(64).collect()).into());
+        }
+    };
+    let scope = params
+        .take("scope")
+        .map(|s| Scope::parse(&s))
+        .transpose()
+        .map_err(|e| Error::InvalidScope(e.to_string()))?;
+    Ok((grant, scope))
+}
+
+fn token_response(issued: IssuedTokens) -> TokenResponse {
+    TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer".into(),
+        expires_in: issued.expires_in,
+        refresh_token: issued.refresh_token,
+        scope: Some(issued.scope).filter(|s| !s.is_empty()),
+    }
+}
+
+fn introspection(claims: Claims) -> IntrospectionResponse {
+    let token_type = if claims.kind.is_refresh() {
+        "refresh_token"
+    } else {
+        "Bearer"
+    };
+    IntrospectionResponse {
+        active: true,
+        scope: Some(claims.scope),
+        client_id: claims.client_id,
+        sub: Some(claims.sub),
+        exp: claims.exp,
+        iat: Some(claims.iat),
+        nbf: Some(claims.nbf),
+        iss: Some(claims.iss),
+        aud: Some(claims.aud),
+        jti: Some(claims.jti),
+        token_type: Some(token_type.into()),
+        kind: Some(claims.kind),
+    }
+}
+
+/// `POST /oauth2/token`
+pub async fn token(
+    State(state): State<AppState>,
+    OAuthRequest { client, mut params }: OAuthRequest,
+) -> Result<Response, OAuthError> {
+    let (grant, scope) = grant(&mut params)?;
+    let issued = state
+        .latchkey
+        .oauth_token(&client.credentials, grant, scope)
+        .await
+        .map_err(|e| client.error(e))?;
+    Ok(no_cache(axum::Json(token_response(issued))))
+}
+
+/// `POST /oauth2/introspect`
+pub async fn introspect(
+    State(state): State<AppState>,
+    OAuthRequest { client, mut params }: OAuthRequest,
+) -> Result<Response, OAuthError> {
+    let token = params.require("token")?;
+    let hint = params.take("token_type_hint");
+    let claims = state
+        .latchkey
+        .introspect(
+            &client.credentials,
+            &token,
+            hint.as_deref().and_then(TokenHint::parse),
+        )
+        .await
+        .map_err(|e| client.error(e))?;
+    Ok(no_cache(axum::Json(claims.map_or_else(
+        IntrospectionResponse::default,
+        introspection,
+    ))))
+}
+
+/// `POST /oauth2/revoke`: 200 for every token but a live one that cannot be revoked.
+pub async fn revoke(
+    State(state): State<AppState>,
+    OAuthRequest { client, mut params }: OAuthRequest,
+) -> Result<StatusCode, OAuthError> {
+    let token = params.require("token")?;
+    let hint = params.take("token_type_hint");
+    match state
+        .latchkey
+        .revoke_token(
+            &client.credentials,
+            &token,
+            hint.as_deref().and_then(TokenHint::parse),
+        )
+        .await
+        .map_err(|e| client.error(e))?
+    {
+        Revocation::NotRevocable => Err(OAuthError::NotRevocable),
+        Revocation::Revoked | Revocation::Ignored => Ok(StatusCode::OK),
+    }
+}
+
+/// `GET /.well-known/oauth-authorization-server`
+pub async fn metadata(State(state): State<AppState>) -> Response {
+    let settings = state.latchkey.settings();
+    let issuer = settings.issuer.clone();
+    let mut algorithms: Vec<String> = state
+        .latchkey
+        .jwks()
+        .keys
+        .into_iter()
+        .filter_map(|k| k.alg)
+        .chain([state.latchkey.key_ring().algorithm().as_str().to_owned()])
+        .collect();
+    algorithms.sort();
+    algorithms.dedup();
+    let methods: Vec<String> = AUTH_METHODS.iter().map(|m| (*m).to_owned()).collect();
+    let document = ServerMetadata {
+        token_endpoint: format!("{issuer}/oauth2/token"),
+        introspection_endpoint: format!("{issuer}/oauth2/introspect"),
+        revocation_endpoint: format!("{issuer}/oauth2/revoke"),
+        jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        service_documentation: format!("{issuer}/openapi.json"),
+        scopes_supported: settings.scopes.iter().map(str::to_owned).collect(),
+        response_types_supported: Vec::new(),
+        grant_types_supported: vec!["client_credentials".into(), "refresh_token".into()],
+        token_endpoint_auth_methods_supported: methods.clone(),
+        introspection_endpoint_auth_methods_supported: methods.clone(),
+        revocation_endpoint_auth_methods_supported: methods,
+        token_signing_alg_values_supported: algorithms,
+        issuer,
+    };
+    let mut response = axum::Json(document).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}

@@ -1,0 +1,473 @@
+//! The OAuth 2 token endpoint (RFC 6749) and the server metadata (RFC 8414), over raw
+//! form-encoded HTTP.
+
+use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
+use serde_json::Value;
+
+use crate::backend_tests;
+use crate::helpers::{PASSWORD, TestApp, decode};
+use crate::oauth2_kit::{Auth, another_key, claim, client_token, form, refresh};
+
+backend_tests!(
+    client_credentials_with_basic_auth_return_bearer_tokens_that_are_not_cached,
+    client_credentials_with_post_auth_return_the_same_kinds_of_token,
+    basic_and_post_auth_in_one_request_is_invalid_request,
+    a_failed_basic_auth_is_401_invalid_client_with_a_basic_challenge,
+    a_failed_post_auth_is_401_invalid_client_without_a_challenge,
+    a_refresh_token_grant_returns_an_access_token_of_the_same_session,
+    a_rotating_key_gets_a_new_refresh_token_on_each_refresh,
+    a_refresh_token_issued_to_another_client_is_invalid_grant,
+    an_offline_login_refresh_token_is_invalid_grant_here,
+    an_access_token_or_garbage_as_refresh_token_is_invalid_grant,
+    a_deleted_key_can_no_longer_refresh,
+    missing_repeated_or_json_parameters_are_invalid_request,
+    an_unknown_grant_type_is_unsupported_grant_type,
+    a_malformed_scope_is_invalid_scope,
+    the_metadata_document_lists_endpoints_methods_scopes_and_algorithms,
+    the_openapi_examples_have_the_fields_of_today_s_oauth2_answers,
+);
+
+async fn client_credentials_with_basic_auth_return_bearer_tokens_that_are_not_cached(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let reply = form(
+        &app,
+        "/oauth2/token",
+        Auth::Basic(&key),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.headers["cache-control"], "no-store");
+    assert_eq!(reply.headers["pragma"], "no-cache");
+    let body = &reply.body;
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(body["scope"], "nodes:read nodes:write");
+    let (header, access) = decode(body["access_token"].as_str().unwrap());
+    assert_eq!(header["typ"], "at+jwt");
+    assert_eq!(access["kind"], "client_access");
+    assert_eq!(access["client_id"], key.client_id.as_str());
+    let (header, refresh) = decode(body["refresh_token"].as_str().unwrap());
+    assert_eq!(header["typ"], "rt+jwt");
+    assert_eq!(refresh["kind"], "client_refresh");
+    assert_eq!(access["sid"], refresh["sid"]);
+}
+
+async fn client_credentials_with_post_auth_return_the_same_kinds_of_token(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let reply = form(
+        &app,
+        "/oauth2/token",
+        Auth::Post(&key),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(claim(&reply.body, "access_token", "kind"), "client_access");
+    assert_eq!(
+        claim(&reply.body, "refresh_token", "kind"),
+        "client_refresh"
+    );
+    // Basic with the (same) client_id repeated in the body is one method, not two.
+    let reply = form(
+        &app,
+        "/oauth2/token",
+        Auth::Basic(&key),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &key.client_id),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+async fn basic_and_post_auth_in_one_request_is_invalid_request(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let both = form(
+        &app,
+        "/oauth2/token",
+        Auth::Basic(&key),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_secret", &key.client_secret),
+        ],
+    )
+    .await;
+    assert_eq!((both.status, both.error()), (400, "invalid_request"));
+    assert!(both.body["error_description"].is_string());
+    let other_id = "a".repeat(40);
+    let mismatch = form(
+        &app,
+        "/oauth2/token",
+        Auth::Basic(&key),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &other_id),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (mismatch.status, mismatch.error()),
+        (400, "invalid_request")
+    );
+}
+
+async fn a_failed_basic_auth_is_401_invalid_client_with_a_basic_challenge(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let wrong = CreatedClientKey {
+        client_secret: "0".repeat(80),
+        ..key.clone()
+    };
+    let unknown = CreatedClientKey {
+        client_id: "f".repeat(40),
+        ..key.clone()
+    };
+    let grant = [("grant_type", "client_credentials")];
+    for auth in [Auth::Basic(&wrong), Auth::Basic(&unknown), Auth::None] {
+        let reply = form(&app, "/oauth2/token", auth, &grant).await;
+        assert_eq!((reply.status, reply.error()), (401, "invalid_client"));
+        assert!(
+            reply.headers["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic")
+        );
+    }
+    for header in ["Basic !!!", "Basic Zm9v", "Bearer abc"] {
+        let response = app
+            .http
+            .post(app.url("/oauth2/token"))
+            .header("authorization", header)
+            .form(&grant)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{header}");
+        assert!(response.headers().contains_key("www-authenticate"));
+    }
+}
+
+async fn a_failed_post_auth_is_401_invalid_client_without_a_challenge(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let wrong = CreatedClientKey {
+        client_secret: "0".repeat(80),
+        ..key.clone()
+    };
+    let reply = form(
+        &app,
+        "/oauth2/token",
+        Auth::Post(&wrong),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!((reply.status, reply.error()), (401, "invalid_client"));
+    assert!(!reply.headers.contains_key("www-authenticate"));
+    // A client_id without a secret is a public client, which Latchkey does not have.
+    let public = form(
+        &app,
+        "/oauth2/token",
+        Auth::None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &key.client_id),
+        ],
+    )
+    .await;
+    assert_eq!((public.status, public.error()), (401, "invalid_client"));
+}
+
+async fn a_refresh_token_grant_returns_an_access_token_of_the_same_session(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let first = client_token(&app, &key, None).await;
+    let reply = refresh(&app, &key, first["refresh_token"].as_str().unwrap(), None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.headers["cache-control"], "no-store");
+    assert_eq!(reply.body["token_type"], "Bearer");
+    assert_eq!(reply.body["scope"], "nodes:read nodes:write");
+    assert!(
+        reply.body.get("refresh_token").is_none(),
+        "rotation is off by default"
+    );
+    for name in ["kind", "sid", "client_id", "sub"] {
+        assert_eq!(
+            claim(&reply.body, "access_token", name),
+            claim(&first, "access_token", name),
+            "{name}"
+        );
+    }
+    // Post auth works for refreshes too.
+    let post = form(
+        &app,
+        "/oauth2/token",
+        Auth::Post(&key),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(post.status, 200, "{}", post.body);
+}
+
+async fn a_rotating_key_gets_a_new_refresh_token_on_each_refresh(app: TestApp) {
+    let token = app.account("ada@example.com").await;
+    let key = another_key(
+        &app,
+        &token,
+        &CreateClientKeyRequest {
+            rotate_refresh_tokens: Some(true),
+            ..CreateClientKeyRequest::default()
+        },
+    )
+    .await;
+    let first = client_token(&app, &key, None).await;
+    let rotated = refresh(&app, &key, first["refresh_token"].as_str().unwrap(), None).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    assert_eq!(claim(&rotated.body, "refresh_token", "generation"), 1);
+    let next = refresh(
+        &app,
+        &key,
+        rotated.body["refresh_token"].as_str().unwrap(),
+        None,
+    )
+    .await;
+    assert_eq!(next.status, 200, "{}", next.body);
+}
+
+async fn a_refresh_token_issued_to_another_client_is_invalid_grant(app: TestApp) {
+    let (token, key) = app.account_with_key("ada@example.com").await;
+    let sibling = another_key(&app, &token, &CreateClientKeyRequest::default()).await;
+    let (_, stranger) = app.account_with_key("bob@example.com").await;
+    let issued = client_token(&app, &key, None).await;
+    let refresh_token = issued["refresh_token"].as_str().unwrap();
+    for other in [&sibling, &stranger] {
+        let reply = refresh(&app, other, refresh_token, None).await;
+        assert_eq!((reply.status, reply.error()), (400, "invalid_grant"));
+    }
+    // The token still works for its own client.
+    assert_eq!(refresh(&app, &key, refresh_token, None).await.status, 200);
+}
+
+async fn an_offline_login_refresh_token_is_invalid_grant_here(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let offline = app
+        .client
+        .login(
+            "ada@example.com",
+            PASSWORD,
+            &LoginRequest {
+                client_id: Some(key.client_id.clone()),
+                access_type: Some("offline".into()),
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    let reply = refresh(&app, &key, offline.refresh_token.as_deref().unwrap(), None).await;
+    assert_eq!((reply.status, reply.error()), (400, "invalid_grant"));
+}
+
+async fn an_access_token_or_garbage_as_refresh_token_is_invalid_grant(app: TestApp) {
+    let (account_token, key) = app.account_with_key("ada@example.com").await;
+    let issued = client_token(&app, &key, None).await;
+    for token in [
+        issued["access_token"].as_str().unwrap(),
+        account_token.as_str(),
+        "garbage",
+        "a.b.c",
+    ] {
+        let reply = refresh(&app, &key, token, None).await;
+        assert_eq!(
+            (reply.status, reply.error()),
+            (400, "invalid_grant"),
+            "{token}"
+        );
+    }
+}
+
+async fn a_deleted_key_can_no_longer_refresh(app: TestApp) {
+    let (account_token, key) = app.account_with_key("ada@example.com").await;
+    let issued = client_token(&app, &key, None).await;
+    app.client
+        .delete_client_key(&account_token, &key.client_id)
+        .await
+        .unwrap();
+    let reply = refresh(&app, &key, issued["refresh_token"].as_str().unwrap(), None).await;
+    assert_eq!((reply.status, reply.error()), (401, "invalid_client"));
+}
+
+async fn missing_repeated_or_json_parameters_are_invalid_request(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let cases: [&[(&str, &str)]; 4] = [
+        &[],
+        &[("grant_type", "refresh_token")],
+        &[("grant_type", "refresh_token"), ("refresh_token", "")],
+        &[
+            ("grant_type", "client_credentials"),
+            ("grant_type", "client_credentials"),
+        ],
+    ];
+    for fields in cases {
+        let reply = form(&app, "/oauth2/token", Auth::Basic(&key), fields).await;
+        assert_eq!(
+            (reply.status, reply.error()),
+            (400, "invalid_request"),
+            "{fields:?}"
+        );
+        assert_eq!(reply.headers["cache-control"], "no-store");
+    }
+    let json = app
+        .http
+        .post(app.url("/oauth2/token"))
+        .basic_auth(&key.client_id, Some(&key.client_secret))
+        .json(&serde_json::json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 400);
+    let body: Value = json.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+}
+
+async fn an_unknown_grant_type_is_unsupported_grant_type(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    for grant in ["password", "authorization_code", "clientCredentials"] {
+        let reply = form(
+            &app,
+            "/oauth2/token",
+            Auth::Basic(&key),
+            &[("grant_type", grant)],
+        )
+        .await;
+        assert_eq!(
+            (reply.status, reply.error()),
+            (400, "unsupported_grant_type"),
+            "{grant}"
+        );
+    }
+}
+
+async fn a_malformed_scope_is_invalid_scope(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let reply = form(
+        &app,
+        "/oauth2/token",
+        Auth::Basic(&key),
+        &[("grant_type", "client_credentials"), ("scope", "a\"b")],
+    )
+    .await;
+    assert_eq!((reply.status, reply.error()), (400, "invalid_scope"));
+}
+
+async fn the_metadata_document_lists_endpoints_methods_scopes_and_algorithms(app: TestApp) {
+    let response = app
+        .http
+        .get(app.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let doc: Value = response.json().await.unwrap();
+    let issuer = app.address.as_str();
+    assert_eq!(doc["issuer"], issuer);
+    for (field, path) in [
+        ("token_endpoint", "/oauth2/token"),
+        ("introspection_endpoint", "/oauth2/introspect"),
+        ("revocation_endpoint", "/oauth2/revoke"),
+        ("jwks_uri", "/.well-known/jwks.json"),
+    ] {
+        assert_eq!(doc[field], format!("{issuer}{path}"), "{field}");
+    }
+    let methods = serde_json::json!(["client_secret_basic", "client_secret_post"]);
+    for field in [
+        "token_endpoint_auth_methods_supported",
+        "introspection_endpoint_auth_methods_supported",
+        "revocation_endpoint_auth_methods_supported",
+    ] {
+        assert_eq!(doc[field], methods, "{field}");
+    }
+    assert_eq!(
+        doc["grant_types_supported"],
+        serde_json::json!(["client_credentials", "refresh_token"])
+    );
+    assert_eq!(
+        doc["scopes_supported"],
+        serde_json::json!(["nodes:read", "nodes:write"])
+    );
+    assert_eq!(doc["response_types_supported"], serde_json::json!([]));
+    assert_eq!(
+        doc["token_signing_alg_values_supported"],
+        serde_json::json!(["EdDSA"])
+    );
+    // The issuer is the tokens' `iss`, and the JWKS it names answers.
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let issued = client_token(&app, &key, None).await;
+    assert_eq!(claim(&issued, "access_token", "iss"), doc["issuer"]);
+    let jwks = app
+        .http
+        .get(doc["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jwks.status(), 200);
+}
+
+async fn the_openapi_examples_have_the_fields_of_today_s_oauth2_answers(app: TestApp) {
+    let doc: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = |value: &Value| {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    let example = |pointer: &str| {
+        doc.pointer(pointer)
+            .unwrap_or_else(|| panic!("no example at {pointer}"))
+            .clone()
+    };
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let issued = client_token(&app, &key, None).await;
+    let json = "content/application~1json/examples";
+    assert_eq!(
+        keys(&example(&format!(
+            "/paths/~1oauth2~1token/post/responses/200/{json}/clientCredentials/value"
+        ))),
+        keys(&issued)
+    );
+    let introspected = form(
+        &app,
+        "/oauth2/introspect",
+        Auth::Basic(&key),
+        &[("token", issued["access_token"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(
+        keys(&example(&format!(
+            "/paths/~1oauth2~1introspect/post/responses/200/{json}/active/value"
+        ))),
+        keys(&introspected.body)
+    );
+    let metadata: Value = app
+        .http
+        .get(app.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&example(&format!(
+            "/paths/~1.well-known~1oauth-authorization-server/get/responses/200/{json}/default/value"
+        ))),
+        keys(&metadata)
+    );
+}

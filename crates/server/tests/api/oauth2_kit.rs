@@ -1,0 +1,100 @@
+//! The kit the OAuth 2 test modules share: form-encoded requests with either client
+//! authentication method, and shortcuts for the token endpoint.
+
+use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, decode};
+
+/// An answer of an OAuth 2 endpoint.
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `error` code of an error body.
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+}
+
+/// How a test authenticates its client.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    Basic(&'a CreatedClientKey),
+    Post(&'a CreatedClientKey),
+    None,
+}
+
+/// POSTs a form to an OAuth 2 endpoint.
+pub async fn form(app: &TestApp, path: &str, auth: Auth<'_>, fields: &[(&str, &str)]) -> Reply {
+    let mut fields: Vec<(&str, &str)> = fields.to_vec();
+    let mut request = app.http.post(app.url(path));
+    match auth {
+        Auth::Basic(key) => {
+            request = request.basic_auth(&key.client_id, Some(&key.client_secret));
+        }
+        Auth::Post(key) => {
+            fields.push(("client_id", &key.client_id));
+            fields.push(("client_secret", &key.client_secret));
+        }
+        Auth::None => {}
+    }
+    let response = request.form(&fields).send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.json().await.unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A client-credentials grant that must succeed: the token response body.
+pub async fn client_token(app: &TestApp, key: &CreatedClientKey, scope: Option<&str>) -> Value {
+    let mut fields = vec![("grant_type", "client_credentials")];
+    if let Some(scope) = scope {
+        fields.push(("scope", scope));
+    }
+    let reply = form(app, "/oauth2/token", Auth::Basic(key), &fields).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
+}
+
+/// A refresh-token grant.
+pub async fn refresh(
+    app: &TestApp,
+    key: &CreatedClientKey,
+    refresh_token: &str,
+    scope: Option<&str>,
+) -> Reply {
+    let mut fields = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+    ];
+    if let Some(scope) = scope {
+        fields.push(("scope", scope));
+    }
+    form(app, "/oauth2/token", Auth::Basic(key), &fields).await
+}
+
+/// Another client key for an account.
+pub async fn another_key(
+    app: &TestApp,
+    account_token: &str,
+    request: &CreateClientKeyRequest,
+) -> CreatedClientKey {
+    app.client
+        .create_client_key(account_token, request)
+        .await
+        .unwrap()
+}
+
+/// The value of a claim of a token in a body field.
+pub fn claim(body: &Value, field: &str, claim: &str) -> Value {
+    decode(body[field].as_str().unwrap()).1[claim].clone()
+}
