@@ -1,0 +1,2 @@
+//! Placeholder, replaced by the README example.
+fn main() {}
