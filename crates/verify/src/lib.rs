@@ -41,7 +41,7 @@ pub use clock::{Clock, SystemClock};
 pub use error::VerifyError;
 pub use jwk::{Algorithm, Jwk, Jwks, KeySet};
 pub use jws::{Header, decode_header};
-pub use latchkey_proto::{Claims, ErrorBody, ErrorCode, Kind, Scope, TokenType};
+pub use latchkey_proto::{Claims, ErrorBody, ErrorCode, Kind, Scope, ScopeError, TokenType};
 #[cfg(feature = "axum")]
 pub use layer::{AuthLayer, AuthService, TokenRejection, VerifiedToken, bearer_token};
 #[cfg(feature = "remote")]
