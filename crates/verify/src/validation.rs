@@ -80,9 +80,48 @@ impl Validation {
     }
 
     /// The issuer tokens must come from.
+    ///
+    /// ```
+    /// let rules = latchkey_verify::Validation::access("https://a.test", "api");
+    /// assert_eq!(rules.issuer(), "https://a.test");
+    /// ```
     #[must_use]
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// The audience tokens must be for.
+    ///
+    /// ```
+    /// let rules = latchkey_verify::Validation::access("https://a.test", "api");
+    /// assert_eq!(rules.audience(), "api");
+    /// ```
+    #[must_use]
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// The token kinds accepted.
+    ///
+    /// ```
+    /// use latchkey_verify::{Kind, Validation};
+    /// let rules = Validation::access("https://a.test", "https://a.test");
+    /// assert_eq!(rules.kinds(), &[Kind::AccountAccess, Kind::ClientAccess]);
+    /// ```
+    #[must_use]
+    pub fn kinds(&self) -> &[Kind] {
+        &self.kinds
+    }
+
+    /// The scopes every token must carry (empty: none).
+    ///
+    /// ```
+    /// let rules = latchkey_verify::Validation::access("https://a.test", "https://a.test");
+    /// assert!(rules.required_scope().is_empty());
+    /// ```
+    #[must_use]
+    pub fn required_scope(&self) -> &Scope {
+        &self.required_scope
     }
 }
 

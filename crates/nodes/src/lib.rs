@@ -1,0 +1,193 @@
+//! The example Nodes service: a resource service that accepts Latchkey access tokens,
+//! checked locally against the issuer's published keys.
+//!
+//! # Layout
+//!
+//! - [`Config`]: where to listen, which issuer to trust, which audience to expect.
+//! - [`router`]: the routes, `GET /nodes/v1/status` (scope `nodes:read`) and
+//!   `GET /healthz`, kept apart from serving so tests can drive them directly.
+//! - [`serve`]: serves a router on a bound listener until a shutdown future resolves;
+//!   [`shutdown_signal`] is that future for ctrl-c and SIGTERM.
+//! - [`routes`]: the handlers.
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! let config = latchkey_nodes::Config::new("127.0.0.1:8401", "http://127.0.0.1:8400");
+//! let verifier = config.verifier()?;
+//! let listener = tokio::net::TcpListener::bind(&config.listen).await?;
+//! latchkey_nodes::serve(listener, verifier, latchkey_nodes::shutdown_signal()).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod routes;
+
+use std::future::Future;
+use std::time::Instant;
+
+use axum::Router;
+use axum::routing::get;
+use latchkey_verify::{AuthLayer, Scope, Verifier};
+use tokio::net::TcpListener;
+
+/// The scope `GET /nodes/v1/status` requires.
+pub const READ_SCOPE: &str = "nodes:read";
+
+/// How the service is set up.
+///
+/// ```
+/// let config = latchkey_nodes::Config::new("127.0.0.1:0", "http://127.0.0.1:8400");
+/// assert_eq!(config.audience, None);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address to listen on, e.g. `127.0.0.1:8401`.
+    pub listen: String,
+    /// The Latchkey issuer URL; keys come from `<issuer>/.well-known/jwks.json`.
+    pub issuer: String,
+    /// The audience tokens must be for; `None` means the issuer (latchkeyd's default).
+    pub audience: Option<String>,
+}
+
+impl Config {
+    /// A configuration with the audience defaulting to the issuer.
+    ///
+    /// ```
+    /// let config = latchkey_nodes::Config::new("127.0.0.1:8401", "https://auth.example.com");
+    /// assert_eq!(config.issuer, "https://auth.example.com");
+    /// ```
+    #[must_use]
+    pub fn new(listen: impl Into<String>, issuer: impl Into<String>) -> Self {
+        Self {
+            listen: listen.into(),
+            issuer: issuer.into(),
+            audience: None,
+        }
+    }
+
+    /// The verifier for this configuration: account and client access tokens from the
+    /// issuer, for the audience. Must be called inside a Tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// An invalid issuer or audience URL, or no Tokio runtime.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let config = latchkey_nodes::Config::new("127.0.0.1:0", "http://127.0.0.1:8400");
+    /// assert!(config.verifier().is_ok());
+    /// # }
+    /// ```
+    pub fn verifier(&self) -> Result<Verifier, latchkey_verify::BuildError> {
+        let mut builder = Verifier::builder(self.issuer.clone());
+        if let Some(audience) = &self.audience {
+            builder = builder.audience(audience.clone());
+        }
+        builder.build()
+    }
+}
+
+/// State shared by the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The verifier, whose key count the status reports.
+    pub verifier: Verifier,
+    /// When the service started, for the uptime.
+    pub started: Instant,
+}
+
+/// The service's routes.
+///
+/// `GET /nodes/v1/status` needs an access token with scope [`READ_SCOPE`];
+/// `GET /healthz` is open.
+///
+/// # Errors
+///
+/// None in practice: [`READ_SCOPE`] is a valid scope. The `Result` keeps a future typo
+/// from turning into a panic or into an unprotected route.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let verifier = latchkey_nodes::Config::new("127.0.0.1:0", "http://127.0.0.1:8400").verifier().unwrap();
+/// let app: axum::Router = latchkey_nodes::router(verifier).unwrap();
+/// # }
+/// ```
+pub fn router(verifier: Verifier) -> Result<Router, latchkey_verify::ScopeError> {
+    let read = Scope::parse(READ_SCOPE)?;
+    let state = AppState {
+        verifier: verifier.clone(),
+        started: Instant::now(),
+    };
+    Ok(Router::new()
+        .route(
+            "/nodes/v1/status",
+            get(routes::status).layer(AuthLayer::new(verifier).require_scope(&read)),
+        )
+        .route("/healthz", get(routes::healthz))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state))
+}
+
+/// Serves the Nodes routes on `listener` until `shutdown` resolves, then lets requests
+/// in flight finish.
+///
+/// # Errors
+///
+/// I/O errors from the listener, or an invalid built-in scope (see [`router`]).
+///
+/// ```no_run
+/// # async fn run(verifier: latchkey_verify::Verifier) -> anyhow::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let server = tokio::spawn(latchkey_nodes::serve(listener, verifier, async { let _ = stopped.await; }));
+/// stop.send(()).ok();
+/// server.await??;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve(
+    listener: TcpListener,
+    verifier: Verifier,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = router(verifier)?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Resolves on ctrl-c or, on Unix, SIGTERM.
+///
+/// ```no_run
+/// # async fn run() {
+/// latchkey_nodes::shutdown_signal().await;
+/// println!("shutting down");
+/// # }
+/// ```
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // Without a ctrl-c handler, wait for SIGTERM alone.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,71 @@
+//! `latchkey-nodes`: the example Nodes service. Reads its configuration, sets up
+//! logging, and serves until ctrl-c or SIGTERM.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use latchkey_nodes::Config;
+
+/// The example Nodes service: `GET /nodes/v1/status` for Latchkey access tokens.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about,
+    after_help = "Example:\n  latchkey-nodes --listen 127.0.0.1:8401 --issuer http://127.0.0.1:8400"
+)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "LATCHKEY_NODES_LISTEN", default_value = "127.0.0.1:8401")]
+    listen: String,
+    /// The Latchkey issuer URL; keys are read from <issuer>/.well-known/jwks.json.
+    #[arg(long, env = "LATCHKEY_ISSUER", default_value = "http://127.0.0.1:8400")]
+    issuer: String,
+    /// The audience tokens must be for [default: the issuer].
+    #[arg(long, env = "LATCHKEY_NODES_AUDIENCE")]
+    audience: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("latchkey-nodes: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[tokio::main]
+async fn run(args: Args) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+
+    let config = Config {
+        listen: args.listen,
+        issuer: args.issuer,
+        audience: args.audience,
+    };
+    let verifier = config.verifier().context("invalid configuration")?;
+    // Not fatal: the service answers 503 until the keys arrive, and keeps retrying.
+    match verifier.fetch_keys().await {
+        Ok(()) => {
+            tracing::info!(issuer = %config.issuer, keys = verifier.key_count(), "fetched the issuer's keys")
+        }
+        Err(err) => {
+            tracing::warn!(issuer = %config.issuer, error = %err, "could not fetch the issuer's keys yet; retrying in the background")
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("failed to listen on {}", config.listen))?;
+    tracing::info!(address = %listener.local_addr()?, "latchkey-nodes listening");
+    latchkey_nodes::serve(listener, verifier, latchkey_nodes::shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Verifications per second on one core, for the library alone.
+//!
+//! Run with `cargo bench -p latchkey-verify`. Each run verifies the same tokens `N`
+//! times on this thread; the median of several runs is printed, for EdDSA (the default)
+//! and ES256, through [`latchkey_verify::verify`] and through a [`Verifier`].
+//! No harness, no criterion: `std::time` and a median.
+
+// A benchmark is a test program: a broken setup should stop it loudly.
+#![allow(clippy::expect_used)]
+
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
+};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latchkey_verify::{Claims, Jwk, Jwks, KeySet, Kind, Scope, Validation, Verifier};
+
+const ISSUER: &str = "http://127.0.0.1:8400";
+const NOW: i64 = 1_700_000_000;
+const N: u32 = 20_000;
+const RUNS: usize = 7;
+
+fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Claims the size latchkeyd issues: a client access token with two scopes.
+fn claims() -> Claims {
+    Claims {
+        iss: ISSUER.into(),
+        sub: "0f3c9a1e-6b1d-4c1e-9a51-3f8e2b7d4c11".into(),
+        aud: ISSUER.into(),
+        iat: NOW,
+        nbf: NOW,
+        exp: Some(NOW + 3600),
+        jti: "5d2f1c8e-8b0a-4e4f-a7a3-9f6b2d1e0c77".into(),
+        kind: Kind::ClientAccess,
+        scope: Scope::parse("nodes:read nodes:write").expect("scope"),
+        client_id: Some("3f".repeat(20)),
+        sid: None,
+        generation: None,
+    }
+}
+
+fn token(alg: &str, kid: &str, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
+    let header = b64(format!(r#"{{"alg":"{alg}","kid":"{kid}","typ":"at+jwt"}}"#));
+    let payload = b64(serde_json::to_vec(&claims()).expect("claims"));
+    let input = format!("{header}.{payload}");
+    let signature = b64(sign(input.as_bytes()));
+    format!("{input}.{signature}")
+}
+
+fn jwk(kty: &str, crv: &str, alg: &str, kid: &str, x: &[u8], y: Option<&[u8]>) -> Jwk {
+    Jwk {
+        kty: kty.into(),
+        crv: Some(crv.into()),
+        x: Some(b64(x)),
+        y: y.map(b64),
+        kid: Some(kid.into()),
+        alg: Some(alg.into()),
+        use_: Some("sig".into()),
+    }
+}
+
+/// Polls a future that never waits (a `Verifier` with fixed keys) to completion.
+fn ready<T>(future: impl Future<Output = T>) -> T {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+}
+
+fn median_rate(label: &str, mut one: impl FnMut()) {
+    for _ in 0..N / 10 {
+        one();
+    }
+    let mut rates: Vec<f64> = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..N {
+                one();
+            }
+            f64::from(N) / start.elapsed().as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    let median = rates[RUNS / 2];
+    println!(
+        "{label:<28} median {median:>9.0} verifications/s  ({:>5.1} µs each; runs {:.0}..{:.0})",
+        1e6 / median,
+        rates[0],
+        rates[RUNS - 1],
+    );
+}
+
+fn main() {
+    let rng = SystemRandom::new();
+    let ed = Ed25519KeyPair::from_pkcs8(
+        Ed25519KeyPair::generate_pkcs8(&rng)
+            .expect("ed25519 key")
+            .as_ref(),
+    )
+    .expect("ed25519 key");
+    let ec_der =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("p-256 key");
+    let ec = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, ec_der.as_ref())
+        .expect("p-256 key");
+    let ec_point = ec.public_key().as_ref().to_vec();
+
+    let keys = KeySet::from_jwks(&Jwks {
+        keys: vec![
+            jwk(
+                "OKP",
+                "Ed25519",
+                "EdDSA",
+                "ed",
+                ed.public_key().as_ref(),
+                None,
+            ),
+            jwk(
+                "EC",
+                "P-256",
+                "ES256",
+                "ec",
+                &ec_point[1..33],
+                Some(&ec_point[33..]),
+            ),
+        ],
+    });
+    let ed_token = token("EdDSA", "ed", |m| ed.sign(m).as_ref().to_vec());
+    let ec_token = token("ES256", "ec", |m| {
+        ec.sign(&rng, m).expect("ecdsa").as_ref().to_vec()
+    });
+    let rules = Validation::access(ISSUER, ISSUER)
+        .with_required_scope(Scope::parse("nodes:read").expect("scope"));
+    let verifier = Verifier::from_keys(keys.clone(), rules.clone()).with_clock(|| NOW);
+
+    println!(
+        "latchkey-verify, one thread, {N} verifications per run, median of {RUNS} runs, token {} bytes",
+        ed_token.len()
+    );
+    // The floor: the Ed25519 signature check alone, with a key parsed once.
+    let parsed = aws_lc_rs::signature::ParsedPublicKey::new(
+        &aws_lc_rs::signature::ED25519,
+        ed.public_key().as_ref(),
+    )
+    .expect("ed25519 public key");
+    let (signing_input, signature) = ed_token.rsplit_once('.').expect("three parts");
+    let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64");
+    median_rate("Ed25519 signature alone", || {
+        parsed
+            .verify_sig(black_box(signing_input.as_bytes()), black_box(&signature))
+            .expect("valid signature");
+    });
+    median_rate("verify() EdDSA", || {
+        black_box(latchkey_verify::verify(
+            black_box(&ed_token),
+            &keys,
+            &rules,
+            NOW,
+        ))
+        .expect("valid token");
+    });
+    median_rate("Verifier::verify EdDSA", || {
+        black_box(ready(verifier.verify(black_box(&ed_token)))).expect("valid token");
+    });
+    median_rate("verify() ES256", || {
+        black_box(latchkey_verify::verify(
+            black_box(&ec_token),
+            &keys,
+            &rules,
+            NOW,
+        ))
+        .expect("valid token");
+    });
+    let mut tampered = ed_token.clone().into_bytes();
+    let at = tampered.len() - 5;
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).expect("ascii");
+    median_rate("verify() EdDSA, bad sig", || {
+        black_box(latchkey_verify::verify(
+            black_box(&tampered),
+            &keys,
+            &rules,
+            NOW,
+        ))
+        .expect_err("tampered token");
+    });
+}
