@@ -279,3 +279,39 @@ async fn documented_examples_have_the_fields_of_real_responses() {
         assert_eq!(fields(&documented), fields(&real), "{pointer}");
     }
 }
+
+#[tokio::test]
+async fn the_binary_exits_cleanly_on_sigterm() {
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}", dir.0.join("latchkey.db").display());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_latchkeyd"))
+        .args(["--listen", &address, "--database", &url])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = latchkey_client::Client::new(format!("http://{address}")).unwrap();
+    let mut ready = false;
+    for _ in 0..100 {
+        if client.ready().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ready, "latchkeyd did not become ready");
+    let pid = child.id().unwrap().to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "latchkeyd exited with {status}");
+}
