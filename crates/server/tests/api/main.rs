@@ -16,6 +16,7 @@ mod oauth2_crate;
 mod oauth2_kit;
 mod offline;
 mod operations;
+mod postgres;
 mod rotation;
 mod scopes;
 mod sessions;
