@@ -7,10 +7,12 @@
 //!   connects and runs that backend's migrations.
 //! - `sqlite`: the embedded default, one write connection and a pool of readers (WAL).
 //! - `migrate`: each backend's migrations, embedded in the binary.
+//! - `pool_usage`: [`open_with_probe`], connection-pool use for the metrics.
 //! - `rows` and `errors`: row decoding and error mapping shared by both backends.
 
 mod errors;
 mod migrate;
+mod pool_usage;
 mod rows;
 mod sqlite;
 
@@ -19,6 +21,7 @@ use std::time::Duration;
 
 use latchkey_core::Store;
 
+pub use pool_usage::{PoolProbe, PoolUsage, open_with_probe};
 pub use sqlite::SqliteStore;
 
 /// Connection-pool settings.
