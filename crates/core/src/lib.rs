@@ -13,6 +13,8 @@
 //! - [`password`]: argon2id hashing off the async runtime, bounded to the core count.
 //! - [`ids`], [`email`], [`secret`]: validated newtypes, parsed once at the edge.
 //! - [`settings`]: lifetimes, scopes and policies.
+//! - [`password_policy`]: what a new password must be (zxcvbn strength, not the email).
+//! - [`telemetry`]: event counters the server exports as metrics.
 //! - [`error`]: the domain [`Error`], one variant per answer a caller acts on.
 
 pub mod clock;
@@ -21,10 +23,12 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod password;
+pub mod password_policy;
 pub mod secret;
 pub mod service;
 pub mod settings;
 pub mod store;
+pub mod telemetry;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{Error, Result};
@@ -32,3 +36,4 @@ pub use latchkey_proto::{Claims, Kind, Scope};
 pub use service::{IssuedTokens, Latchkey, Principal};
 pub use settings::{Lifetimes, Rotation, Settings};
 pub use store::{Store, StoreError};
+pub use telemetry::Telemetry;

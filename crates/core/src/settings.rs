@@ -65,6 +65,8 @@ pub struct Settings {
     pub signup_open: bool,
     /// How many password hashes may run at once (default: the number of cores).
     pub hash_concurrency: usize,
+    /// Lowest zxcvbn score (0–4) a new password needs; 0 turns the estimator off.
+    pub password_min_score: u8,
     /// How often the key ring re-reads signing keys from storage, in seconds.
     pub key_reload_interval: u64,
 }
@@ -84,6 +86,7 @@ impl Settings {
             hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, std::num::NonZero::get),
             key_reload_interval: 60,
+            password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
         }
     }
 }

@@ -10,18 +10,27 @@ use latchkey_core::{Clock, Latchkey, SystemClock};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::middleware::{HttpPolicy, metrics_router, parse_origins};
 use crate::routes;
+use crate::tls::{self, TlsListener};
 
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub struct AppState {
     /// The domain service.
     pub latchkey: Arc<Latchkey>,
+    /// Request and domain metrics.
+    pub metrics: Arc<Metrics>,
+    /// CORS, TLS and metrics placement.
+    pub http: Arc<HttpPolicy>,
 }
 
 /// A built, bound, not yet running `latchkeyd`.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     state: AppState,
 }
 
@@ -48,17 +57,39 @@ impl Application {
         let address = listener
             .local_addr()
             .context("the listener has no address")?;
+        let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
+        let metrics_listener = match config.metrics_listen {
+            Some(at) => Some(
+                TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("cannot listen on {at} for metrics"))?,
+            ),
+            None => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let mut settings = config.settings;
-        settings.issuer = config.issuer.unwrap_or_else(|| format!("http://{address}"));
+        settings.issuer = config
+            .issuer
+            .unwrap_or_else(|| format!("{scheme}://{address}"));
         settings.audience = config.audience.unwrap_or_else(|| settings.issuer.clone());
-        let store = latchkey_store::open(&config.database_url, &config.store).await?;
+        let (store, pools) =
+            latchkey_store::open_with_probe(&config.database_url, &config.store).await?;
         let latchkey = Latchkey::new(store, settings, clock)
             .await
             .context("cannot start the token service")?;
+        let http = HttpPolicy {
+            cors_allowed_origins: parse_origins(&config.cors_allowed_origins)?,
+            tls: tls.is_some(),
+            metrics_on_main_listener: metrics_listener.is_none(),
+        };
         Ok(Self {
             listener,
+            metrics_listener,
+            tls,
             state: AppState {
+                metrics: Arc::new(Metrics::new(Arc::clone(latchkey.telemetry()), pools)),
                 latchkey: Arc::new(latchkey),
+                http: Arc::new(http),
             },
         })
     }
@@ -76,6 +107,15 @@ impl Application {
     #[must_use]
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map_or(0, |a| a.port())
+    }
+
+    /// The port of the separate metrics listener, if there is one.
+    #[must_use]
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     /// The issuer URL in use.
@@ -105,11 +145,31 @@ impl Application {
                 }
             }
         });
-        tracing::info!(address = %self.address()?, issuer = self.issuer(), "latchkeyd listening");
-        let served = axum::serve(self.listener, routes::router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await;
+        tracing::info!(address = %self.address()?, issuer = self.issuer(), tls = self.tls.is_some(), "latchkeyd listening");
+        // Scrapes are idempotent: the metrics listener simply stops with the main one.
+        let metrics = self.metrics_listener.map(|listener| {
+            tracing::info!(address = ?listener.local_addr().ok(), "metrics listening");
+            let router = metrics_router(self.state.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
+        let router = routes::router(self.state);
+        let served = match self.tls {
+            Some(acceptor) => {
+                let listener = TlsListener::new(self.listener, acceptor)?;
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            None => {
+                axum::serve(self.listener, router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        };
         reloader.abort();
+        if let Some(task) = metrics {
+            task.abort();
+        }
         served.context("the HTTP server failed")
     }
 }

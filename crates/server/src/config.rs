@@ -10,6 +10,8 @@ use latchkey_core::{Lifetimes, Scope, Settings};
 use latchkey_store::StoreOptions;
 use serde::Deserialize;
 
+pub use crate::tls::TlsFiles;
+
 /// Default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8400";
 /// Default database: an SQLite file under `./latchkey-data/`, created on first run.
@@ -46,6 +48,15 @@ pub struct Options {
     /// TOML file with the other settings (see docs/CONFIGURATION.md).
     #[arg(long, env = "LATCHKEY_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// Serve /metrics on this address instead of on the main listener.
+    #[arg(long, env = "LATCHKEY_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
+    /// PEM certificate chain: serve HTTPS (needs --tls-key too).
+    #[arg(long, env = "LATCHKEY_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the TLS certificate.
+    #[arg(long, env = "LATCHKEY_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Commands.
@@ -93,6 +104,11 @@ struct FileConfig {
     scopes: Option<String>,
     signup_open: Option<bool>,
     password_hash_concurrency: Option<usize>,
+    password_min_score: Option<u8>,
+    metrics_listen: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    cors_allowed_origins: Option<Vec<String>>,
     tokens: TokensFile,
     refresh_tokens: RefreshTokensFile,
     database: DatabaseFile,
@@ -137,6 +153,12 @@ pub struct Config {
     pub audience: Option<String>,
     /// Domain settings (issuer and audience are filled in at start).
     pub settings: Settings,
+    /// Where `/metrics` is served; `None` means on the main listener.
+    pub metrics_listen: Option<SocketAddr>,
+    /// TLS certificate and key; `None` means plain HTTP.
+    pub tls: Option<TlsFiles>,
+    /// Origins allowed by CORS (none by default).
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Config {
@@ -150,6 +172,9 @@ impl Config {
             issuer: None,
             audience: None,
             settings: Settings::new(String::new()),
+            metrics_listen: None,
+            tls: None,
+            cors_allowed_origins: Vec::new(),
         }
     }
 
@@ -184,6 +209,24 @@ impl Config {
             .or(file.issuer)
             .map(|i| i.trim_end_matches('/').to_owned());
         config.audience = file.audience;
+        config.metrics_listen = options.metrics_listen.or(file.metrics_listen);
+        config.tls = match (
+            options.tls_cert.clone().or(file.tls_cert),
+            options.tls_key.clone().or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => anyhow::bail!("TLS needs both a certificate (--tls-cert) and a key (--tls-key)"),
+        };
+        config.cors_allowed_origins = file.cors_allowed_origins.unwrap_or_default();
+        crate::middleware::parse_origins(&config.cors_allowed_origins)?;
+        if let Some(score) = file.password_min_score {
+            anyhow::ensure!(
+                score <= latchkey_core::password_policy::MAX_SCORE,
+                "password_min_score must be between 0 and 4"
+            );
+            config.settings.password_min_score = score;
+        }
         let settings = &mut config.settings;
         if let Some(scopes) = file.scopes {
             settings.scopes = Scope::parse(&scopes).context("invalid `scopes`")?;

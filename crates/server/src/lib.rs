@@ -9,6 +9,9 @@
 //! - `error`: [`ApiError`], the one place where errors become HTTP responses.
 //! - `oauth_error`: `OAuthError`, the same for the OAuth 2 endpoints (RFC 6749 bodies).
 //! - [`telemetry`]: logging setup.
+//! - [`metrics`]: `/metrics` (Prometheus) and the middleware that times requests.
+//! - `middleware`: security headers and CORS on every response.
+//! - [`tls`]: optional TLS on the listener (rustls).
 //! - [`admin`]: operator commands (`latchkeyd user add`).
 
 pub mod admin;
@@ -16,9 +19,12 @@ pub mod app;
 pub mod config;
 mod error;
 mod extract;
+pub mod metrics;
+mod middleware;
 mod oauth_error;
 mod routes;
 pub mod telemetry;
+pub mod tls;
 
 pub use app::Application;
 pub use config::Config;

@@ -8,10 +8,12 @@
 //! - `sqlite`: the embedded default, one write connection and a pool of readers (WAL).
 //! - `postgres`: several instances on one database; atomicity by transactions and row locks.
 //! - `migrate`: each backend's migrations, embedded in the binary.
+//! - `pool_usage`: [`open_with_probe`], connection-pool use for the metrics.
 //! - `rows` and `errors`: row decoding and error mapping shared by both backends.
 
 mod errors;
 mod migrate;
+mod pool_usage;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -21,6 +23,7 @@ use std::time::Duration;
 
 use latchkey_core::Store;
 
+pub use pool_usage::{PoolProbe, PoolUsage, open_with_probe};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 

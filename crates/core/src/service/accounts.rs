@@ -53,7 +53,8 @@ impl Latchkey {
     ///
     /// # Errors
     ///
-    /// [`Error::SignupClosed`], [`Error::InvalidRequest`] for a bad email or password,
+    /// [`Error::SignupClosed`], [`Error::InvalidRequest`] for a bad email or a password
+    /// that is too short, too long or too easy to guess (see [`crate::password_policy`]),
     /// [`Error::Conflict`] if the email is registered, or storage errors.
     pub async fn signup(&self, email: &str, password: String) -> Result<AccountRecord> {
         if !self.settings.signup_open {
@@ -70,6 +71,13 @@ impl Latchkey {
     pub async fn create_account(&self, email: &str, password: String) -> Result<AccountRecord> {
         let email = Email::parse(email)?;
         let password = Password::new(password)?;
+        self.check_password_policy(
+            &password,
+            &[
+                email.as_str(),
+                email.as_str().split('@').next().unwrap_or_default(),
+            ],
+        )?;
         let now = self.now();
         let account = AccountRecord {
             id: AccountId::generate()?,
@@ -118,6 +126,7 @@ impl Latchkey {
             )
             .await?;
         let Some(account) = account.filter(|_| verified) else {
+            self.telemetry.login_failed();
             return Err(Error::InvalidCredentials);
         };
         self.issue_account_tokens(&account.id, options).await
@@ -188,7 +197,7 @@ impl Latchkey {
     /// # Errors
     ///
     /// [`Error::InvalidCredentials`] if `current` is wrong, [`Error::InvalidRequest`] if
-    /// `new` is too short or too long, or storage errors.
+    /// `new` is too short, too long or too easy to guess, or storage errors.
     pub async fn change_password(
         &self,
         who: &Principal,
@@ -204,6 +213,7 @@ impl Latchkey {
         {
             return Err(Error::InvalidCredentials);
         }
+        self.check_password_policy(&new, &[account.email.as_str(), account.id.as_str()])?;
         let hash = self.hasher.hash(&new).await?;
         self.store
             .change_password(&account.id, &hash, self.now())

@@ -25,7 +25,7 @@ use crate::ids::{AccountId, SessionId, TokenId};
 use crate::keys::{KeyRing, SigningKey};
 use crate::password::PasswordHasher;
 use crate::store::{SessionRecord, Store};
-use crate::{Error, Result, Settings};
+use crate::{Error, Result, Settings, Telemetry};
 
 /// "Last used" times are written at most this often (seconds), to keep hot paths read-only.
 const LAST_USED_GRANULARITY: i64 = 60;
@@ -39,6 +39,7 @@ pub struct Latchkey {
     clock: Arc<dyn Clock>,
     account_rules: Validation,
     refresh_rules: Validation,
+    telemetry: Arc<Telemetry>,
 }
 
 /// The authenticated caller of an account endpoint.
@@ -93,7 +94,14 @@ impl Latchkey {
             keys,
             settings,
             clock,
+            telemetry: Arc::default(),
         })
+    }
+
+    /// The event counters (exported by the server as metrics).
+    #[must_use]
+    pub fn telemetry(&self) -> &Arc<Telemetry> {
+        &self.telemetry
     }
 
     /// The settings in force.
@@ -182,8 +190,10 @@ impl Latchkey {
             sid: access.session.map(ToString::to_string),
             generation: None,
         };
+        let access_token = key.sign(TokenType::Access, &claims)?;
+        self.telemetry.token_issued(access.kind);
         Ok(IssuedTokens {
-            access_token: key.sign(TokenType::Access, &claims)?,
+            access_token,
             expires_in: u64::try_from(expires_at.saturating_sub(self.now())).unwrap_or(0),
             expires_at,
             issued_at,
@@ -220,7 +230,9 @@ impl Latchkey {
             sid: Some(session.id.to_string()),
             generation: Some(session.generation),
         };
-        key.sign(TokenType::Refresh, &claims)
+        let token = key.sign(TokenType::Refresh, &claims)?;
+        self.telemetry.token_issued(session.kind);
+        Ok(token)
     }
 }
 

@@ -25,7 +25,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/users", post(users::signup))
         .route("/users/me", get(users::me))
         .route("/users/me/password", put(users::change_password))
@@ -61,8 +61,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    crate::middleware::harden(router, &state).with_state(state)
 }
 
 /// Marks a response that carries tokens or secrets as not cacheable (RFC 6749 §5.1).

@@ -10,6 +10,7 @@ mod helpers;
 mod accounts;
 mod client_keys;
 mod errors;
+mod hardening;
 mod introspection;
 mod oauth2;
 mod oauth2_crate;

@@ -4,6 +4,7 @@
 //! the database is gone, and every connection is checked before use, so the pool recovers
 //! by itself when the database comes back.
 
+mod pool_usage;
 mod store;
 
 use std::str::FromStr as _;

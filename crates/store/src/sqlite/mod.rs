@@ -6,6 +6,7 @@
 //! keeps every committed transaction across a crash of the process (kill -9); only a
 //! power loss can lose the last commits, which is SQLite's documented WAL trade-off.
 
+mod pool_usage;
 mod store;
 
 use std::path::Path;
