@@ -16,6 +16,7 @@ use super::grants::access_for;
 use super::{IssuedTokens, Latchkey};
 use crate::ids::TokenId;
 use crate::store::{IssuedAccess, SessionRecord};
+use crate::telemetry::RefreshReuse;
 use crate::{Error, Result};
 
 impl Latchkey {
@@ -57,9 +58,11 @@ impl Latchkey {
         });
         if presented.checked_add(1) == Some(session.generation) && within_grace {
             tracing::info!(sid = %session.id, generation = session.generation, "retired refresh token reused within the grace window; same tokens returned");
+            self.telemetry.refresh_reused(RefreshReuse::Grace);
             return self.reissue(&session);
         }
         self.store.revoke_session_by_id(&session.id, now).await?;
+        self.telemetry.refresh_reused(RefreshReuse::Detected);
         tracing::warn!(
             sid = %session.id,
             account = %session.account_id,

@@ -272,6 +272,42 @@ async fn two_instances_on_one_database_behave_as_one_service() {
             Some(400)
         );
     }
+
+    // Rotation across instances: of concurrent refreshes of one token at both, one
+    // rotates and every other gets its very tokens.
+    let rotating = CreateClientKeyRequest {
+        rotate_refresh_tokens: Some(true),
+        ..CreateClientKeyRequest::default()
+    };
+    let key = a.client.create_client_key(&token, &rotating).await.unwrap();
+    let first = b
+        .client
+        .client_credentials(&key.client_id, &key.client_secret)
+        .await
+        .unwrap()
+        .refresh_token
+        .unwrap();
+    let racers: Vec<_> = (0..40)
+        .map(|i| {
+            let client = if i % 2 == 0 {
+                a.client.clone()
+            } else {
+                b.client.clone()
+            };
+            let first = first.clone();
+            tokio::spawn(async move { client.refresh(&first, None).await })
+        })
+        .collect();
+    let mut pairs = std::collections::HashSet::new();
+    for racer in racers {
+        let tokens = racer.await.unwrap().unwrap();
+        pairs.insert((tokens.access_token, tokens.refresh_token.unwrap()));
+    }
+    assert_eq!(
+        pairs.len(),
+        1,
+        "one rotation, shared by every concurrent refresh"
+    );
     drop((a.child, b.child));
     drop(database);
 }

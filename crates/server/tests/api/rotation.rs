@@ -196,3 +196,34 @@ async fn the_deployment_can_turn_rotation_on_for_every_key() {
             .is_some()
     );
 }
+
+/// The value of one metrics sample, from `/metrics`.
+async fn metric(app: &TestApp, sample: &str) -> Option<f64> {
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(sample))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_tell_a_grace_reuse_from_a_detected_one() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, first) = rotating_key(&app, "ada@example.com").await;
+    app.client.refresh(&first, None).await.unwrap();
+    app.client.refresh(&first, None).await.unwrap();
+    let grace = "latchkey_refresh_token_reuse_total{outcome=\"grace\"}";
+    let detected = "latchkey_refresh_token_reuse_total{outcome=\"detected\"}";
+    assert_eq!(metric(&app, grace).await, Some(1.0));
+    assert_eq!(metric(&app, detected).await, Some(0.0));
+    app.clock.advance(6);
+    assert_api_error(app.client.refresh(&first, None).await, 400, "invalid_grant");
+    assert_eq!(metric(&app, detected).await, Some(1.0));
+}
