@@ -17,6 +17,7 @@ mod oauth2_crate;
 mod oauth2_kit;
 mod offline;
 mod operations;
+mod random_requests;
 mod rotation;
 mod scopes;
 mod sessions;
