@@ -9,6 +9,7 @@ mod helpers;
 
 mod accounts;
 mod client_keys;
+mod crash;
 mod errors;
 mod hardening;
 mod introspection;
