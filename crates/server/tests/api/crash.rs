@@ -75,7 +75,7 @@ async fn worker(
             acked.operations += 1;
         }
         let bounded = Duration::from_secs(5);
-        if (round + n) % 2 == 0 {
+        if (round + n).is_multiple_of(2) {
             let created = tokio::time::timeout(
                 bounded,
                 client.create_client_key(&account, &CreateClientKeyRequest::default()),
