@@ -9,3 +9,4 @@ mod json;
 pub use auth::{Authenticated, BasicAuth};
 pub use form::{OAuthRequest, Params};
 pub use json::{Json, OptionalJson};
+pub(crate) use json::strip_trailing_commas;
