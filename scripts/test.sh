@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/ensure-postgres.sh
 cargo test --workspace --locked
 scripts/readme-walkthrough.sh
 scripts/interop/pyjwt.sh

@@ -6,6 +6,7 @@
 //! - [`open`] picks the backend from the database URL (`sqlite:…` or `postgres://…`),
 //!   connects and runs that backend's migrations.
 //! - `sqlite`: the embedded default, one write connection and a pool of readers (WAL).
+//! - `postgres`: several instances on one database; atomicity by transactions and row locks.
 //! - `migrate`: each backend's migrations, embedded in the binary.
 //! - `pool_usage`: [`open_with_probe`], connection-pool use for the metrics.
 //! - `rows` and `errors`: row decoding and error mapping shared by both backends.
@@ -13,6 +14,7 @@
 mod errors;
 mod migrate;
 mod pool_usage;
+mod postgres;
 mod rows;
 mod sqlite;
 
@@ -22,6 +24,7 @@ use std::time::Duration;
 use latchkey_core::Store;
 
 pub use pool_usage::{PoolProbe, PoolUsage, open_with_probe};
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Connection-pool settings.
@@ -54,6 +57,8 @@ impl Default for StoreOptions {
 pub async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url, options).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url, options).await?))
     } else {
         anyhow::bail!("unsupported database URL (expected sqlite:PATH or postgres://…)")
     }

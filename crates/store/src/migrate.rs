@@ -47,6 +47,19 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
     ),
 ]);
 
+pub(crate) const POSTGRES: Embedded = Embedded(&[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "rotation",
+        include_str!("../migrations/postgres/0002_rotation.sql"),
+    ),
+]);
+
 /// The migrator for an embedded list.
 pub(crate) async fn migrator(source: Embedded) -> anyhow::Result<Migrator> {
     Ok(Migrator::new(source).await?)

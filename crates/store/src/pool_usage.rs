@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use latchkey_core::Store;
 
-use crate::{SqliteStore, StoreOptions};
+use crate::{PgStore, SqliteStore, StoreOptions};
 
 /// One pool's use at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,11 @@ pub async fn open_with_probe(
 ) -> anyhow::Result<(Arc<dyn Store>, Option<Arc<dyn PoolProbe>>)> {
     if url.starts_with("sqlite:") {
         let store = SqliteStore::open(url, options).await?;
+        let probe: Arc<dyn PoolProbe> = Arc::new(store.clone());
+        return Ok((Arc::new(store), Some(probe)));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PgStore::open(url, options).await?;
         let probe: Arc<dyn PoolProbe> = Arc::new(store.clone());
         return Ok((Arc::new(store), Some(probe)));
     }

@@ -73,14 +73,32 @@ async fn metrics_count_requests_by_route_template_and_status(app: TestApp) {
     );
     assert!(!text.contains(&key.client_id) && !text.contains("12345"));
     assert!(text.contains("# TYPE latchkey_http_request_duration_seconds histogram"));
-    assert!(sample(&text, "latchkey_db_pool_max_connections{pool=\"write\"}") == Some(1.0));
-    assert!(
-        sample(
-            &text,
-            "latchkey_db_pool_connections{pool=\"read\",state=\"idle\"}"
-        )
-        .is_some()
-    );
+    // SQLite has a single writer and a reader pool; PostgreSQL one pool.
+    if app.database_url.starts_with("sqlite:") {
+        assert_eq!(
+            sample(&text, "latchkey_db_pool_max_connections{pool=\"write\"}"),
+            Some(1.0)
+        );
+        assert!(
+            sample(
+                &text,
+                "latchkey_db_pool_connections{pool=\"read\",state=\"idle\"}"
+            )
+            .is_some()
+        );
+    } else {
+        assert_eq!(
+            sample(&text, "latchkey_db_pool_max_connections{pool=\"postgres\"}"),
+            Some(8.0)
+        );
+        assert!(
+            sample(
+                &text,
+                "latchkey_db_pool_connections{pool=\"postgres\",state=\"idle\"}"
+            )
+            .is_some()
+        );
+    }
 }
 
 async fn metrics_count_tokens_issued_and_login_failures(app: TestApp) {
@@ -339,7 +357,7 @@ fn the_file_sets_the_hardening_settings() {
 }
 
 /// A self-signed certificate for 127.0.0.1, written as PEM files in `dir`.
-fn self_signed(dir: &TempDir) -> TlsFiles {
+pub(crate) fn self_signed(dir: &TempDir) -> TlsFiles {
     let certified =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
     let files = TlsFiles {

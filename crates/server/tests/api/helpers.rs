@@ -23,6 +23,11 @@ macro_rules! backend_tests {
             async fn sqlite() {
                 super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await;
             }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await).await;
+            }
         }
     )*};
 }
@@ -31,6 +36,69 @@ macro_rules! backend_tests {
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
     Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on.
+fn postgres_admin_url() -> String {
+    std::env::var("LATCHKEY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database created for one test and dropped when the test ends, even if it fails.
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+}
+
+impl PgDatabase {
+    pub async fn create() -> (Self, String) {
+        use sqlx::Connection as _;
+        let admin = postgres_admin_url();
+        let name = format!(
+            "latchkey_test_{}_{}_{}",
+            std::process::id(),
+            unique(),
+            SystemClock.now()
+        );
+        let mut connection = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is not reachable at {admin} ({e}); run scripts/ensure-postgres.sh"
+                )
+            });
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        let url = format!("{base}/{name}");
+        (Self { admin, name }, url)
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                use sqlx::Connection as _;
+                let mut connection = sqlx::PgConnection::connect(&admin).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut connection)
+                    .await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(_))) {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
 }
 
 /// A clock that tests can move forward.
@@ -57,6 +125,7 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     pub database_url: String,
     _dir: TempDir,
+    _database: Option<PgDatabase>,
 }
 
 /// A directory removed when dropped.
@@ -89,10 +158,19 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
         let dir = TempDir::new();
-        let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}", dir.0.join("latchkey.db").display()),
+        let (database_url, database) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.0.join("latchkey.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let (database, url) = PgDatabase::create().await;
+                (url, Some(database))
+            }
         };
-        Self::start(database_url, dir, configure).await
+        let mut app = Self::start(database_url, dir, configure).await;
+        app._database = database;
+        app
     }
 
     /// Starts another app on this app's database (a restart, or a second instance).
@@ -116,6 +194,7 @@ impl TestApp {
             clock,
             database_url,
             _dir: dir,
+            _database: None,
         }
     }
 

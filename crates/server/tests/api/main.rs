@@ -18,6 +18,7 @@ mod oauth2_crate;
 mod oauth2_kit;
 mod offline;
 mod operations;
+mod postgres;
 mod random_requests;
 mod rotation;
 mod scopes;

@@ -289,3 +289,73 @@ async fn a_users_refresh_tokens_can_be_listed_and_deleted_by_client_id(app: Test
         .unwrap();
     assert_eq!(again.status(), 404);
 }
+
+/// The seed post's three samples exactly as written: HTTPS, `-k` and all.
+#[tokio::test]
+async fn the_wazo_seed_curl_samples_work_over_https_with_k() {
+    let dir = crate::helpers::TempDir::new();
+    let mut config = latchkeyd::Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        format!("sqlite://{}", dir.0.join("db").display()),
+    );
+    config.tls = Some(crate::hardening::self_signed(&dir));
+    let app = latchkeyd::Application::build(config).await.unwrap();
+    let hostname = format!("127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let https = reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let signup = serde_json::json!({"email": "alice@example.com", "password": PASSWORD});
+    assert_eq!(
+        https
+            .post(format!("https://{hostname}/users"))
+            .json(&signup)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+
+    let url = format!("https://{hostname}/api/auth/0.1/token");
+    let user = format!("alice@example.com:{PASSWORD}");
+    let json = "Content-Type: application/json";
+    let token = curl(&[
+        "-k",
+        "-XPOST",
+        "-H",
+        json,
+        "-u",
+        &user,
+        &url,
+        "-d",
+        r#"{"expiration": 3600}"#,
+    ])
+    .await;
+    assert!(token["data"]["token"].is_string(), "{token}");
+    let offline = curl(&[
+        "-k",
+        "-XPOST",
+        "-H",
+        json,
+        "-u",
+        &user,
+        &url,
+        "-d",
+        r#"{"client_id": "example", "access_type": "offline"}"#,
+    ])
+    .await;
+    let refresh = offline["data"]["refresh_token"].as_str().unwrap();
+    let body =
+        format!(r#"{{"expiration": 3600, "client_id": "example", "refresh_token": "{refresh}"}}"#);
+    let renewed = curl(&["-k", "-XPOST", "-H", json, &url, "-d", &body]).await;
+    let access = renewed["data"]["token"].as_str().unwrap();
+    let me = https
+        .get(format!("https://{hostname}/users/me"))
+        .header("X-Auth-Token", access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+}

@@ -1,0 +1,47 @@
+//! PostgreSQL, for several `latchkeyd` instances sharing one database.
+//!
+//! One pool; an `acquire_timeout` of a few seconds makes requests answer 503 quickly when
+//! the database is gone, and every connection is checked before use, so the pool recovers
+//! by itself when the database comes back.
+
+mod pool_usage;
+mod store;
+
+use std::str::FromStr as _;
+
+use anyhow::Context as _;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::StoreOptions;
+use crate::migrate;
+
+/// The PostgreSQL implementation of [`latchkey_core::Store`].
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` and runs the migrations (under PostgreSQL's advisory lock, so
+    /// instances starting together do not race).
+    ///
+    /// # Errors
+    ///
+    /// If the database cannot be reached or a migration fails.
+    pub async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Self> {
+        let connect = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(true)
+            .connect_with(connect)
+            .await
+            .context("cannot connect to PostgreSQL")?;
+        migrate::migrator(migrate::POSTGRES)
+            .await?
+            .run(&pool)
+            .await
+            .context("PostgreSQL migrations failed")?;
+        Ok(Self { pool })
+    }
+}

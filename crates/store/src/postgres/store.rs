@@ -1,0 +1,330 @@
+//! `Store` for PostgreSQL. Each multi-row change is one transaction; each operation that
+//! must not race across instances (rotate, revoke) is a single-row `UPDATE`, which
+//! PostgreSQL serialises with the row lock and re-checks after waiting (READ COMMITTED).
+
+use async_trait::async_trait;
+use latchkey_core::email::Email;
+use latchkey_core::ids::{AccountId, ClientId, SessionId};
+use latchkey_core::store::{
+    AccountRecord, ClientKeyRecord, IssuedAccess, SessionRecord, SigningKeyRecord,
+};
+use latchkey_core::{Store, StoreError};
+use sqlx::postgres::PgRow;
+
+use super::PgStore;
+use crate::errors::OrStoreError as _;
+use crate::rows::{self, ACCOUNT_COLUMNS, CLIENT_KEY_COLUMNS, SESSION_COLUMNS, kind_name};
+
+rows::impl_get!(PgRow);
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .store_err()?;
+        Ok(())
+    }
+
+    async fn insert_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO accounts (id, email, password_hash, created_at, tokens_not_before) VALUES ($1, $2, $3, $4, $5)")
+            .bind(a.id.as_str())
+            .bind(a.email.as_str())
+            .bind(&a.password_hash)
+            .bind(a.created_at)
+            .bind(a.tokens_not_before)
+            .execute(&self.pool)
+            .await
+            .store_err()?;
+        Ok(())
+    }
+
+    async fn account_by_id(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .store_err()?;
+        row.as_ref().map(rows::account).transpose()
+    }
+
+    async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRecord>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1");
+        let row = sqlx::query(&sql)
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .store_err()?;
+        row.as_ref().map(rows::account).transpose()
+    }
+
+    async fn change_password(
+        &self,
+        id: &AccountId,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.store_err()?;
+        sqlx::query("UPDATE accounts SET password_hash = $1, tokens_not_before = $2 WHERE id = $3")
+            .bind(password_hash)
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .store_err()?;
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await
+        .store_err()?;
+        tx.commit().await.store_err()
+    }
+
+    async fn insert_client_key(&self, k: &ClientKeyRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO client_keys (id, account_id, name, secret_digest, scope, created_at, last_used_at, rotation) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(k.id.as_str())
+        .bind(k.account_id.as_str())
+        .bind(k.name.as_deref())
+        .bind(k.secret_digest.as_bytes())
+        .bind(k.scope.to_string())
+        .bind(k.created_at)
+        .bind(k.last_used_at)
+        .bind(k.rotation.map(i64::from))
+        .execute(&self.pool)
+        .await
+        .store_err()?;
+        Ok(())
+    }
+
+    async fn client_key(&self, id: &ClientId) -> Result<Option<ClientKeyRecord>, StoreError> {
+        let sql = format!("SELECT {CLIENT_KEY_COLUMNS} FROM client_keys WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .store_err()?;
+        row.as_ref().map(rows::client_key).transpose()
+    }
+
+    async fn client_keys(&self, account: &AccountId) -> Result<Vec<ClientKeyRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {CLIENT_KEY_COLUMNS} FROM client_keys WHERE account_id = $1 ORDER BY created_at, id"
+        );
+        let found = sqlx::query(&sql)
+            .bind(account.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .store_err()?;
+        found.iter().map(rows::client_key).collect()
+    }
+
+    async fn delete_client_key(
+        &self,
+        account: &AccountId,
+        id: &ClientId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.store_err()?;
+        let deleted = sqlx::query("DELETE FROM client_keys WHERE id = $1 AND account_id = $2")
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .execute(&mut *tx)
+            .await
+            .store_err()?
+            .rows_affected();
+        if deleted == 0 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE kind = 'client_refresh' AND client_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .store_err()?;
+        tx.commit().await.store_err()?;
+        Ok(true)
+    }
+
+    async fn touch_client_key(&self, id: &ClientId, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE client_keys SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await
+            .store_err()?;
+        Ok(())
+    }
+
+    async fn insert_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, generation, rotates) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(s.id.as_str())
+        .bind(s.account_id.as_str())
+        .bind(kind_name(s.kind))
+        .bind(s.client_id.as_deref())
+        .bind(s.scope.to_string())
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .bind(s.last_used_at)
+        .bind(rows::generation(s.generation))
+        .bind(i64::from(s.rotates))
+        .execute(&self.pool)
+        .await
+        .store_err()?;
+        Ok(())
+    }
+
+    async fn live_session(
+        &self,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .store_err()?;
+        row.as_ref().map(rows::session).transpose()
+    }
+
+    async fn touch_session(&self, id: &SessionId, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await
+            .store_err()?;
+        Ok(())
+    }
+
+    async fn sessions(
+        &self,
+        account: &AccountId,
+        now: i64,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE account_id = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2) ORDER BY created_at DESC, id"
+        );
+        let found = sqlx::query(&sql)
+            .bind(account.as_str())
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await
+            .store_err()?;
+        found.iter().map(rows::session).collect()
+    }
+
+    async fn revoke_session(
+        &self,
+        account: &AccountId,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $4)",
+        )
+        .bind(now)
+        .bind(id.as_str())
+        .bind(account.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .store_err()?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn rotate_session(
+        &self,
+        id: &SessionId,
+        from: u64,
+        access: &IssuedAccess,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let sql = format!(
+            "UPDATE sessions SET generation = generation + 1, rotated_at = $1, last_used_at = $2, \
+             access_jti = $3, access_expires_at = $4, access_scope = $5 \
+             WHERE id = $6 AND generation = $7 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $8) \
+             RETURNING {SESSION_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(now)
+            .bind(now)
+            .bind(&access.jti)
+            .bind(access.expires_at)
+            .bind(access.scope.to_string())
+            .bind(id.as_str())
+            .bind(rows::generation(from))
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .store_err()?;
+        row.as_ref().map(rows::session).transpose()
+    }
+
+    async fn revoke_session_by_id(&self, id: &SessionId, now: i64) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id.as_str())
+                .execute(&self.pool)
+                .await
+                .store_err()?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn revoke_sessions(&self, account: &AccountId, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)",
+        )
+        .bind(now)
+        .bind(account.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .store_err()?;
+        Ok(done.rows_affected())
+    }
+
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        let found = sqlx::query(
+            "SELECT kid, algorithm, private_key, created_at, activates_at, retires_at, expires_at FROM signing_keys ORDER BY created_at, kid",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .store_err()?;
+        found.iter().map(rows::signing_key).collect()
+    }
+
+    async fn insert_signing_key(&self, k: &SigningKeyRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, algorithm, private_key, created_at, activates_at, retires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&k.kid)
+        .bind(k.algorithm.as_str())
+        .bind(&k.private_key)
+        .bind(k.created_at)
+        .bind(k.activates_at)
+        .bind(k.retires_at)
+        .bind(k.expires_at)
+        .execute(&self.pool)
+        .await
+        .store_err()?;
+        Ok(())
+    }
+}
