@@ -91,7 +91,11 @@ pub fn basic_auth(authorization: &[u8]) -> Option<(String, String)> {
 /// Parses a form-encoded OAuth 2 request (body and client authentication). Returns the
 /// client ID if the request is well-formed.
 #[must_use]
-pub fn oauth_form(content_type: Option<&[u8]>, authorization: Option<&[u8]>, body: &[u8]) -> Option<String> {
+pub fn oauth_form(
+    content_type: Option<&[u8]>,
+    authorization: Option<&[u8]>,
+    body: &[u8],
+) -> Option<String> {
     let req = request(content_type, authorization, body);
     match once(OAuthRequest::from_request(req, &()))? {
         Ok(oauth) => Some(oauth.client.credentials.client_id),
@@ -111,7 +115,10 @@ mod tests {
         let seed = b"{\"grantType\": \"refreshToken\", \"refreshToken\": \"x.y.z\",}";
         assert!(json_bodies(Some(b"application/json"), seed) >= 2);
         assert_eq!(json_bodies(None, b"{"), 0);
-        let basic = format!("Basic {}", STANDARD.encode("ada@example.com:pw:with:colons"));
+        let basic = format!(
+            "Basic {}",
+            STANDARD.encode("ada@example.com:pw:with:colons")
+        );
         assert_eq!(
             basic_auth(basic.as_bytes()),
             Some(("ada@example.com".into(), "pw:with:colons".into()))
