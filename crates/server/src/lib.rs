@@ -19,6 +19,8 @@ pub mod app;
 pub mod config;
 mod error;
 mod extract;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod metrics;
 mod middleware;
 mod oauth_error;

@@ -20,6 +20,7 @@ use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::app::AppState;
+use crate::error::ApiError;
 use crate::metrics;
 
 /// `Strict-Transport-Security` when TLS is on: one year.
@@ -65,7 +66,9 @@ pub fn harden(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let policy = &state.http;
     let mut router = router;
     if policy.metrics_on_main_listener {
-        router = router.route("/metrics", get(metrics_route));
+        // Added after the router's method-not-allowed fallback, so it needs its own.
+        let route = get(metrics_route).fallback(|| async { ApiError::MethodNotAllowed });
+        router = router.route("/metrics", route);
     }
     if !policy.cors_allowed_origins.is_empty() {
         router = router.layer(cors(&policy.cors_allowed_origins));

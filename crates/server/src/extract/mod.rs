@@ -8,4 +8,5 @@ mod json;
 
 pub use auth::{Authenticated, BasicAuth};
 pub use form::{OAuthRequest, Params};
+pub(crate) use json::strip_trailing_commas;
 pub use json::{Json, OptionalJson};

@@ -9,6 +9,7 @@ mod helpers;
 
 mod accounts;
 mod client_keys;
+mod crash;
 mod errors;
 mod hardening;
 mod introspection;
@@ -18,6 +19,7 @@ mod oauth2_kit;
 mod offline;
 mod operations;
 mod postgres;
+mod random_requests;
 mod rotation;
 mod scopes;
 mod sessions;

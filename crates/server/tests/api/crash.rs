@@ -1,0 +1,174 @@
+//! Crash safety: under load, `kill -9` the real `latchkeyd` process at a random moment,
+//! restart it on the same SQLite file, and check that every client key and refresh token
+//! whose creation was acknowledged (a 2xx response received) still works.
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use latchkey_client::Client;
+use latchkey_client::api::{CreateClientKeyRequest, LoginRequest};
+use tokio::process::{Child, Command};
+
+use crate::helpers::{PASSWORD, TempDir};
+
+/// Requests in flight at once.
+const WORKERS: usize = 8;
+/// Most operations before the kill, whatever happens (bounds the run).
+const MAX_OPERATIONS: usize = 2_000;
+/// A fixed issuer, so the restarted process (on another port) accepts the old tokens.
+const ISSUER: &str = "http://latchkey.test";
+
+fn free_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
+async fn start(database: &str) -> (Child, Client) {
+    let address = free_address();
+    let child = Command::new(env!("CARGO_BIN_EXE_latchkeyd"))
+        .args([
+            "--listen",
+            &address,
+            "--database",
+            database,
+            "--issuer",
+            ISSUER,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client = Client::new(format!("http://{address}")).unwrap();
+    for _ in 0..200 {
+        if client.ready().await.is_ok() {
+            return (child, client);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("latchkeyd did not become ready");
+}
+
+/// What the server acknowledged before it died.
+#[derive(Default)]
+struct Acknowledged {
+    keys: Vec<(String, String)>,
+    refresh_tokens: Vec<String>,
+    operations: usize,
+}
+
+async fn worker(
+    n: usize,
+    client: Client,
+    account: String,
+    first_key: (String, String),
+    acked: Arc<Mutex<Acknowledged>>,
+) {
+    let mut key = first_key;
+    for round in 0.. {
+        {
+            let mut acked = acked.lock().unwrap();
+            if acked.operations >= MAX_OPERATIONS {
+                return;
+            }
+            acked.operations += 1;
+        }
+        let bounded = Duration::from_secs(5);
+        if (round + n).is_multiple_of(2) {
+            let created = tokio::time::timeout(
+                bounded,
+                client.create_client_key(&account, &CreateClientKeyRequest::default()),
+            )
+            .await;
+            let Ok(Ok(created)) = created else { return };
+            key = (created.client_id, created.client_secret);
+            acked.lock().unwrap().keys.push(key.clone());
+        } else {
+            let granted =
+                tokio::time::timeout(bounded, client.client_credentials(&key.0, &key.1)).await;
+            let Ok(Ok(granted)) = granted else { return };
+            let refresh = granted.refresh_token.unwrap();
+            acked.lock().unwrap().refresh_tokens.push(refresh);
+        }
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_keys_and_refresh_tokens_survive_a_kill_9() {
+    let dir = TempDir::new();
+    let database = format!("sqlite://{}", dir.0.join("latchkey.db").display());
+    let (mut server, client) = start(&database).await;
+    client.signup("ada@example.com", PASSWORD).await.unwrap();
+    let account = client
+        .login("ada@example.com", PASSWORD, &LoginRequest::default())
+        .await
+        .unwrap()
+        .access_token;
+    let first = client
+        .create_client_key(&account, &CreateClientKeyRequest::default())
+        .await
+        .unwrap();
+    let first = (first.client_id, first.client_secret);
+
+    let acked = Arc::new(Mutex::new(Acknowledged::default()));
+    acked.lock().unwrap().keys.push(first.clone());
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|n| {
+            tokio::spawn(worker(
+                n,
+                client.clone(),
+                account.clone(),
+                first.clone(),
+                Arc::clone(&acked),
+            ))
+        })
+        .collect();
+
+    // A random moment between 150 and 1150 ms into the load.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let delay = Duration::from_millis(150 + u64::from(nanos % 1000));
+    tokio::time::sleep(delay).await;
+    server.start_kill().unwrap(); // SIGKILL: no graceful shutdown, no flush.
+    let status = server.wait().await.unwrap();
+    assert!(
+        !status.success(),
+        "latchkeyd was killed, not stopped: {status}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for w in workers {
+        tokio::time::timeout(deadline - Instant::now(), w)
+            .await
+            .expect("the workers stop once the server is gone")
+            .unwrap();
+    }
+
+    let acked = std::mem::take(&mut *acked.lock().unwrap());
+    eprintln!(
+        "killed after {delay:?} and {} operations: {} keys and {} refresh tokens acknowledged",
+        acked.operations,
+        acked.keys.len(),
+        acked.refresh_tokens.len()
+    );
+    assert!(
+        acked.keys.len() + acked.refresh_tokens.len() > 1,
+        "no load before the kill"
+    );
+
+    let (_server, client) = start(&database).await;
+    for (id, secret) in &acked.keys {
+        client
+            .client_credentials(id, secret)
+            .await
+            .unwrap_or_else(|e| panic!("acknowledged client key {id} lost: {e}"));
+    }
+    for (i, token) in acked.refresh_tokens.iter().enumerate() {
+        client
+            .refresh(token, None)
+            .await
+            .unwrap_or_else(|e| panic!("acknowledged refresh token #{i} lost: {e}"));
+    }
+}
