@@ -1,6 +1,9 @@
 //! What a deployment decides: issuer, audience, lifetimes, scopes and sign-up policy.
 
 use latchkey_proto::Scope;
+use latchkey_verify::Algorithm;
+
+use crate::keys::MasterKey;
 
 /// Token lifetimes, in seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +51,28 @@ impl Default for Rotation {
     }
 }
 
+/// Signing keys: their algorithm, rotation and encryption at rest.
+#[derive(Debug, Clone)]
+pub struct SigningKeys {
+    /// The algorithm of new keys (EdDSA by default; ES256 for peers without Ed25519).
+    pub algorithm: Algorithm,
+    /// How long a key signs before the next one takes over, in seconds (default 30
+    /// days); 0 rotates only by hand (`latchkeyd keys rotate`).
+    pub rotation_period: u64,
+    /// Encrypts private keys at rest; `None` stores them in clear.
+    pub master_key: Option<MasterKey>,
+}
+
+impl Default for SigningKeys {
+    fn default() -> Self {
+        Self {
+            algorithm: Algorithm::EdDSA,
+            rotation_period: 30 * 86_400,
+            master_key: None,
+        }
+    }
+}
+
 /// The domain's settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -67,8 +92,14 @@ pub struct Settings {
     pub hash_concurrency: usize,
     /// Lowest zxcvbn score (0–4) a new password needs; 0 turns the estimator off.
     pub password_min_score: u8,
-    /// How often the key ring re-reads signing keys from storage, in seconds.
+    /// How often the key ring re-reads signing keys from storage (and rotates them when
+    /// due), in seconds.
     pub key_reload_interval: u64,
+    /// Signing keys.
+    pub signing_keys: SigningKeys,
+    /// How long ended (expired or revoked) refresh sessions are kept before they are
+    /// deleted, in seconds (default 7 days).
+    pub ended_session_retention: u64,
 }
 
 impl Settings {
@@ -86,6 +117,8 @@ impl Settings {
             hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, std::num::NonZero::get),
             key_reload_interval: 60,
+            signing_keys: SigningKeys::default(),
+            ended_session_retention: 7 * 86_400,
             password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
         }
     }

@@ -204,4 +204,39 @@ pub trait Store: Send + Sync + 'static {
     async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
     /// Adds a signing key.
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<(), StoreError>;
+    /// Schedules a rotation, atomically: every key signing at `now` (active, not
+    /// retired) retires at `next.activates_at` and leaves the JWKS at
+    /// `retiring_expires_at`, and `next` is added. Returns `false`, changing nothing, if
+    /// no key was left to retire (another instance rotated first).
+    async fn rotate_signing_key(
+        &self,
+        next: &SigningKeyRecord,
+        now: i64,
+        retiring_expires_at: i64,
+    ) -> Result<bool, StoreError>;
+    /// Brings a scheduled key forward to sign from `now`, retiring the keys signing now
+    /// as [`Store::rotate_signing_key`] does. Returns `false` if the key was not
+    /// scheduled (anymore).
+    async fn advance_signing_key(
+        &self,
+        kid: &str,
+        now: i64,
+        retiring_expires_at: i64,
+    ) -> Result<bool, StoreError>;
+    /// Replaces a key's stored private key (to encrypt it at rest).
+    async fn reseal_signing_key(&self, kid: &str, private_key: &[u8]) -> Result<(), StoreError>;
+    /// Deletes a key; returns whether it existed.
+    async fn delete_signing_key(&self, kid: &str) -> Result<bool, StoreError>;
+    /// Whether a live (unrevoked, unexpired at `now`) session holds a refresh token
+    /// signed between `from` and `to` (its last rotation, or its creation).
+    async fn live_sessions_signed_between(
+        &self,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes up to `limit` sessions that expired or were revoked before `before`;
+    /// returns how many went.
+    async fn purge_ended_sessions(&self, before: i64, limit: u32) -> Result<u64, StoreError>;
 }

@@ -1,5 +1,7 @@
 //! Operator commands that run against the database directly.
 
+pub mod keys;
+
 use std::io::{BufRead as _, IsTerminal as _};
 use std::sync::Arc;
 
@@ -16,6 +18,14 @@ use crate::config::{AddUser, Config, Options};
 /// cannot be created (invalid email or password, email taken).
 pub async fn add_user(options: &Options, args: &AddUser) -> anyhow::Result<()> {
     let password = read_password(args.password_stdin)?;
+    let latchkey = open(options).await?;
+    let account = latchkey.create_account(&args.email, password).await?;
+    println!("created account {} ({})", account.id, account.email);
+    Ok(())
+}
+
+/// The service on the configured database, as `latchkeyd serve` would build it.
+async fn open(options: &Options) -> anyhow::Result<Latchkey> {
     let config = Config::load(options)?;
     let mut settings = config.settings;
     settings.issuer = config
@@ -23,10 +33,7 @@ pub async fn add_user(options: &Options, args: &AddUser) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{}", config.listen));
     settings.audience = config.audience.unwrap_or_else(|| settings.issuer.clone());
     let store = latchkey_store::open(&config.database_url, &config.store).await?;
-    let latchkey = Latchkey::new(store, settings, Arc::new(SystemClock)).await?;
-    let account = latchkey.create_account(&args.email, password).await?;
-    println!("created account {} ({})", account.id, account.email);
-    Ok(())
+    Ok(Latchkey::new(store, settings, Arc::new(SystemClock)).await?)
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {

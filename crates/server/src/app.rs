@@ -103,6 +103,12 @@ impl Application {
         Ok(self.listener.local_addr()?)
     }
 
+    /// The domain service (embedders and tests drive key upkeep with it).
+    #[must_use]
+    pub fn latchkey(&self) -> Arc<Latchkey> {
+        Arc::clone(&self.state.latchkey)
+    }
+
     /// The bound port (useful when the configuration asked for port 0).
     #[must_use]
     pub fn port(&self) -> u16 {
@@ -133,18 +139,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let latchkey = Arc::clone(&self.state.latchkey);
-        let interval = Duration::from_secs(latchkey.settings().key_reload_interval.max(1));
-        let reloader = tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(interval);
-            ticker.tick().await;
-            loop {
-                ticker.tick().await;
-                if let Err(err) = latchkey.key_ring().reload().await {
-                    tracing::warn!(error = %err, "could not reload signing keys");
-                }
-            }
-        });
+        let upkeep = tokio::spawn(upkeep(Arc::clone(&self.state.latchkey)));
         tracing::info!(address = %self.address()?, issuer = self.issuer(), tls = self.tls.is_some(), "latchkeyd listening");
         // Scrapes are idempotent: the metrics listener simply stops with the main one.
         let metrics = self.metrics_listener.map(|listener| {
@@ -166,10 +161,38 @@ impl Application {
                     .await
             }
         };
-        reloader.abort();
+        upkeep.abort();
         if let Some(task) = metrics {
             task.abort();
         }
         served.context("the HTTP server failed")
+    }
+}
+
+/// How often ended sessions are purged.
+const PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Background upkeep: key reloads and rotation every `key_reload_interval`, and the
+/// purge of ended sessions every ten minutes. Failures are logged and retried on the
+/// next tick.
+async fn upkeep(latchkey: Arc<Latchkey>) {
+    let interval = Duration::from_secs(latchkey.settings().key_reload_interval.max(1));
+    let mut keys = tokio::time::interval(interval);
+    let mut purge = tokio::time::interval(PURGE_INTERVAL);
+    keys.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    purge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = keys.tick() => {
+                if let Err(err) = latchkey.key_ring().maintain().await {
+                    tracing::warn!(error = %err, "signing-key upkeep failed");
+                }
+            }
+            _ = purge.tick() => {
+                if let Err(err) = latchkey.purge_ended_sessions().await {
+                    tracing::warn!(error = %err, "could not purge ended sessions");
+                }
+            }
+        }
     }
 }

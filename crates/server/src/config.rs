@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use latchkey_core::{Lifetimes, Scope, Settings};
+use latchkey_core::keys::MasterKey;
+use latchkey_core::{Lifetimes, Scope, Settings, SigningKeys};
 use latchkey_store::StoreOptions;
+use latchkey_verify::Algorithm;
 use serde::Deserialize;
 
 pub use crate::tls::TlsFiles;
@@ -57,7 +59,15 @@ pub struct Options {
     /// PEM private key of the TLS certificate.
     #[arg(long, env = "LATCHKEY_TLS_KEY", global = true)]
     pub tls_key: Option<PathBuf>,
+    /// File holding the master key that encrypts signing keys at rest (base64 of 32
+    /// bytes; make one with `latchkeyd keys generate-master-key`). LATCHKEY_MASTER_KEY
+    /// may hold the key itself instead.
+    #[arg(long, env = "LATCHKEY_MASTER_KEY_FILE", global = true)]
+    pub master_key_file: Option<PathBuf>,
 }
+
+/// The environment variable that may hold the master key itself.
+pub const MASTER_KEY_ENV: &str = "LATCHKEY_MASTER_KEY";
 
 /// Commands.
 #[derive(Debug, Subcommand)]
@@ -70,6 +80,39 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage signing keys.
+    Keys {
+        /// The keys command.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+/// `latchkeyd keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List the signing keys and where each is in its life (next, current, retired, kept).
+    #[command(after_help = "Example:\n  latchkeyd keys list --json")]
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish a new signing key now; it starts signing one access-token lifetime later
+    /// (so every resource service has fetched it), or at once with --now.
+    #[command(
+        after_help = "Examples:\n  latchkeyd keys rotate\n  latchkeyd keys rotate --now   # after a suspected key compromise"
+    )]
+    Rotate {
+        /// Sign with the new key at once (brings a scheduled key forward).
+        #[arg(long)]
+        now: bool,
+    },
+    /// Print a new random master key (base64) for LATCHKEY_MASTER_KEY or --master-key-file.
+    #[command(
+        after_help = "Example:\n  umask 077; latchkeyd keys generate-master-key > /etc/latchkey/master.key"
+    )]
+    GenerateMasterKey,
 }
 
 /// `latchkeyd user …`
@@ -111,6 +154,7 @@ struct FileConfig {
     cors_allowed_origins: Option<Vec<String>>,
     tokens: TokensFile,
     refresh_tokens: RefreshTokensFile,
+    signing_keys: SigningKeysFile,
     database: DatabaseFile,
 }
 
@@ -119,6 +163,15 @@ struct FileConfig {
 struct RefreshTokensFile {
     rotation: Option<bool>,
     grace_seconds: Option<u64>,
+    keep_ended_seconds: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct SigningKeysFile {
+    algorithm: Option<String>,
+    rotation_days: Option<u64>,
+    master_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,6 +295,14 @@ impl Config {
         if let Some(grace) = file.refresh_tokens.grace_seconds {
             settings.rotation.grace_seconds = grace;
         }
+        if let Some(keep) = file.refresh_tokens.keep_ended_seconds {
+            settings.ended_session_retention = keep;
+        }
+        settings.signing_keys = signing_keys(
+            file.signing_keys,
+            options.master_key_file.clone(),
+            std::env::var(MASTER_KEY_ENV).ok(),
+        )?;
         if let Some(n) = file.database.max_connections {
             config.store.max_connections = n;
         }
@@ -250,6 +311,39 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// The signing-key settings; the master key comes from the environment variable's
+/// value, else from the file named by the flag, else from the one named in the file.
+fn signing_keys(
+    file: SigningKeysFile,
+    master_key_file: Option<PathBuf>,
+    master_key_env: Option<String>,
+) -> anyhow::Result<SigningKeys> {
+    let mut keys = SigningKeys::default();
+    if let Some(name) = file.algorithm {
+        keys.algorithm = match name.as_str() {
+            "EdDSA" => Algorithm::EdDSA,
+            "ES256" => Algorithm::ES256,
+            other => anyhow::bail!("unknown signing_keys.algorithm {other:?}: use EdDSA or ES256"),
+        };
+    }
+    if let Some(days) = file.rotation_days {
+        keys.rotation_period = days.saturating_mul(86_400);
+    }
+    let text = match (master_key_env, master_key_file.or(file.master_key_file)) {
+        (Some(text), _) => Some(text),
+        (None, Some(path)) => Some(
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the master key file {}", path.display()))?,
+        ),
+        (None, None) => None,
+    };
+    keys.master_key = text
+        .map(|t| MasterKey::from_base64(&t))
+        .transpose()
+        .context("invalid master key")?;
+    Ok(keys)
 }
 
 fn lifetimes(file: &TokensFile) -> anyhow::Result<Lifetimes> {

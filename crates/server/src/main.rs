@@ -30,5 +30,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::User {
             command: UserCommand::Add(args),
         }) => admin::add_user(&cli.options, &args).await,
+        Some(Command::Keys { command }) => admin::keys::run(&cli.options, &command).await,
     }
 }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bearer;
+mod cleanup;
 mod client_keys;
 mod grants;
 mod introspection;
@@ -12,7 +13,7 @@ mod sessions;
 use std::sync::Arc;
 
 use latchkey_proto::{Claims, Kind, Scope, TokenType};
-use latchkey_verify::{Algorithm, Jwks, Validation};
+use latchkey_verify::{Jwks, Validation};
 
 pub use accounts::LoginOptions;
 pub use client_keys::NewClientKey;
@@ -22,7 +23,7 @@ pub use oauth::{ClientCredentials, OAuthGrant};
 
 use crate::clock::Clock;
 use crate::ids::{AccountId, SessionId, TokenId};
-use crate::keys::{KeyRing, SigningKey};
+use crate::keys::{KeyOptions, KeyRing, Policy, SigningKey};
 use crate::password::PasswordHasher;
 use crate::store::{SessionRecord, Store};
 use crate::{Error, Result, Settings, Telemetry};
@@ -72,6 +73,27 @@ pub struct IssuedTokens {
     pub session: Option<SessionId>,
 }
 
+/// The key ring's options: the schedule follows the token lifetimes.
+fn key_options(settings: &Settings) -> KeyOptions {
+    let seconds = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
+    let lifetimes = &settings.lifetimes;
+    let overlap = seconds(
+        lifetimes
+            .account_access_max
+            .max(lifetimes.client_access_max),
+    );
+    let signing = &settings.signing_keys;
+    KeyOptions {
+        algorithm: signing.algorithm,
+        policy: Policy {
+            period: (signing.rotation_period > 0).then(|| seconds(signing.rotation_period)),
+            overlap,
+            retention: seconds(lifetimes.client_refresh).max(overlap),
+        },
+        master_key: signing.master_key.clone(),
+    }
+}
+
 impl Latchkey {
     /// Builds the service: loads (or creates) the signing keys and prepares the hasher.
     ///
@@ -83,7 +105,12 @@ impl Latchkey {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        let keys = KeyRing::load(Arc::clone(&store), Arc::clone(&clock), Algorithm::EdDSA).await?;
+        let keys = KeyRing::load(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            key_options(&settings),
+        )
+        .await?;
         let hasher = PasswordHasher::new(settings.hash_concurrency)?;
         Ok(Self {
             account_rules: Validation::access(&settings.issuer, &settings.audience)

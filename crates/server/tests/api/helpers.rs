@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_client::Client;
 use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
-use latchkey_core::{Clock, SystemClock};
+use latchkey_core::{Clock, Latchkey, SystemClock};
 use latchkeyd::{Application, Config};
 use serde_json::Value;
 
@@ -124,6 +124,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub clock: Arc<TestClock>,
     pub database_url: String,
+    pub latchkey: Arc<Latchkey>,
     _dir: TempDir,
     _database: Option<PgDatabase>,
 }
@@ -186,6 +187,7 @@ impl TestApp {
             .await
             .expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let latchkey = app.latchkey();
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         Self {
             client: Client::new(&address).unwrap(),
@@ -193,6 +195,7 @@ impl TestApp {
             address,
             clock,
             database_url,
+            latchkey,
             _dir: dir,
             _database: None,
         }
@@ -210,6 +213,25 @@ impl TestApp {
             .await
             .unwrap()
             .access_token
+    }
+
+    /// A fresh account access token for an existing account.
+    pub async fn login(&self, email: &str) -> String {
+        self.client
+            .login(email, PASSWORD, &LoginRequest::default())
+            .await
+            .unwrap()
+            .access_token
+    }
+
+    /// The refresh token of a client-credentials grant with `key`.
+    pub async fn client_refresh_token(&self, key: &CreatedClientKey) -> String {
+        self.client
+            .client_credentials(&key.client_id, &key.client_secret)
+            .await
+            .unwrap()
+            .refresh_token
+            .unwrap()
     }
 
     /// A new account with one client key: (account token, key).

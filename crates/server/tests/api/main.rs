@@ -23,5 +23,6 @@ mod random_requests;
 mod rotation;
 mod scopes;
 mod sessions;
+mod signing_keys;
 mod tokens;
 mod wazo;

@@ -312,19 +312,143 @@ impl Store for PgStore {
     }
 
     async fn insert_signing_key(&self, k: &SigningKeyRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, algorithm, private_key, created_at, activates_at, retires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        insert_signing_key(&self.pool, k).await
+    }
+
+    async fn rotate_signing_key(
+        &self,
+        next: &SigningKeyRecord,
+        now: i64,
+        retiring_expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.store_err()?;
+        // The conditional update is the guard: of two instances rotating at once, the
+        // second finds no key left to retire (PostgreSQL re-checks the row after the
+        // first commits; SQLite runs one writer at a time).
+        let retired = sqlx::query(
+            "UPDATE signing_keys SET retires_at = $1, expires_at = $2 \
+             WHERE retires_at IS NULL AND activates_at <= $3",
         )
-        .bind(&k.kid)
-        .bind(k.algorithm.as_str())
-        .bind(&k.private_key)
-        .bind(k.created_at)
-        .bind(k.activates_at)
-        .bind(k.retires_at)
-        .bind(k.expires_at)
+        .bind(next.activates_at)
+        .bind(retiring_expires_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .store_err()?;
+        if retired.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_signing_key(&mut *tx, next).await?;
+        tx.commit().await.store_err()?;
+        Ok(true)
+    }
+
+    async fn advance_signing_key(
+        &self,
+        kid: &str,
+        now: i64,
+        retiring_expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.store_err()?;
+        let advanced = sqlx::query(
+            "UPDATE signing_keys SET activates_at = $1 WHERE kid = $2 AND activates_at > $3",
+        )
+        .bind(now)
+        .bind(kid)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .store_err()?;
+        if advanced.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE signing_keys SET retires_at = $1, expires_at = $2 \
+             WHERE kid <> $3 AND activates_at <= $4 AND (retires_at IS NULL OR retires_at > $5)",
+        )
+        .bind(now)
+        .bind(retiring_expires_at)
+        .bind(kid)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .store_err()?;
+        tx.commit().await.store_err()?;
+        Ok(true)
+    }
+
+    async fn reseal_signing_key(&self, kid: &str, private_key: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("UPDATE signing_keys SET private_key = $1 WHERE kid = $2")
+            .bind(private_key)
+            .bind(kid)
+            .execute(&self.pool)
+            .await
+            .store_err()?;
+        Ok(())
+    }
+
+    async fn delete_signing_key(&self, kid: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM signing_keys WHERE kid = $1")
+            .bind(kid)
+            .execute(&self.pool)
+            .await
+            .store_err()?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn live_sessions_signed_between(
+        &self,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let found = sqlx::query(
+            "SELECT 1 FROM sessions WHERE revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $1) \
+             AND COALESCE(rotated_at, created_at) BETWEEN $2 AND $3 LIMIT 1",
+        )
+        .bind(now)
+        .bind(from)
+        .bind(to)
+        .fetch_optional(&self.pool)
+        .await
+        .store_err()?;
+        Ok(found.is_some())
+    }
+
+    async fn purge_ended_sessions(&self, before: i64, limit: u32) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions \
+             WHERE expires_at < $1 OR revoked_at < $2 LIMIT $3)",
+        )
+        .bind(before)
+        .bind(before)
+        .bind(i64::from(limit))
         .execute(&self.pool)
         .await
         .store_err()?;
-        Ok(())
+        Ok(done.rows_affected())
     }
+}
+
+async fn insert_signing_key<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    k: &SigningKeyRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, algorithm, private_key, created_at, activates_at, retires_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&k.kid)
+    .bind(k.algorithm.as_str())
+    .bind(&k.private_key)
+    .bind(k.created_at)
+    .bind(k.activates_at)
+    .bind(k.retires_at)
+    .bind(k.expires_at)
+    .execute(executor)
+    .await
+    .store_err()?;
+    Ok(())
 }

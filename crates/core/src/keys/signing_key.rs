@@ -1,13 +1,8 @@
-//! Signing keys: generation, the key ring every instance shares through storage, and
-//! token minting.
+//! One signing key: its parsed key pair, its public JWK and its precomputed JWS headers.
 //!
-//! A key's id (`kid`) is its RFC 7638 JWK thumbprint. Keys are created on first start
-//! and kept in the database, so every instance on one database signs with the same key
-//! and publishes the same JWKS. The JWS header of each key is serialised once, and the
-//! parsed key pair is kept, so minting a token costs one signature and two base64 passes.
-
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+//! A key's id (`kid`) is its RFC 7638 JWK thumbprint. The JWS header of each token type
+//! is serialised once and the parsed key pair is kept, so minting a token costs one
+//! signature and two base64 passes.
 
 use aws_lc_rs::digest;
 use aws_lc_rs::rand::SystemRandom;
@@ -17,10 +12,8 @@ use aws_lc_rs::signature::{
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_proto::{Claims, TokenType};
-use latchkey_verify::{Algorithm, Jwk, Jwks, KeySet};
+use latchkey_verify::{Algorithm, Jwk};
 
-use crate::clock::Clock;
-use crate::store::{SigningKeyRecord, Store};
 use crate::{Error, Result};
 
 enum Pair {
@@ -165,167 +158,10 @@ fn thumbprint(kty: &str, crv: &str, x: &str, y: Option<&str>) -> String {
     b64(digest::digest(&digest::SHA256, canonical.as_bytes()))
 }
 
-/// The keys in force at one moment: the one that signs, and all that are published.
-pub struct KeyState {
-    /// The key new tokens are signed with.
-    pub current: Arc<SigningKey>,
-    /// Every published key, as `/.well-known/jwks.json` serves it.
-    pub jwks: Jwks,
-    /// The published keys, parsed for verification.
-    pub key_set: KeySet,
-}
-
-/// Unknown-`kid` reloads are rate-limited to one per this interval.
-const MIN_RELOAD_GAP: Duration = Duration::from_secs(2);
-
-/// The signing keys of the service, shared by all instances through storage.
-pub struct KeyRing {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    algorithm: Algorithm,
-    state: RwLock<Arc<KeyState>>,
-    last_reload: Mutex<Instant>,
-}
-
-impl KeyRing {
-    /// Loads the keys from storage, creating the first one if there is none.
-    ///
-    /// # Errors
-    ///
-    /// Storage errors, or [`Error::Unexpected`] if a stored key cannot be parsed.
-    pub async fn load(
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        algorithm: Algorithm,
-    ) -> Result<Self> {
-        let state = match build_state(&store.signing_keys().await?, clock.now())? {
-            Some(state) => state,
-            None => {
-                let (key, der) = SigningKey::generate(algorithm)?;
-                let now = clock.now();
-                store
-                    .insert_signing_key(&SigningKeyRecord {
-                        kid: key.kid().to_owned(),
-                        algorithm,
-                        private_key: der,
-                        created_at: now,
-                        activates_at: now,
-                        retires_at: None,
-                        expires_at: None,
-                    })
-                    .await?;
-                tracing::info!(kid = key.kid(), %algorithm, "created the first signing key");
-                // Re-read: another instance may have created one at the same moment, and
-                // all instances must settle on the same current key.
-                build_state(&store.signing_keys().await?, now)?.ok_or_else(|| {
-                    Error::Unexpected(anyhow::anyhow!("the new signing key was not stored"))
-                })?
-            }
-        };
-        Ok(Self {
-            store,
-            clock,
-            algorithm,
-            state: RwLock::new(Arc::new(state)),
-            last_reload: Mutex::new(Instant::now()),
-        })
-    }
-
-    /// The keys in force now.
-    #[must_use]
-    pub fn state(&self) -> Arc<KeyState> {
-        self.state.read().map_or_else(
-            |poisoned| Arc::clone(&poisoned.into_inner()),
-            |s| Arc::clone(&s),
-        )
-    }
-
-    /// The algorithm new keys are made with.
-    #[must_use]
-    pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
-    }
-
-    /// Re-reads the keys from storage (periodically, and when a token names an unknown key).
-    ///
-    /// # Errors
-    ///
-    /// Storage errors, or [`Error::Unexpected`] if a stored key cannot be parsed.
-    pub async fn reload(&self) -> Result<()> {
-        if let Some(state) = build_state(&self.store.signing_keys().await?, self.clock.now())? {
-            match self.state.write() {
-                Ok(mut guard) => *guard = Arc::new(state),
-                Err(poisoned) => *poisoned.into_inner() = Arc::new(state),
-            }
-        }
-        if let Ok(mut last) = self.last_reload.lock() {
-            *last = Instant::now();
-        }
-        Ok(())
-    }
-
-    /// Reloads because a token named `kid`, unless a reload ran in the last two seconds:
-    /// a flood of forged key ids must not become a flood of queries. Returns whether the
-    /// key is known afterwards.
-    ///
-    /// # Errors
-    ///
-    /// Storage errors from the reload.
-    pub async fn reload_for_unknown(&self, kid: &str) -> Result<bool> {
-        let due = self
-            .last_reload
-            .lock()
-            .map_or(true, |last| last.elapsed() >= MIN_RELOAD_GAP);
-        if due {
-            self.reload().await?;
-        }
-        Ok(self.state().key_set.contains(kid))
-    }
-}
-
-fn build_state(records: &[SigningKeyRecord], now: i64) -> Result<Option<KeyState>> {
-    let mut published = Vec::new();
-    for record in records
-        .iter()
-        .filter(|r| r.expires_at.is_none_or(|e| e > now))
-    {
-        published.push((
-            record,
-            Arc::new(SigningKey::from_pkcs8(
-                record.algorithm,
-                &record.private_key,
-            )?),
-        ));
-    }
-    // The current key: the most recently activated key that is active and not retired;
-    // ties (two instances creating a first key at once) go to the smaller kid, so every
-    // instance picks the same one.
-    let current = published
-        .iter()
-        .filter(|(r, _)| r.activates_at <= now && r.retires_at.is_none_or(|t| t > now))
-        .max_by(|(a, _), (b, _)| {
-            a.activates_at
-                .cmp(&b.activates_at)
-                .then_with(|| b.kid.cmp(&a.kid))
-        })
-        .map(|(_, key)| Arc::clone(key));
-    let Some(current) = current else {
-        return Ok(None);
-    };
-    let jwks = Jwks {
-        keys: published.iter().map(|(_, key)| key.jwk().clone()).collect(),
-    };
-    Ok(Some(KeyState {
-        key_set: KeySet::from_jwks(&jwks),
-        jwks,
-        current,
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use latchkey_proto::{Kind, Scope};
-    use latchkey_verify::{Validation, verify};
+    use latchkey_verify::{Jwks, KeySet, Validation, verify};
 
     use super::*;
 

@@ -1,0 +1,381 @@
+//! Signing keys: the key ring every instance shares through storage, its rotation
+//! schedule, and the encryption of private keys at rest.
+//!
+//! # Layout
+//!
+//! - [`SigningKey`] (`signing_key.rs`): one parsed key, ready to sign.
+//! - [`schedule`]: which key signs, which are published, when the next one is due.
+//! - [`MasterKey`] (`sealing.rs`): AES-256-GCM encryption of stored private keys.
+//! - [`KeyRing`] (here): loads the keys from storage, serves the current state to the
+//!   hot paths without locking, and runs rotation and pruning.
+//!
+//! Keys live in the database, so every instance on one database signs with the same
+//! key and publishes the same JWKS. Rotation is race-free across instances: storage
+//! retires the signing keys and adds the successor in one conditional transaction,
+//! which only the first instance wins.
+
+pub mod schedule;
+mod sealing;
+mod signing_key;
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use latchkey_verify::{Algorithm, Jwks, KeySet};
+
+pub use schedule::{Plan, Policy, Stage};
+pub use sealing::{MASTER_KEY_LEN, MasterKey, is_sealed};
+pub use signing_key::SigningKey;
+
+use crate::clock::Clock;
+use crate::store::{SigningKeyRecord, Store};
+use crate::{Error, Result};
+
+/// How the key ring makes and keeps keys.
+#[derive(Debug, Clone)]
+pub struct KeyOptions {
+    /// The algorithm of new keys.
+    pub algorithm: Algorithm,
+    /// The rotation schedule.
+    pub policy: Policy,
+    /// Encrypts private keys at rest; `None` stores them in clear (with a warning).
+    pub master_key: Option<MasterKey>,
+}
+
+/// The keys in force at one moment: the one that signs, and all that are published.
+pub struct KeyState {
+    /// The key new tokens are signed with.
+    pub current: Arc<SigningKey>,
+    /// Every published key, as `/.well-known/jwks.json` serves it.
+    pub jwks: Jwks,
+    /// Every stored key, parsed for latchkeyd's own checks (a retired key no longer
+    /// published still checks the refresh tokens it signed).
+    pub key_set: KeySet,
+}
+
+/// One stored key, as `latchkeyd keys list` shows it.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    /// The key id.
+    pub kid: String,
+    /// Its algorithm.
+    pub algorithm: Algorithm,
+    /// Where it is in its life.
+    pub stage: Stage,
+    /// When it was made.
+    pub created_at: i64,
+    /// When it starts (or started) signing.
+    pub activates_at: i64,
+    /// When it stops (or stopped) signing, if scheduled.
+    pub retires_at: Option<i64>,
+    /// When it leaves the JWKS, if scheduled.
+    pub expires_at: Option<i64>,
+    /// Whether its private key is encrypted at rest.
+    pub sealed: bool,
+}
+
+/// What a rotation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotated {
+    /// The new key's id.
+    pub kid: String,
+    /// When it starts signing.
+    pub activates_at: i64,
+}
+
+/// Unknown-`kid` reloads are rate-limited to one per this interval.
+const MIN_RELOAD_GAP: Duration = Duration::from_secs(2);
+
+/// The signing keys of the service, shared by all instances through storage.
+pub struct KeyRing {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    options: KeyOptions,
+    state: RwLock<Arc<KeyState>>,
+    last_reload: Mutex<Instant>,
+}
+
+impl KeyRing {
+    /// Loads the keys from storage, creating the first one if there is none, and
+    /// encrypting any stored in clear when a master key is given.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors, or [`Error::Unexpected`] if a stored key cannot be parsed or
+    /// opened (encrypted keys and no or the wrong master key).
+    pub async fn load(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        options: KeyOptions,
+    ) -> Result<Self> {
+        if options.master_key.is_some() {
+            seal_clear_keys(store.as_ref(), &options).await?;
+        } else {
+            tracing::warn!(
+                "signing keys are stored UNENCRYPTED: set LATCHKEY_MASTER_KEY or \
+                 --master-key-file to encrypt them at rest (see docs/SECURITY.md)"
+            );
+        }
+        let mut records = store.signing_keys().await?;
+        if schedule::current(&records, clock.now()).is_none() {
+            let now = clock.now();
+            let record = new_record(&options, now, now)?;
+            store.insert_signing_key(&record).await?;
+            tracing::info!(kid = record.kid, algorithm = %record.algorithm, "created the first signing key");
+            // Re-read: another instance may have created one at the same moment, and
+            // all instances must settle on the same current key.
+            records = store.signing_keys().await?;
+        }
+        let state = build_state(&records, clock.now(), options.master_key.as_ref())?
+            .ok_or_else(|| Error::Unexpected(anyhow::anyhow!("no signing key is active")))?;
+        Ok(Self {
+            store,
+            clock,
+            options,
+            state: RwLock::new(Arc::new(state)),
+            last_reload: Mutex::new(Instant::now()),
+        })
+    }
+
+    /// The keys in force now.
+    #[must_use]
+    pub fn state(&self) -> Arc<KeyState> {
+        self.state.read().map_or_else(
+            |poisoned| Arc::clone(&poisoned.into_inner()),
+            |s| Arc::clone(&s),
+        )
+    }
+
+    /// The algorithm new keys are made with.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.options.algorithm
+    }
+
+    /// Re-reads the keys from storage (periodically, and when a token names an unknown key).
+    ///
+    /// # Errors
+    ///
+    /// Storage errors, or [`Error::Unexpected`] if a stored key cannot be parsed.
+    pub async fn reload(&self) -> Result<()> {
+        let records = self.store.signing_keys().await?;
+        let master = self.options.master_key.as_ref();
+        if let Some(state) = build_state(&records, self.clock.now(), master)? {
+            match self.state.write() {
+                Ok(mut guard) => *guard = Arc::new(state),
+                Err(poisoned) => *poisoned.into_inner() = Arc::new(state),
+            }
+        }
+        if let Ok(mut last) = self.last_reload.lock() {
+            *last = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Reloads because a token named `kid`, unless a reload ran in the last two seconds:
+    /// a flood of forged key ids must not become a flood of queries. Returns whether the
+    /// key is known afterwards.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors from the reload.
+    pub async fn reload_for_unknown(&self, kid: &str) -> Result<bool> {
+        let due = self
+            .last_reload
+            .lock()
+            .map_or(true, |last| last.elapsed() >= MIN_RELOAD_GAP);
+        if due {
+            self.reload().await?;
+        }
+        Ok(self.state().key_set.contains(kid))
+    }
+
+    /// The periodic upkeep: publishes the next key when a rotation is due, deletes
+    /// retired keys that nothing can need any more, and reloads. Returns the rotation
+    /// it made, if any (`None` also when another instance made it first).
+    ///
+    /// # Errors
+    ///
+    /// Storage errors, or [`Error::Unexpected`] if key generation fails.
+    pub async fn maintain(&self) -> Result<Option<Rotated>> {
+        let now = self.clock.now();
+        let records = self.store.signing_keys().await?;
+        let rotated = match schedule::due_rotation(&records, now, &self.options.policy) {
+            Some(plan) => self.rotate_with(plan).await?,
+            None => None,
+        };
+        for record in &records {
+            let Some((from, to)) = schedule::prune_window(record, now, &self.options.policy) else {
+                continue;
+            };
+            if !self
+                .store
+                .live_sessions_signed_between(from, to, now)
+                .await?
+                && self.store.delete_signing_key(&record.kid).await?
+            {
+                tracing::info!(kid = record.kid, "deleted a retired signing key");
+            }
+        }
+        self.reload().await?;
+        Ok(rotated)
+    }
+
+    /// Rotates by hand: publishes a new key that starts signing one overlap (the
+    /// longest access-token lifetime) from now, or at once with `immediately` (after a
+    /// suspected compromise; resource services then fetch it on the first unknown
+    /// `kid`). If a successor is already scheduled, `immediately` brings it forward and
+    /// otherwise nothing changes.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors, or [`Error::Unexpected`] if key generation fails.
+    pub async fn rotate(&self, immediately: bool) -> Result<Option<Rotated>> {
+        let now = self.clock.now();
+        let policy = self.options.policy;
+        let records = self.store.signing_keys().await?;
+        let after = if immediately { 0 } else { policy.overlap };
+        let plan = Plan::starting(now, after, &policy);
+        let rotated = match records.iter().find(|r| r.activates_at > now) {
+            Some(next) if immediately => self
+                .store
+                .advance_signing_key(&next.kid, now, plan.retiring_expires_at)
+                .await?
+                .then(|| Rotated {
+                    kid: next.kid.clone(),
+                    activates_at: now,
+                }),
+            Some(_) => None,
+            None => self.rotate_with(plan).await?,
+        };
+        self.reload().await?;
+        Ok(rotated)
+    }
+
+    /// Every stored key with its stage, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors.
+    pub async fn list(&self) -> Result<Vec<KeyInfo>> {
+        let now = self.clock.now();
+        let records = self.store.signing_keys().await?;
+        let current = schedule::current(&records, now).map(|r| r.kid.clone());
+        Ok(records
+            .iter()
+            .map(|r| KeyInfo {
+                stage: schedule::stage(r, current.as_deref(), now),
+                kid: r.kid.clone(),
+                algorithm: r.algorithm,
+                created_at: r.created_at,
+                activates_at: r.activates_at,
+                retires_at: r.retires_at,
+                expires_at: r.expires_at,
+                sealed: is_sealed(&r.private_key),
+            })
+            .collect())
+    }
+
+    async fn rotate_with(&self, plan: Plan) -> Result<Option<Rotated>> {
+        let now = self.clock.now();
+        let next = new_record(&self.options, now, plan.activates_at)?;
+        if !self
+            .store
+            .rotate_signing_key(&next, now, plan.retiring_expires_at)
+            .await?
+        {
+            return Ok(None);
+        }
+        tracing::info!(
+            kid = next.kid,
+            activates_at = plan.activates_at,
+            algorithm = %next.algorithm,
+            "published the next signing key"
+        );
+        Ok(Some(Rotated {
+            kid: next.kid,
+            activates_at: plan.activates_at,
+        }))
+    }
+}
+
+/// A new key of the configured algorithm, made at `now` and signing from
+/// `activates_at`, sealed if there is a master key.
+fn new_record(options: &KeyOptions, now: i64, activates_at: i64) -> Result<SigningKeyRecord> {
+    let (key, der) = SigningKey::generate(options.algorithm)?;
+    let kid = key.kid().to_owned();
+    let private_key = match &options.master_key {
+        Some(master) => master.seal(&kid, &der)?,
+        None => der,
+    };
+    Ok(SigningKeyRecord {
+        kid,
+        algorithm: options.algorithm,
+        private_key,
+        created_at: now,
+        activates_at,
+        retires_at: None,
+        expires_at: None,
+    })
+}
+
+/// Encrypts, in place, keys stored before a master key was configured.
+async fn seal_clear_keys(store: &dyn Store, options: &KeyOptions) -> Result<()> {
+    let Some(master) = &options.master_key else {
+        return Ok(());
+    };
+    for record in store.signing_keys().await? {
+        if !is_sealed(&record.private_key) {
+            let sealed = master.seal(&record.kid, &record.private_key)?;
+            store.reseal_signing_key(&record.kid, &sealed).await?;
+            tracing::info!(kid = record.kid, "encrypted a stored signing key at rest");
+        }
+    }
+    Ok(())
+}
+
+/// Parses a stored key, opening it with the master key if it is sealed.
+fn parse(record: &SigningKeyRecord, master: Option<&MasterKey>) -> Result<SigningKey> {
+    if !is_sealed(&record.private_key) {
+        return SigningKey::from_pkcs8(record.algorithm, &record.private_key);
+    }
+    let master = master.ok_or_else(|| {
+        Error::Unexpected(anyhow::anyhow!(
+            "the signing keys are encrypted at rest: give the master key \
+             (LATCHKEY_MASTER_KEY or --master-key-file)"
+        ))
+    })?;
+    SigningKey::from_pkcs8(
+        record.algorithm,
+        &master.open(&record.kid, &record.private_key)?,
+    )
+}
+
+/// The keys in force at `now`, or `None` if no key signs.
+fn build_state(
+    records: &[SigningKeyRecord],
+    now: i64,
+    master: Option<&MasterKey>,
+) -> Result<Option<KeyState>> {
+    let Some(current_kid) = schedule::current(records, now).map(|r| r.kid.as_str()) else {
+        return Ok(None);
+    };
+    let mut current = None;
+    let mut published = Vec::new();
+    let mut all = Vec::new();
+    for record in records {
+        let key = Arc::new(parse(record, master)?);
+        if record.kid == current_kid {
+            current = Some(Arc::clone(&key));
+        }
+        if schedule::is_published(record, now) {
+            published.push(key.jwk().clone());
+        }
+        all.push(key.jwk().clone());
+    }
+    Ok(current.map(|current| KeyState {
+        current,
+        key_set: KeySet::from_jwks(&Jwks { keys: all }),
+        jwks: Jwks { keys: published },
+    }))
+}
