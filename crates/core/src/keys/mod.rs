@@ -46,6 +46,9 @@ pub struct KeyOptions {
 pub struct KeyState {
     /// The key new tokens are signed with.
     pub current: Arc<SigningKey>,
+    /// The scheduled successor and when it starts signing, so that every instance
+    /// switches at that second rather than at its next reload.
+    pub next: Option<(i64, Arc<SigningKey>)>,
     /// Every published key, as `/.well-known/jwks.json` serves it.
     pub jwks: Jwks,
     /// Every stored key, parsed for latchkeyd's own checks (a retired key no longer
@@ -144,6 +147,16 @@ impl KeyRing {
             |poisoned| Arc::clone(&poisoned.into_inner()),
             |s| Arc::clone(&s),
         )
+    }
+
+    /// The key to sign with now.
+    #[must_use]
+    pub fn signing_key(&self) -> Arc<SigningKey> {
+        let state = self.state();
+        match &state.next {
+            Some((at, next)) if *at <= self.clock.now() => Arc::clone(next),
+            _ => Arc::clone(&state.current),
+        }
     }
 
     /// The algorithm new keys are made with.
@@ -361,12 +374,19 @@ fn build_state(
         return Ok(None);
     };
     let mut current = None;
+    let mut next = None;
     let mut published = Vec::new();
     let mut all = Vec::new();
     for record in records {
         let key = Arc::new(parse(record, master)?);
         if record.kid == current_kid {
             current = Some(Arc::clone(&key));
+        } else if record.activates_at > now
+            && next
+                .as_ref()
+                .is_none_or(|(at, _): &(i64, _)| record.activates_at < *at)
+        {
+            next = Some((record.activates_at, Arc::clone(&key)));
         }
         if schedule::is_published(record, now) {
             published.push(key.jwk().clone());
@@ -375,6 +395,7 @@ fn build_state(
     }
     Ok(current.map(|current| KeyState {
         current,
+        next,
         key_set: KeySet::from_jwks(&Jwks { keys: all }),
         jwks: Jwks { keys: published },
     }))

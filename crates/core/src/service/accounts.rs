@@ -160,7 +160,7 @@ impl Latchkey {
             }
             None => None,
         };
-        let key = self.keys.state().current.clone();
+        let key = self.keys.signing_key();
         let mut tokens = self.mint_access(
             &key,
             AccessGrant {

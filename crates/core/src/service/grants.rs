@@ -173,7 +173,7 @@ impl Latchkey {
         if last_used_is_stale(key.last_used_at, now) {
             self.store.touch_client_key(&key.id, now).await?;
         }
-        let signing_key = self.keys.state().current.clone();
+        let signing_key = self.keys.signing_key();
         let mut tokens = self.mint_access(
             &signing_key,
             AccessGrant {
@@ -257,7 +257,7 @@ impl Latchkey {
             return Err(Error::InvalidGrant("the refresh token is invalid"));
         }
         let tokens = self.mint_access(
-            &self.keys.state().current,
+            &self.keys.signing_key(),
             access_for(&session, &scope, expiration),
         )?;
         if last_used_is_stale(session.last_used_at, now) {

@@ -83,7 +83,7 @@ impl Latchkey {
                 session.id
             )));
         };
-        let key = self.keys.state().current.clone();
+        let key = self.keys.signing_key();
         let access = access_for(session, &issued.scope, None);
         let mut tokens = self.sign_access(
             &key,
