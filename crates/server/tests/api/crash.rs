@@ -1,6 +1,7 @@
 //! Crash safety: under load, `kill -9` the real `latchkeyd` process at a random moment,
-//! restart it on the same SQLite file, and check that every client key and refresh token
-//! whose creation was acknowledged (a 2xx response received) still works.
+//! restart it on the same database (an SQLite file, or a PostgreSQL database), and check
+//! that every client key and refresh token whose creation was acknowledged (a 2xx
+//! response received) still works.
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,7 @@ use latchkey_client::Client;
 use latchkey_client::api::{CreateClientKeyRequest, LoginRequest};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{PASSWORD, TempDir};
+use crate::helpers::{PASSWORD, PgDatabase, TempDir};
 
 /// Requests in flight at once.
 const WORKERS: usize = 8;
@@ -95,10 +96,19 @@ async fn worker(
 }
 
 #[tokio::test]
-async fn acknowledged_keys_and_refresh_tokens_survive_a_kill_9() {
+async fn acknowledged_keys_and_refresh_tokens_survive_a_kill_9_on_sqlite() {
     let dir = TempDir::new();
-    let database = format!("sqlite://{}", dir.0.join("latchkey.db").display());
-    let (mut server, client) = start(&database).await;
+    survive_a_kill_9(&format!("sqlite://{}", dir.0.join("latchkey.db").display())).await;
+}
+
+#[tokio::test]
+async fn acknowledged_keys_and_refresh_tokens_survive_a_kill_9_on_postgres() {
+    let (_database, url) = PgDatabase::create().await;
+    survive_a_kill_9(&url).await;
+}
+
+async fn survive_a_kill_9(database: &str) {
+    let (mut server, client) = start(database).await;
     client.signup("ada@example.com", PASSWORD).await.unwrap();
     let account = client
         .login("ada@example.com", PASSWORD, &LoginRequest::default())
@@ -158,7 +168,7 @@ async fn acknowledged_keys_and_refresh_tokens_survive_a_kill_9() {
         "no load before the kill"
     );
 
-    let (_server, client) = start(&database).await;
+    let (_server, client) = start(database).await;
     for (id, secret) in &acked.keys {
         client
             .client_credentials(id, secret)
