@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::VerifyError;
+use crate::seen::Seen;
 
 /// A signing algorithm Latchkey uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -142,6 +143,8 @@ impl VerifyingKey {
 #[derive(Clone, Default)]
 pub struct KeySet {
     keys: HashMap<String, VerifyingKey>,
+    /// Tokens whose signature these keys have verified (shared by clones).
+    seen: Arc<Seen>,
 }
 
 impl KeySet {
@@ -154,6 +157,7 @@ impl KeySet {
                 .iter()
                 .filter_map(VerifyingKey::from_jwk)
                 .collect(),
+            seen: Arc::default(),
         }
     }
 
@@ -188,6 +192,10 @@ impl KeySet {
 
     pub(crate) fn get(&self, kid: &str) -> Option<&VerifyingKey> {
         self.keys.get(kid)
+    }
+
+    pub(crate) fn seen(&self) -> &Seen {
+        &self.seen
     }
 }
 

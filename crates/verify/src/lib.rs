@@ -30,6 +30,7 @@ pub mod clock;
 pub mod error;
 pub mod jwk;
 mod jws;
+mod seen;
 #[cfg(feature = "axum")]
 pub mod layer;
 #[cfg(feature = "remote")]

@@ -3,7 +3,7 @@
 use latchkey_proto::{Claims, Kind, Scope, TokenType};
 
 use crate::jwk::{Algorithm, KeySet};
-use crate::{VerifyError, jws};
+use crate::{VerifyError, jws, seen};
 
 /// What a verifier expects of a token.
 ///
@@ -165,9 +165,13 @@ pub fn verify(
     if key.alg != alg {
         return Err(VerifyError::UnsupportedAlgorithm(header.alg.clone()));
     }
-    key.key
-        .verify_sig(parts.signing_input.as_bytes(), &parts.signature)
-        .map_err(|_| VerifyError::BadSignature)?;
+    let fingerprint = seen::fingerprint(token);
+    if !keys.seen().contains(&fingerprint) {
+        key.key
+            .verify_sig(parts.signing_input.as_bytes(), &parts.signature)
+            .map_err(|_| VerifyError::BadSignature)?;
+        keys.seen().insert(fingerprint);
+    }
 
     if header.typ.as_deref().and_then(TokenType::from_header) != Some(rules.token_type) {
         return Err(VerifyError::WrongType);

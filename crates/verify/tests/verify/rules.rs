@@ -108,6 +108,53 @@ fn a_tampered_payload_or_signature_is_refused() {
 }
 
 #[test]
+fn a_key_set_that_has_verified_a_token_still_checks_everything_else() {
+    let key = TestKey::ed25519("k1");
+    let keys = key_set(&[&key]);
+    let token = key.sign(&claims(Kind::ClientAccess));
+    assert!(verify(&token, &keys, &access_rules(), NOW).is_ok());
+    assert!(verify(&token, &keys, &access_rules(), NOW).is_ok());
+
+    // Its signature on other claims, or another signature on its claims: still refused.
+    let (signing_input, signature) = token.rsplit_once('.').unwrap();
+    let (header, _) = signing_input.split_once('.').unwrap();
+    let mut wider = claims(Kind::ClientAccess);
+    wider.sub = "someone_else".into();
+    let forged = format!(
+        "{header}.{}.{signature}",
+        b64(serde_json::to_string(&wider).unwrap())
+    );
+    let rules = access_rules();
+    assert_eq!(
+        verify(&forged, &keys, &rules, NOW),
+        Err(VerifyError::BadSignature)
+    );
+    let mut sig = signature.as_bytes().to_vec();
+    sig[10] = if sig[10] == b'A' { b'B' } else { b'A' };
+    let flipped = format!("{signing_input}.{}", String::from_utf8(sig).unwrap());
+    assert_eq!(
+        verify(&flipped, &keys, &rules, NOW),
+        Err(VerifyError::BadSignature)
+    );
+    // Time and the other rules are checked on every call.
+    let exp = claims(Kind::ClientAccess).exp.unwrap();
+    assert_eq!(
+        verify(&token, &keys, &rules.clone().with_leeway(0), exp),
+        Err(VerifyError::Expired)
+    );
+    assert_eq!(
+        verify(&token, &keys, &Validation::access(ISSUER, "other"), NOW),
+        Err(VerifyError::WrongAudience)
+    );
+    // A key set without the key does not take the word of one that had it.
+    let rotated = key_set(&[&TestKey::ed25519("k2")]);
+    assert_eq!(
+        verify(&token, &rotated, &rules, NOW),
+        Err(VerifyError::UnknownKey("k1".into()))
+    );
+}
+
+#[test]
 fn a_token_signed_by_another_key_with_the_same_kid_is_refused() {
     let published = TestKey::ed25519("k1");
     let impostor = TestKey::ed25519("k1");
