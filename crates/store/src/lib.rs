@@ -9,8 +9,10 @@
 //! - `postgres`: several instances on one database; atomicity by transactions and row locks.
 //! - `migrate`: each backend's migrations, embedded in the binary.
 //! - `pool_usage`: [`open_with_probe`], connection-pool use for the metrics.
+//! - `batch`: group commit of refresh sessions (one multi-row insert per batch).
 //! - `rows` and `errors`: row decoding and error mapping shared by both backends.
 
+mod batch;
 mod errors;
 mod migrate;
 mod pool_usage;

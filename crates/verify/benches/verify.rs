@@ -184,8 +184,13 @@ fn main() {
     let mut next = cycle(&ed_tokens);
     median_rate("verify() EdDSA, cold", || {
         let token = next();
-        black_box(latchkey_verify::verify(black_box(&token), &keys, &rules, NOW))
-            .expect("valid token");
+        black_box(latchkey_verify::verify(
+            black_box(&token),
+            &keys,
+            &rules,
+            NOW,
+        ))
+        .expect("valid token");
     });
     let mut next = cycle(&ed_tokens);
     median_rate("Verifier::verify EdDSA, cold", || {
@@ -195,8 +200,13 @@ fn main() {
     let mut next = cycle(&ec_tokens);
     median_rate("verify() ES256, cold", || {
         let token = next();
-        black_box(latchkey_verify::verify(black_box(&token), &keys, &rules, NOW))
-            .expect("valid token");
+        black_box(latchkey_verify::verify(
+            black_box(&token),
+            &keys,
+            &rules,
+            NOW,
+        ))
+        .expect("valid token");
     });
     // The same token again and again, as a client presents it for its lifetime: the
     // signature was checked once, every other rule is checked each time.

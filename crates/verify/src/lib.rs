@@ -30,11 +30,11 @@ pub mod clock;
 pub mod error;
 pub mod jwk;
 mod jws;
-mod seen;
 #[cfg(feature = "axum")]
 pub mod layer;
 #[cfg(feature = "remote")]
 pub mod remote;
+mod seen;
 pub mod validation;
 pub mod verifier;
 

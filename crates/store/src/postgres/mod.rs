@@ -12,13 +12,17 @@ use std::str::FromStr as _;
 use anyhow::Context as _;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+use latchkey_core::store::SessionRecord;
+
 use crate::StoreOptions;
+use crate::batch::Batcher;
 use crate::migrate;
 
 /// The PostgreSQL implementation of [`latchkey_core::Store`].
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    sessions: Batcher<SessionRecord>,
 }
 
 impl PgStore {
@@ -42,6 +46,10 @@ impl PgStore {
             .run(&pool)
             .await
             .context("PostgreSQL migrations failed")?;
-        Ok(Self { pool })
+        let sessions = Batcher::spawn({
+            let pool = pool.clone();
+            move |rows| store::insert_sessions(pool.clone(), rows)
+        });
+        Ok(Self { pool, sessions })
     }
 }

@@ -164,24 +164,7 @@ impl Store for PgStore {
     }
 
     async fn insert_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, generation, rotates) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(s.id.as_str())
-        .bind(s.account_id.as_str())
-        .bind(kind_name(s.kind))
-        .bind(s.client_id.as_deref())
-        .bind(s.scope.to_string())
-        .bind(s.created_at)
-        .bind(s.expires_at)
-        .bind(s.last_used_at)
-        .bind(rows::generation(s.generation))
-        .bind(i64::from(s.rotates))
-        .execute(&self.pool)
-        .await
-        .store_err()?;
-        Ok(())
+        self.sessions.insert(s.clone()).await
     }
 
     async fn live_session(
@@ -450,5 +433,29 @@ async fn insert_signing_key<'e>(
     .execute(executor)
     .await
     .store_err()?;
+    Ok(())
+}
+
+/// Inserts a batch of sessions with one statement (see `crate::batch`).
+pub(super) async fn insert_sessions(
+    pool: sqlx::PgPool,
+    sessions: Vec<SessionRecord>,
+) -> Result<(), StoreError> {
+    let mut insert = sqlx::QueryBuilder::new(
+        "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, generation, rotates) ",
+    );
+    insert.push_values(&sessions, |mut row, s| {
+        row.push_bind(s.id.as_str())
+            .push_bind(s.account_id.as_str())
+            .push_bind(kind_name(s.kind))
+            .push_bind(s.client_id.as_deref())
+            .push_bind(s.scope.to_string())
+            .push_bind(s.created_at)
+            .push_bind(s.expires_at)
+            .push_bind(s.last_used_at)
+            .push_bind(rows::generation(s.generation))
+            .push_bind(i64::from(s.rotates));
+    });
+    insert.build().execute(&pool).await.store_err()?;
     Ok(())
 }

@@ -18,7 +18,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use latchkey_core::store::SessionRecord;
+
 use crate::StoreOptions;
+use crate::batch::Batcher;
 use crate::migrate;
 
 /// The SQLite implementation of [`latchkey_core::Store`].
@@ -26,6 +29,7 @@ use crate::migrate;
 pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
+    sessions: Batcher<SessionRecord>,
 }
 
 impl SqliteStore {
@@ -71,7 +75,15 @@ impl SqliteStore {
             .connect_with(connect.read_only(true))
             .await
             .context("cannot open SQLite read connections")?;
-        Ok(Self { write, read })
+        let sessions = Batcher::spawn({
+            let write = write.clone();
+            move |rows| store::insert_sessions(write.clone(), rows)
+        });
+        Ok(Self {
+            write,
+            read,
+            sessions,
+        })
     }
 }
 

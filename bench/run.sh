@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The benchmark (see docs/PERFORMANCE.md): builds in release mode, starts latchkeyd and
+# latchkey-nodes on a fresh SQLite database (and a fresh PostgreSQL database when one
+# answers on 127.0.0.1:5432), prepares accounts, keys and tokens through the SDK, drives
+# each scenario with wrk, checks every response, and prints a table (also written as
+# JSON to target/bench/results.json).
+#
+#   bench/run.sh                 # everything, 10 s per scenario
+#   BENCH_DURATION=5 bench/run.sh
+#   BENCH_BACKENDS=sqlite bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${BENCH_DURATION:-10}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+THREADS=2
+BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
+PORT=${BENCH_PORT:-18400}
+NODES_PORT=$((PORT + 1))
+OUT=target/bench
+RESULTS=$OUT/results.jsonl
+BIN=target/release
+
+if ! command -v wrk >/dev/null; then
+    echo "installing wrk (Debian package)…" >&2
+    SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release --locked -p latchkeyd -p latchkey-nodes -p latchkey-bench
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+SERVER_PID= NODES_PID= PG_DB=
+cleanup() {
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+    [ -n "$NODES_PID" ] && kill "$NODES_PID" 2>/dev/null || true
+    wait 2>/dev/null || true
+    [ -n "$PG_DB" ] && psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $PG_DB" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+wait_ready() {
+    for _ in $(seq 100); do
+        curl -sf "$1" >/dev/null && return 0
+        sleep 0.1
+    done
+    echo "$1 did not become ready" >&2
+    exit 1
+}
+
+peak_rss_mib() {
+    awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"
+}
+
+# run_wrk BACKEND SCENARIO URL [CONNECTIONS] -- with BENCH_* variables in the environment.
+run_wrk() {
+    local backend=$1 scenario=$2 url=$3 connections=${4:-$CONNECTIONS}
+    local log="$OUT/$backend-${scenario//[^a-z0-9]/-}.txt"
+    BENCH_THREADS=$THREADS wrk -t"$THREADS" -c"$connections" -d"${DURATION}s" --latency \
+        -s bench/scenario.lua "$url" >"$log" 2>&1
+    local result
+    result=$(sed -n 's/^BENCH_RESULT //p' "$log")
+    [ -n "$result" ] || { echo "wrk failed for $scenario: see $log" >&2; exit 1; }
+    printf '{"backend":"%s","scenario":"%s","rss_mib":%s,"wrk":%s}\n' \
+        "$backend" "$scenario" "$(peak_rss_mib)" "$result" >>"$RESULTS"
+    echo "  $scenario: $result" >&2
+}
+
+# with NAME=VALUE… COMMAND…: runs COMMAND (a function too) with those variables exported.
+with() {
+    (
+        while [[ $1 == *=* ]]; do
+            export "${1?}"
+            shift
+        done
+        "$@"
+    )
+}
+
+token_post() {
+    with BENCH_METHOD=POST BENCH_PATH=/auth/token BENCH_CONTENT_TYPE=application/json \
+        BENCH_EXPECT='"accessToken":"ey' "$@"
+}
+
+bench_backend() {
+    local backend=$1 database=$2
+    local data="$OUT/$backend"
+    local api="http://127.0.0.1:$PORT"
+    echo "== $backend" >&2
+    "$BIN/latchkeyd" --listen "127.0.0.1:$PORT" --database "$database" --issuer "$api" \
+        >"$OUT/$backend-latchkeyd.log" 2>&1 &
+    SERVER_PID=$!
+    wait_ready "$api/readyz"
+    "$BIN/latchkey-nodes" --listen "127.0.0.1:$NODES_PORT" --issuer "$api" \
+        >"$OUT/$backend-nodes.log" 2>&1 &
+    NODES_PID=$!
+    wait_ready "http://127.0.0.1:$NODES_PORT/healthz"
+    "$BIN/latchkey-bench" prepare --server "$api" --dir "$data" --rotating $((CONNECTIONS * 2))
+
+    token_post BENCH_BODY_FILE="$data/cc.json" run_wrk "$backend" "client-credentials" "$api"
+    token_post BENCH_BODY_FILE="$data/refresh.json" run_wrk "$backend" "refresh" "$api"
+    token_post BENCH_ROTATE_FILE="$data/rotating.txt" BENCH_EXPECT='"refreshToken":"ey' \
+        run_wrk "$backend" "refresh-rotation" "$api"
+    with BENCH_METHOD=POST BENCH_PATH=/auth/login BENCH_AUTH="Basic $(cat "$data/login_basic")" \
+        BENCH_EXPECT='"accessToken":"ey' run_wrk "$backend" "password login" "$api"
+    printf '{"backend":"%s","scenario":"raw argon2id (2 threads)","rate":%s}\n' "$backend" \
+        "$("$BIN/latchkey-bench" argon2 --threads 2 --seconds 5)" >>"$RESULTS"
+    with BENCH_PATH=/users/me BENCH_AUTH="Bearer $(cat "$data/account_token")" \
+        BENCH_EXPECT='"email"' run_wrk "$backend" "GET /users/me" "$api"
+    with BENCH_METHOD=POST BENCH_PATH=/oauth2/introspect \
+        BENCH_CONTENT_TYPE=application/x-www-form-urlencoded \
+        BENCH_AUTH="Basic $(cat "$data/client_basic")" BENCH_BODY_FILE="$data/introspect.form" \
+        BENCH_EXPECT='"active":true' run_wrk "$backend" "introspection" "$api"
+    with BENCH_PATH=/nodes/v1/status BENCH_AUTH="Bearer $(cat "$data/client_token")" \
+        BENCH_EXPECT='"subject"' run_wrk "$backend" "nodes status" "http://127.0.0.1:$NODES_PORT"
+
+    # A login flood alongside the client-credentials grants.
+    env BENCH_METHOD=POST BENCH_PATH=/auth/login BENCH_AUTH="Basic $(cat "$data/login_basic")" \
+        BENCH_THREADS=1 wrk -t1 -c16 -d"$((DURATION + 2))s" -s bench/scenario.lua "$api" \
+        >"$OUT/$backend-login-flood.txt" 2>&1 &
+    local flood=$!
+    sleep 1
+    token_post BENCH_BODY_FILE="$data/cc.json" \
+        run_wrk "$backend" "client-credentials, login flood alongside" "$api"
+    wait "$flood"
+
+    # Growth: a million stored refresh sessions.
+    "$BIN/latchkey-bench" seed --database "$database" --dir "$data" --count 1000000
+    token_post BENCH_BODY_FILE="$data/cc.json" \
+        run_wrk "$backend" "client-credentials, 1M sessions stored" "$api"
+    token_post BENCH_BODY_FILE="$data/refresh.json" \
+        run_wrk "$backend" "refresh, 1M sessions stored" "$api"
+
+    kill "$NODES_PID" "$SERVER_PID"
+    wait "$NODES_PID" "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID= NODES_PID=
+}
+
+started=$SECONDS
+for backend in $BACKENDS; do
+    case $backend in
+        sqlite)
+            bench_backend sqlite "sqlite://$OUT/sqlite.db" ;;
+        postgres)
+            if ! psql -q -h 127.0.0.1 -U postgres -c 'SELECT 1' >/dev/null 2>&1; then
+                echo "== postgres: no server on 127.0.0.1:5432, skipped" >&2
+                continue
+            fi
+            PG_DB="latchkey_bench_$$"
+            psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $PG_DB" >/dev/null
+            bench_backend postgres "postgres://postgres@127.0.0.1:5432/$PG_DB" ;;
+    esac
+done
+
+echo
+echo "latchkey benchmark: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), \
+wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s on the same machine, $((SECONDS - started)) s"
+"$BIN/latchkey-bench" report --results "$RESULTS" --json "$OUT/results.json"

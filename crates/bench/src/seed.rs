@@ -1,0 +1,52 @@
+//! `seed`: a million refresh sessions inserted straight into the database, one
+//! statement, for the growth scenario. They belong to the seed account, live (not
+//! expired, not revoked), like the sessions of a busy service.
+
+use std::path::Path;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::read;
+
+pub async fn run(database: &str, dir: &Path, count: u64) -> anyhow::Result<()> {
+    let account = read(dir, "seed_account")?;
+    let client = read(dir, "seed_client")?;
+    let now = i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs())?;
+    let expires = now + 365 * 86_400;
+    let count = i64::try_from(count)?;
+    let started = Instant::now();
+    if database.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(database).await?;
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+             INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, generation) \
+             SELECT printf('%032x', i), $2, 'client_refresh', $3, 'nodes:read nodes:write', $4, $5, 0 FROM n",
+        )
+        .bind(count)
+        .bind(&account)
+        .bind(&client)
+        .bind(now)
+        .bind(expires)
+        .execute(&pool)
+        .await?;
+    } else {
+        let pool = sqlx::PgPool::connect(database).await?;
+        sqlx::query(
+            "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, generation) \
+             SELECT lpad(to_hex(i), 32, '0'), $2, 'client_refresh', $3, 'nodes:read nodes:write', $4, $5, 0 \
+             FROM generate_series(1, $1::bigint) AS i",
+        )
+        .bind(count)
+        .bind(&account)
+        .bind(&client)
+        .bind(now)
+        .bind(expires)
+        .execute(&pool)
+        .await?;
+        sqlx::query("ANALYZE sessions").execute(&pool).await?;
+    }
+    eprintln!(
+        "seeded {count} sessions in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
