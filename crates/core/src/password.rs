@@ -1,11 +1,14 @@
 //! Password hashing with argon2id, off the async runtime, at most one hash per core.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::Context as _;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use argon2::password_hash::PasswordHash;
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use aws_lc_rs::constant_time;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use tokio::sync::oneshot;
 
 use crate::ids::random_bytes;
 use crate::secret::Password;
@@ -16,39 +19,107 @@ const MEMORY_KIB: u32 = 19_456;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
 
+fn unexpected(what: &'static str) -> impl FnOnce(argon2::Error) -> Error {
+    move |e| Error::Unexpected(anyhow::anyhow!("{what}: {e}"))
+}
+
+fn params() -> Result<Params> {
+    Params::new(MEMORY_KIB, PASSES, LANES, None).map_err(unexpected("argon2 parameters"))
+}
+
+/// The argon2 working memory (19 MiB) of one hash at a time. Each hashing thread keeps
+/// its own and reuses it: allocating it per hash makes the allocator keep a copy per
+/// thread arena (hundreds of MiB after a login flood instead of 2 × 19).
+type Memory = Vec<Block>;
+
+fn memory_for<'m>(memory: &'m mut Memory, params: &Params) -> &'m mut [Block] {
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    &mut memory[..blocks]
+}
+
+fn hash_with(memory: &mut Memory, password: &str) -> Result<String> {
+    let salt = random_bytes::<16>()?;
+    let params = params()?;
+    let mut output = [0u8; 32];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            &salt,
+            &mut output,
+            memory_for(memory, &params),
+        )
+        .map_err(unexpected("argon2 hashing"))?;
+    Ok(format!(
+        "$argon2id$v=19$m={MEMORY_KIB},t={PASSES},p={LANES}${}${}",
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(output)
+    ))
+}
+
+fn verify_with(memory: &mut Memory, password: &str, stored: &str) -> Result<bool> {
+    let corrupt = |what: &str| Error::Unexpected(anyhow::anyhow!("stored password hash: {what}"));
+    let parsed = PasswordHash::new(stored).map_err(|_| corrupt("not a PHC string"))?;
+    // The parameters come from the stored hash, so hashes made with older settings still verify.
+    let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|_| corrupt("algorithm"))?;
+    let version = match parsed.version {
+        Some(v) => Version::try_from(v).map_err(|_| corrupt("version"))?,
+        None => Version::V0x13,
+    };
+    let params = Params::try_from(&parsed).map_err(|_| corrupt("parameters"))?;
+    let mut salt = [0u8; 64];
+    let salt = parsed
+        .salt
+        .ok_or_else(|| corrupt("no salt"))?
+        .decode_b64(&mut salt)
+        .map_err(|_| corrupt("salt"))?;
+    let expected = parsed.hash.ok_or_else(|| corrupt("no hash"))?;
+    let mut output = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version, params.clone())
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut output,
+            memory_for(memory, &params),
+        )
+        .map_err(unexpected("argon2 hashing"))?;
+    Ok(constant_time::verify_slices_are_equal(&output, expected.as_bytes()).is_ok())
+}
+
 /// Hashes and verifies passwords.
 ///
-/// Each hash takes ≈17 ms of one core and 19 MiB of memory, so hashes run on Tokio's
-/// blocking pool, at most `concurrency` at a time: a login flood queues here instead of
-/// starving the rest of the service or exhausting memory.
+/// Each hash takes ≈17 ms of one core and 19 MiB of memory. Hashes run on `concurrency`
+/// dedicated threads, each with its own working memory allocated once, so a login flood
+/// queues here instead of exhausting memory. The threads run at the lowest CPU priority
+/// (nice 19): when token grants and password hashes compete for the cores, the grants
+/// win and logins take the rest, so a login flood cannot starve the token endpoints;
+/// on an otherwise idle machine, logins still use every core.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     dummy_hash: Arc<str>,
 }
 
-fn argon2() -> Result<Argon2<'static>> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
-        .map_err(|e| Error::Unexpected(anyhow::anyhow!("argon2 parameters: {e}")))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
+type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
-fn hash_blocking(password: &str) -> Result<String> {
-    let salt = SaltString::encode_b64(&random_bytes::<16>()?)
-        .map_err(|e| Error::Unexpected(anyhow::anyhow!("argon2 salt: {e}")))?;
-    let hash = argon2()?
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| Error::Unexpected(anyhow::anyhow!("argon2 hashing: {e}")))?;
-    Ok(hash.to_string())
-}
-
-fn verify_blocking(password: &str, hash: &str) -> Result<bool> {
-    let parsed = PasswordHash::new(hash)
-        .map_err(|e| Error::Unexpected(anyhow::anyhow!("stored password hash: {e}")))?;
-    // The parameters come from the stored hash, so hashes made with older settings still verify.
-    Ok(Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok())
+/// One hashing thread: takes jobs from the shared queue until the hasher is dropped.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
+    if thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).is_err() {
+        tracing::debug!("could not lower the priority of a password-hashing thread");
+    }
+    let mut memory = Memory::new();
+    loop {
+        let job = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        match job {
+            Ok(job) => job(&mut memory),
+            Err(_) => return,
+        }
+    }
 }
 
 impl PasswordHasher {
@@ -56,29 +127,39 @@ impl PasswordHasher {
     ///
     /// # Errors
     ///
-    /// [`Error::Unexpected`] if the dummy hash, used to make unknown accounts cost as
-    /// much as known ones, cannot be computed.
+    /// [`Error::Unexpected`] if a hashing thread cannot start or the dummy hash, used to
+    /// make unknown accounts cost as much as known ones, cannot be computed.
     pub fn new(concurrency: usize) -> Result<Self> {
-        let dummy = hash_blocking("latchkey dummy password, never matches")?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..concurrency.max(1) {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || hashing_thread(&queue))
+                .context("cannot start a password-hashing thread")
+                .map_err(Error::Unexpected)?;
+        }
+        let dummy = hash_with(&mut Memory::new(), "latchkey dummy password, never matches")?;
         Ok(Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            jobs,
             dummy_hash: dummy.into(),
         })
     }
 
     async fn run<T: Send + 'static>(
         &self,
-        job: impl FnOnce() -> Result<T> + Send + 'static,
+        job: impl FnOnce(&mut Memory) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (done, result) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move |memory| {
+                let _ = done.send(job(memory));
+            }))
+            .map_err(|_| Error::Unexpected(anyhow::anyhow!("the hashing threads stopped")))?;
+        result
             .await
-            .context("the hashing pool is closed")
-            .map_err(Error::Unexpected)?;
-        tokio::task::spawn_blocking(job)
-            .await
-            .context("a hashing task failed")
+            .context("a hashing job failed")
             .map_err(Error::Unexpected)?
     }
 
@@ -89,7 +170,7 @@ impl PasswordHasher {
     /// [`Error::Unexpected`] if hashing fails.
     pub async fn hash(&self, password: &Password) -> Result<String> {
         let password = password.expose().to_owned();
-        self.run(move || hash_blocking(&password)).await
+        self.run(move |memory| hash_with(memory, &password)).await
     }
 
     /// Checks a password against a stored hash, or against a dummy hash when there is no
@@ -102,7 +183,9 @@ impl PasswordHasher {
         let found = stored.is_some();
         let hash = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.expose().to_owned();
-        let matched = self.run(move || verify_blocking(&password, &hash)).await?;
+        let matched = self
+            .run(move |memory| verify_with(memory, &password, &hash))
+            .await?;
         Ok(found && matched)
     }
 }
@@ -120,6 +203,27 @@ mod tests {
         assert!(hasher.verify(&password, Some(&hash)).await.unwrap());
         let wrong = Password::for_login("wrong horse battery".into());
         assert!(!hasher.verify(&wrong, Some(&hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashes_made_by_the_argon2_crate_still_verify() {
+        use argon2::password_hash::{PasswordHasher as _, SaltString};
+        let salt = SaltString::encode_b64(b"sixteen byte slt").unwrap();
+        let stored = Argon2::default()
+            .hash_password(b"correct horse battery", &salt)
+            .unwrap()
+            .to_string();
+        let hasher = PasswordHasher::new(1).unwrap();
+        let right = Password::for_login("correct horse battery".into());
+        assert!(hasher.verify(&right, Some(&stored)).await.unwrap());
+        let wrong = Password::for_login("correct horse battery!".into());
+        assert!(!hasher.verify(&wrong, Some(&stored)).await.unwrap());
+        assert!(
+            hasher
+                .verify(&right, Some("$argon2id$garbage"))
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]
