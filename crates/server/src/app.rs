@@ -177,8 +177,11 @@ const PURGE_INTERVAL: Duration = Duration::from_secs(600);
 /// next tick.
 async fn upkeep(latchkey: Arc<Latchkey>) {
     let interval = Duration::from_secs(latchkey.settings().key_reload_interval.max(1));
-    let mut keys = tokio::time::interval(interval);
-    let mut purge = tokio::time::interval(PURGE_INTERVAL);
+    // The first round comes one interval after start: the key ring was loaded by the
+    // build, and tests that move the clock know no upkeep runs behind their back.
+    let start = tokio::time::Instant::now();
+    let mut keys = tokio::time::interval_at(start + interval, interval);
+    let mut purge = tokio::time::interval_at(start + PURGE_INTERVAL, PURGE_INTERVAL);
     keys.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     purge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

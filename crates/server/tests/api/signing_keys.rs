@@ -131,6 +131,7 @@ async fn two_instances_due_at_once_publish_one_next_key(app: TestApp) {
     let made: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
     assert_eq!(made.len(), 1, "exactly one instance rotates");
     app.latchkey.key_ring().reload().await.unwrap();
+    // One next key in all, whoever made it.
     assert_eq!(kids(&app).await.len(), 2);
     assert_eq!(kids(&app).await, kids(&other).await);
 }
