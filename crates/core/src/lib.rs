@@ -34,6 +34,6 @@ pub use clock::{Clock, SystemClock};
 pub use error::{Error, Result};
 pub use latchkey_proto::{Claims, Kind, Scope};
 pub use service::{IssuedTokens, Latchkey, Principal};
-pub use settings::{Lifetimes, Rotation, Settings, SigningKeys};
+pub use settings::{Lifetimes, Lockout, Rotation, Settings, SigningKeys};
 pub use store::{Store, StoreError};
 pub use telemetry::Telemetry;

@@ -51,6 +51,36 @@ impl Default for Rotation {
     }
 }
 
+/// Brute-force protection: failed logins counted per account (or login name) and per
+/// source address, failed client-secret checks per client ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lockout {
+    /// Failures allowed before each further attempt must wait (1 s, then 2, 4, 8 … s).
+    pub free_attempts: u32,
+    /// Failures after which attempts are refused for `lockout_seconds`; 0 turns the
+    /// protection off.
+    pub lockout_after: u32,
+    /// How long a lockout lasts.
+    pub lockout_seconds: u64,
+    /// Failures older than this are forgotten.
+    pub window_seconds: u64,
+    /// A source address is shared by many people (NAT, offices): its counts are this
+    /// many times the account's.
+    pub address_factor: u32,
+}
+
+impl Default for Lockout {
+    fn default() -> Self {
+        Self {
+            free_attempts: 5,
+            lockout_after: 10,
+            lockout_seconds: 900,
+            window_seconds: 3600,
+            address_factor: 5,
+        }
+    }
+}
+
 /// Signing keys: their algorithm, rotation and encryption at rest.
 #[derive(Debug, Clone)]
 pub struct SigningKeys {
@@ -97,6 +127,8 @@ pub struct Settings {
     pub key_reload_interval: u64,
     /// Signing keys.
     pub signing_keys: SigningKeys,
+    /// Brute-force protection.
+    pub lockout: Lockout,
     /// How long ended (expired or revoked) refresh sessions are kept before they are
     /// deleted, in seconds (default 7 days).
     pub ended_session_retention: u64,
@@ -118,6 +150,7 @@ impl Settings {
                 .map_or(1, std::num::NonZero::get),
             key_reload_interval: 60,
             signing_keys: SigningKeys::default(),
+            lockout: Lockout::default(),
             ended_session_retention: 7 * 86_400,
             password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
         }

@@ -151,14 +151,20 @@ impl Application {
         let served = match self.tls {
             Some(acceptor) => {
                 let listener = TlsListener::new(self.listener, acceptor)?;
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(shutdown)
-                    .await
+                axum::serve(
+                    listener,
+                    router.into_make_service_with_connect_info::<tls::TlsPeer>(),
+                )
+                .with_graceful_shutdown(shutdown)
+                .await
             }
             None => {
-                axum::serve(self.listener, router)
-                    .with_graceful_shutdown(shutdown)
-                    .await
+                axum::serve(
+                    self.listener,
+                    router.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(shutdown)
+                .await
             }
         };
         upkeep.abort();
@@ -194,6 +200,9 @@ async fn upkeep(latchkey: Arc<Latchkey>) {
             _ = purge.tick() => {
                 if let Err(err) = latchkey.purge_ended_sessions().await {
                     tracing::warn!(error = %err, "could not purge ended sessions");
+                }
+                if let Err(err) = latchkey.purge_attempts().await {
+                    tracing::warn!(error = %err, "could not purge failed-attempt counters");
                 }
             }
         }

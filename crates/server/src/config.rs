@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use latchkey_core::keys::MasterKey;
-use latchkey_core::{Lifetimes, Scope, Settings, SigningKeys};
+use latchkey_core::{Lifetimes, Lockout, Scope, Settings, SigningKeys};
 use latchkey_store::StoreOptions;
 use latchkey_verify::Algorithm;
 use serde::Deserialize;
@@ -155,6 +155,7 @@ struct FileConfig {
     tokens: TokensFile,
     refresh_tokens: RefreshTokensFile,
     signing_keys: SigningKeysFile,
+    lockout: LockoutFile,
     database: DatabaseFile,
 }
 
@@ -164,6 +165,16 @@ struct RefreshTokensFile {
     rotation: Option<bool>,
     grace_seconds: Option<u64>,
     keep_ended_seconds: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct LockoutFile {
+    free_attempts: Option<u32>,
+    lockout_after: Option<u32>,
+    lockout_seconds: Option<u64>,
+    window_seconds: Option<u64>,
+    address_factor: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -303,6 +314,7 @@ impl Config {
             options.master_key_file.clone(),
             std::env::var(MASTER_KEY_ENV).ok(),
         )?;
+        settings.lockout = lockout(&file.lockout)?;
         if let Some(n) = file.database.max_connections {
             config.store.max_connections = n;
         }
@@ -344,6 +356,26 @@ fn signing_keys(
         .transpose()
         .context("invalid master key")?;
     Ok(keys)
+}
+
+fn lockout(file: &LockoutFile) -> anyhow::Result<Lockout> {
+    let d = Lockout::default();
+    let l = Lockout {
+        free_attempts: file.free_attempts.unwrap_or(d.free_attempts),
+        lockout_after: file.lockout_after.unwrap_or(d.lockout_after),
+        lockout_seconds: file.lockout_seconds.unwrap_or(d.lockout_seconds),
+        window_seconds: file.window_seconds.unwrap_or(d.window_seconds),
+        address_factor: file.address_factor.unwrap_or(d.address_factor),
+    };
+    anyhow::ensure!(
+        l.lockout_after == 0 || l.free_attempts < l.lockout_after,
+        "lockout.free_attempts must be below lockout.lockout_after (0 turns the lockout off)"
+    );
+    anyhow::ensure!(
+        l.address_factor >= 1 && l.lockout_seconds >= 1,
+        "lockout.address_factor and lockout.lockout_seconds must be at least 1"
+    );
+    Ok(l)
 }
 
 fn lifetimes(file: &TokensFile) -> anyhow::Result<Lifetimes> {

@@ -45,6 +45,16 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "rotation",
         include_str!("../migrations/sqlite/0002_rotation.sql"),
     ),
+    (
+        4,
+        "upkeep",
+        include_str!("../migrations/sqlite/0004_upkeep.sql"),
+    ),
+    (
+        5,
+        "attempts",
+        include_str!("../migrations/sqlite/0005_attempts.sql"),
+    ),
 ]);
 
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -57,6 +67,16 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         2,
         "rotation",
         include_str!("../migrations/postgres/0002_rotation.sql"),
+    ),
+    (
+        4,
+        "upkeep",
+        include_str!("../migrations/postgres/0004_upkeep.sql"),
+    ),
+    (
+        5,
+        "attempts",
+        include_str!("../migrations/postgres/0005_attempts.sql"),
     ),
 ]);
 

@@ -5,7 +5,7 @@ use latchkey_core::email::Email;
 use latchkey_core::ids::{AccountId, ClientId, SessionId};
 use latchkey_core::secret::SecretDigest;
 use latchkey_core::store::{
-    AccountRecord, ClientKeyRecord, IssuedAccess, SessionRecord, SigningKeyRecord,
+    AccountRecord, AttemptRecord, ClientKeyRecord, IssuedAccess, SessionRecord, SigningKeyRecord,
 };
 use latchkey_core::{Kind, Scope, StoreError};
 use latchkey_verify::Algorithm;
@@ -84,6 +84,29 @@ pub(crate) fn client_key(row: &impl Get) -> Result<ClientKeyRecord, StoreError> 
         created_at: row.int("created_at")?,
         last_used_at: row.opt_int("last_used_at")?,
         rotation: row.opt_int("rotation")?.map(|r| r != 0),
+    })
+}
+
+pub(crate) fn attempt(row: &impl Get) -> Result<AttemptRecord, StoreError> {
+    Ok(AttemptRecord {
+        key: row.text("key")?,
+        failures: u32::try_from(row.int("failures")?).map_err(|_| corrupt("failures"))?,
+        locked_until: row.opt_int("locked_until")?,
+    })
+}
+
+/// The counter of a `LEFT JOIN attempts`: none counted yet when the row is absent.
+pub(crate) fn attempt_or_none(row: &impl Get) -> Result<AttemptRecord, StoreError> {
+    Ok(match row.opt_text("key")? {
+        Some(key) => AttemptRecord {
+            key,
+            failures: row
+                .opt_int("failures")?
+                .and_then(|f| u32::try_from(f).ok())
+                .unwrap_or(0),
+            locked_until: row.opt_int("locked_until")?,
+        },
+        None => AttemptRecord::default(),
     })
 }
 

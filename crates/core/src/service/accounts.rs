@@ -1,8 +1,11 @@
 //! Accounts: sign-up, password login, profile and password change.
 
+use std::net::IpAddr;
+
 use latchkey_proto::Kind;
 use latchkey_proto::api::LoginRequest;
 
+use super::throttle::Subject;
 use super::{AccessGrant, IssuedTokens, Latchkey, Principal};
 use crate::email::Email;
 use crate::ids::{AccountId, AppId, SessionId};
@@ -17,6 +20,8 @@ pub struct LoginOptions {
     pub expiration: Option<u64>,
     /// Set for an offline login: the application the account refresh token is for.
     pub offline_for: Option<AppId>,
+    /// Where the request came from, for brute-force protection.
+    pub source: Option<IpAddr>,
 }
 
 impl TryFrom<LoginRequest> for LoginOptions {
@@ -44,6 +49,7 @@ impl TryFrom<LoginRequest> for LoginOptions {
         Ok(Self {
             expiration: request.expiration,
             offline_for,
+            source: None,
         })
     }
 }
@@ -118,6 +124,15 @@ impl Latchkey {
                 Err(_) => None,
             },
         };
+        let name = match &account {
+            Some(account) => Subject::Account(&account.id),
+            None => Subject::UnknownLogin(username),
+        };
+        let mut subjects = vec![name];
+        subjects.extend(options.source.map(Subject::Address));
+        // A locked account or address is refused before any hashing.
+        let counters = self.attempts(&subjects).await?;
+        self.refuse_if_locked(&counters)?;
         let verified = self
             .hasher
             .verify(
@@ -125,10 +140,12 @@ impl Latchkey {
                 account.as_ref().map(|a| a.password_hash.as_str()),
             )
             .await?;
-        let Some(account) = account.filter(|_| verified) else {
+        let Some(account) = account.as_ref().filter(|_| verified) else {
             self.telemetry.login_failed();
+            self.record_failure(&subjects).await?;
             return Err(Error::InvalidCredentials);
         };
+        self.clear_failures(&subjects[0], &counters).await?;
         self.issue_account_tokens(&account.id, options).await
     }
 

@@ -9,6 +9,7 @@ mod introspection;
 mod oauth;
 mod rotation;
 mod sessions;
+mod throttle;
 
 use std::sync::Arc;
 

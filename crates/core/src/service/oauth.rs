@@ -10,6 +10,7 @@
 use latchkey_proto::{Claims, Kind, Scope};
 use latchkey_verify::{Validation, VerifyError};
 
+use super::throttle::Subject;
 use super::{IssuedTokens, Latchkey};
 use crate::ids::ClientId;
 use crate::secret::{ClientSecret, SecretDigest};
@@ -46,18 +47,28 @@ impl Latchkey {
         client_id: &str,
         secret: &ClientSecret,
     ) -> Result<ClientKeyRecord> {
-        let key = match ClientId::parse(client_id) {
-            Some(id) => self.store.client_key(&id).await?,
-            None => None,
+        let Some(id) = ClientId::parse(client_id) else {
+            // Compare against a dummy digest, so that a malformed ID takes the same path.
+            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&secret.digest());
+            return Err(Error::InvalidClient);
         };
-        // Compare against a dummy digest when there is no key, so that both cases take
-        // the same path.
-        let expected = key.as_ref().map_or_else(
-            || SecretDigest::from_bytes(vec![0; 32]),
-            |k| k.secret_digest.clone(),
-        );
-        key.filter(|_| expected.matches(&secret.digest()))
-            .ok_or(Error::InvalidClient)
+        let subject = Subject::Client(&id);
+        let found = self
+            .store
+            .client_key_with_attempts(&id, &subject.key())
+            .await?;
+        let Some((key, counter)) = found else {
+            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&secret.digest());
+            return Err(Error::InvalidClient);
+        };
+        self.refuse_if_locked([&counter])?;
+        if !key.secret_digest.matches(&secret.digest()) {
+            self.record_failure(&[subject]).await?;
+            return Err(Error::InvalidClient);
+        }
+        self.clear_failures(&subject, std::slice::from_ref(&counter))
+            .await?;
+        Ok(key)
     }
 
     /// Runs a grant of `POST /oauth2/token` for an authenticating client.

@@ -5,8 +5,10 @@
 mod auth;
 mod form;
 mod json;
+mod source;
 
 pub use auth::{Authenticated, BasicAuth};
 pub use form::{OAuthRequest, Params};
 pub(crate) use json::strip_trailing_commas;
 pub use json::{Json, OptionalJson};
+pub use source::SourceAddr;

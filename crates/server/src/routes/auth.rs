@@ -9,7 +9,7 @@ use latchkey_proto::api::{LoginRequest, TokenRequest, TokenResponse};
 use super::no_store;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{BasicAuth, Json, OptionalJson};
+use crate::extract::{BasicAuth, Json, OptionalJson, SourceAddr};
 
 fn tokens(issued: IssuedTokens) -> Response {
     no_store(axum::Json(TokenResponse {
@@ -21,10 +21,12 @@ fn tokens(issued: IssuedTokens) -> Response {
 /// `POST /auth/login`
 pub async fn login(
     State(state): State<AppState>,
+    SourceAddr(source): SourceAddr,
     credentials: BasicAuth,
     OptionalJson(body): OptionalJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let options = LoginOptions::try_from(body)?;
+    let mut options = LoginOptions::try_from(body)?;
+    options.source = source;
     let issued = state
         .latchkey
         .login(&credentials.username, credentials.password, options)

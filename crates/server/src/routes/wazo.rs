@@ -24,7 +24,7 @@ use time::macros::format_description;
 use super::{no_store, timestamp};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, BasicAuth, OptionalJson};
+use crate::extract::{Authenticated, BasicAuth, OptionalJson, SourceAddr};
 
 /// The body of `POST /api/auth/0.1/token`.
 #[derive(Debug, Default, Deserialize)]
@@ -77,6 +77,7 @@ fn token_data(issued: IssuedTokens) -> Response {
 /// `POST /api/auth/0.1/token`
 pub async fn token(
     State(state): State<AppState>,
+    SourceAddr(source): SourceAddr,
     credentials: Option<BasicAuth>,
     OptionalJson(body): OptionalJson<TokenBody>,
 ) -> Result<Response, ApiError> {
@@ -92,7 +93,8 @@ pub async fn token(
                 client_id: body.client_id,
                 access_type: body.access_type,
             };
-            let options = LoginOptions::try_from(request)?;
+            let mut options = LoginOptions::try_from(request)?;
+            options.source = source;
             state
                 .latchkey
                 .login(&credentials.username, credentials.password, options)

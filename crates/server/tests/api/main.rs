@@ -13,6 +13,7 @@ mod crash;
 mod errors;
 mod hardening;
 mod introspection;
+mod lockout;
 mod oauth2;
 mod oauth2_crate;
 mod oauth2_kit;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use latchkey_core::email::Email;
 use latchkey_core::ids::{AccountId, ClientId, SessionId};
 use latchkey_core::store::{
-    AccountRecord, ClientKeyRecord, IssuedAccess, SessionRecord, SigningKeyRecord,
+    AccountRecord, AttemptRecord, ClientKeyRecord, IssuedAccess, SessionRecord, SigningKeyRecord,
 };
 use latchkey_core::{Store, StoreError};
 use sqlx::sqlite::SqliteRow;
@@ -396,6 +396,96 @@ impl Store for SqliteStore {
         .await
         .store_err()?;
         Ok(found.is_some())
+    }
+
+    async fn attempts(&self, keys: &[String]) -> Result<Vec<AttemptRecord>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut select = sqlx::QueryBuilder::new(
+            "SELECT key, failures, locked_until FROM attempts WHERE key IN (",
+        );
+        let mut list = select.separated(", ");
+        for key in keys {
+            list.push_bind(key.as_str());
+        }
+        select.push(")");
+        let found = select.build().fetch_all(&self.read).await.store_err()?;
+        found.iter().map(rows::attempt).collect()
+    }
+
+    async fn record_failed_attempt(
+        &self,
+        key: &str,
+        now: i64,
+        window_start: i64,
+    ) -> Result<u32, StoreError> {
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO attempts (key, failures, locked_until, updated_at) VALUES ($1, 1, NULL, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+             failures = CASE WHEN attempts.updated_at < $3 THEN 1 ELSE attempts.failures + 1 END, \
+             locked_until = CASE WHEN attempts.updated_at < $3 THEN NULL ELSE attempts.locked_until END, \
+             updated_at = $2 \
+             RETURNING failures",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(window_start)
+        .fetch_one(&self.write)
+        .await
+        .store_err()?;
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+    }
+
+    async fn lock_attempts(&self, key: &str, until: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE attempts SET locked_until = $1 WHERE key = $2")
+            .bind(until)
+            .bind(key)
+            .execute(&self.write)
+            .await
+            .store_err()?;
+        Ok(())
+    }
+
+    async fn clear_attempts(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM attempts WHERE key = $1")
+            .bind(key)
+            .execute(&self.write)
+            .await
+            .store_err()?;
+        Ok(())
+    }
+
+    async fn client_key_with_attempts(
+        &self,
+        id: &ClientId,
+        attempts_key: &str,
+    ) -> Result<Option<(ClientKeyRecord, AttemptRecord)>, StoreError> {
+        let sql = format!(
+            "SELECT {CLIENT_KEY_COLUMNS}, key, failures, locked_until FROM client_keys \
+             LEFT JOIN attempts ON key = $1 WHERE id = $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(attempts_key)
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await
+            .store_err()?;
+        row.as_ref()
+            .map(|row| Ok((rows::client_key(row)?, rows::attempt_or_none(row)?)))
+            .transpose()
+    }
+
+    async fn purge_attempts(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM attempts WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+        )
+        .bind(before)
+        .bind(before)
+        .execute(&self.write)
+        .await
+        .store_err()?;
+        Ok(done.rows_affected())
     }
 
     async fn purge_ended_sessions(&self, before: i64, limit: u32) -> Result<u64, StoreError> {
