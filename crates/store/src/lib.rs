@@ -10,6 +10,7 @@
 //! - `migrate`: each backend's migrations, embedded in the binary.
 //! - `pool_usage`: [`open_with_probe`], connection-pool use for the metrics.
 //! - `batch`: group commit of refresh sessions (one multi-row insert per batch).
+//! - `store_impl`: the one body of `Store`, stamped for each backend.
 //! - `rows` and `errors`: row decoding and error mapping shared by both backends.
 
 mod batch;
@@ -19,6 +20,7 @@ mod pool_usage;
 mod postgres;
 mod rows;
 mod sqlite;
+mod store_impl;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -21,7 +21,9 @@ use crate::migrate;
 /// The PostgreSQL implementation of [`latchkey_core::Store`].
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    /// The pool, under the two names the shared store body uses (clones of one pool).
+    write: PgPool,
+    read: PgPool,
     sessions: Batcher<SessionRecord>,
 }
 
@@ -50,6 +52,10 @@ impl PgStore {
             let pool = pool.clone();
             move |rows| store::insert_sessions(pool.clone(), rows)
         });
-        Ok(Self { pool, sessions })
+        Ok(Self {
+            read: pool.clone(),
+            write: pool,
+            sessions,
+        })
     }
 }

@@ -7,9 +7,9 @@ impl PoolProbe for PgStore {
     fn pool_usage(&self) -> Vec<PoolUsage> {
         vec![PoolUsage {
             pool: "postgres",
-            open: self.pool.size(),
-            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.pool.options().get_max_connections(),
+            open: self.write.size(),
+            idle: u32::try_from(self.write.num_idle()).unwrap_or(u32::MAX),
+            max: self.write.options().get_max_connections(),
         }]
     }
 }
