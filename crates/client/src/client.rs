@@ -1,8 +1,9 @@
 //! [`Client`]: typed calls to every native endpoint.
 
 use latchkey_proto::api::{
-    Account, ChangePasswordRequest, ClientKey, CreateClientKeyRequest, CreatedClientKey, Health,
-    LoginRequest, RefreshTokenInfo, RevokedCount, SignupRequest, TokenRequest, TokenResponse,
+    Account, AuditEvent, ChangePasswordRequest, ClientKey, CreateClientKeyRequest,
+    CreatedClientKey, EventsQuery, Health, LoginRequest, RefreshTokenInfo, RevokedCount,
+    SignupRequest, TokenRequest, TokenResponse,
 };
 use latchkey_proto::{ErrorBody, ErrorCode};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -240,6 +241,34 @@ impl Client {
                 .bearer_auth(access_token),
         )
         .await
+    }
+
+    /// `GET /users/me/events`: the caller's audit trail, newest first. Pass the last
+    /// event's `id` as `before` for the next page.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_token`, `invalid_request` for a bad page, or a transport error.
+    ///
+    /// ```no_run
+    /// # async fn demo(latchkey: latchkey_client::Client, token: &str) -> latchkey_client::Result<()> {
+    /// use latchkey_client::api::EventsQuery;
+    /// for event in latchkey.events(token, &EventsQuery::default()).await? {
+    ///     println!("{} {} {:?}", event.time, event.kind, event.source_address);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn events(&self, access_token: &str, page: &EventsQuery) -> Result<Vec<AuditEvent>> {
+        let mut path = String::from("/users/me/events");
+        let mut separator = '?';
+        if let Some(limit) = page.limit {
+            path.push_str(&format!("{separator}limit={limit}"));
+            separator = '&';
+        }
+        if let Some(before) = page.before {
+            path.push_str(&format!("{separator}before={before}"));
+        }
+        json(self.request(Method::GET, &path).bearer_auth(access_token)).await
     }
 
     /// `DELETE /refresh-tokens/{id}`.

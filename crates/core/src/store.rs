@@ -115,6 +115,40 @@ pub struct AttemptRecord {
     pub locked_until: Option<i64>,
 }
 
+/// One event of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Its position in the trail (assigned by storage; 0 before it is stored).
+    pub id: i64,
+    /// When it happened (Unix seconds).
+    pub at: i64,
+    /// What happened, e.g. `login_failed` (see `EventKind`).
+    pub kind: String,
+    /// The account concerned, if any.
+    pub account_id: Option<String>,
+    /// The client key concerned, if any.
+    pub client_id: Option<String>,
+    /// Where the request came from, if known.
+    pub source: Option<String>,
+    /// A short detail (a key id, a session id); never a secret.
+    pub detail: Option<String>,
+}
+
+/// Which events to read, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this account's.
+    pub account_id: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only at or after this time (Unix seconds).
+    pub since: Option<i64>,
+    /// Only before this position (paging).
+    pub before: Option<i64>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// A stored signing key.
 #[derive(Debug, Clone)]
 pub struct SigningKeyRecord {
@@ -271,6 +305,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<(ClientKeyRecord, AttemptRecord)>, StoreError>;
     /// Deletes counters last touched before `before` and not locked past it.
     async fn purge_attempts(&self, before: i64) -> Result<u64, StoreError>;
+
+    /// Appends an event to the audit trail.
+    async fn insert_audit_event(&self, event: &AuditRecord) -> Result<(), StoreError>;
+    /// Reads events, newest first.
+    async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>, StoreError>;
 
     /// Deletes up to `limit` sessions that expired or were revoked before `before`;
     /// returns how many went.

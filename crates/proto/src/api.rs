@@ -170,6 +170,41 @@ pub struct RefreshTokenInfo {
     pub expires_at: Option<OffsetDateTime>,
 }
 
+/// One event of the caller's audit trail, as `GET /users/me/events` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    /// The event's position in the trail; pass it as `before` for the next page.
+    pub id: i64,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub time: OffsetDateTime,
+    /// What happened: `login_succeeded`, `login_failed`, `login_locked`,
+    /// `password_changed`, `client_key_created`, `client_key_deleted`, `client_locked`,
+    /// `refresh_token_revoked`, `refresh_tokens_revoked`, `refresh_token_reuse_detected`.
+    pub kind: String,
+    /// The client key (or offline application) concerned, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The address the request came from, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_address: Option<String>,
+    /// A short detail, e.g. the session revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Paging of `GET /users/me/events`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsQuery {
+    /// At most this many events (default 50, at most 1,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only events older than this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+}
+
 /// The answer of `DELETE /refresh-tokens`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

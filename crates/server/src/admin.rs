@@ -1,5 +1,6 @@
 //! Operator commands that run against the database directly.
 
+pub mod audit;
 pub mod keys;
 
 use std::io::{BufRead as _, IsTerminal as _};

@@ -80,12 +80,37 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Read the audit trail of every account (newest first).
+    #[command(
+        after_help = "Examples:\n  latchkeyd audit --limit 20\n  latchkeyd audit --account ada@example.com --kind login_failed --since 2026-11-01T00:00:00Z --json"
+    )]
+    Audit(AuditArgs),
     /// Manage signing keys.
     Keys {
         /// The keys command.
         #[command(subcommand)]
         command: KeysCommand,
     },
+}
+
+/// `latchkeyd audit`
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this account's events (an email or an account id).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Only events of this kind, e.g. login_failed (see docs/SECURITY.md).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only events at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// At most this many events [default: 100, at most 1000].
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `latchkeyd keys …`

@@ -31,5 +31,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: UserCommand::Add(args),
         }) => admin::add_user(&cli.options, &args).await,
         Some(Command::Keys { command }) => admin::keys::run(&cli.options, &command).await,
+        Some(Command::Audit(args)) => admin::audit::run(&cli.options, &args).await,
     }
 }

@@ -55,6 +55,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "attempts",
         include_str!("../migrations/sqlite/0005_attempts.sql"),
     ),
+    (
+        6,
+        "audit",
+        include_str!("../migrations/sqlite/0006_audit.sql"),
+    ),
 ]);
 
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -77,6 +82,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         5,
         "attempts",
         include_str!("../migrations/postgres/0005_attempts.sql"),
+    ),
+    (
+        6,
+        "audit",
+        include_str!("../migrations/postgres/0006_audit.sql"),
     ),
 ]);
 

@@ -5,7 +5,8 @@ use latchkey_core::email::Email;
 use latchkey_core::ids::{AccountId, ClientId, SessionId};
 use latchkey_core::secret::SecretDigest;
 use latchkey_core::store::{
-    AccountRecord, AttemptRecord, ClientKeyRecord, IssuedAccess, SessionRecord, SigningKeyRecord,
+    AccountRecord, AttemptRecord, AuditRecord, ClientKeyRecord, IssuedAccess, SessionRecord,
+    SigningKeyRecord,
 };
 use latchkey_core::{Kind, Scope, StoreError};
 use latchkey_verify::Algorithm;
@@ -84,6 +85,18 @@ pub(crate) fn client_key(row: &impl Get) -> Result<ClientKeyRecord, StoreError> 
         created_at: row.int("created_at")?,
         last_used_at: row.opt_int("last_used_at")?,
         rotation: row.opt_int("rotation")?.map(|r| r != 0),
+    })
+}
+
+pub(crate) fn audit_event(row: &impl Get) -> Result<AuditRecord, StoreError> {
+    Ok(AuditRecord {
+        id: row.int("id")?,
+        at: row.int("at")?,
+        kind: row.text("kind")?,
+        account_id: row.opt_text("account_id")?,
+        client_id: row.opt_text("client_id")?,
+        source: row.opt_text("source")?,
+        detail: row.opt_text("detail")?,
     })
 }
 

@@ -490,6 +490,46 @@ macro_rules! store_impl {
                 Ok(done.rows_affected())
             }
 
+            async fn insert_audit_event(&self, e: &AuditRecord) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO audit_events (at, kind, account_id, client_id, source, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(e.at)
+                .bind(&e.kind)
+                .bind(e.account_id.as_deref())
+                .bind(e.client_id.as_deref())
+                .bind(e.source.as_deref())
+                .bind(e.detail.as_deref())
+                .execute(&self.write)
+                .await
+                .store_err()?;
+                Ok(())
+            }
+
+            async fn audit_events(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>, StoreError> {
+                let mut select = sqlx::QueryBuilder::new(
+                    "SELECT id, at, kind, account_id, client_id, source, detail FROM audit_events WHERE 1 = 1",
+                );
+                if let Some(account) = &q.account_id {
+                    select.push(" AND account_id = ").push_bind(account.as_str());
+                }
+                if let Some(kind) = &q.kind {
+                    select.push(" AND kind = ").push_bind(kind.as_str());
+                }
+                if let Some(since) = q.since {
+                    select.push(" AND at >= ").push_bind(since);
+                }
+                if let Some(before) = q.before {
+                    select.push(" AND id < ").push_bind(before);
+                }
+                select
+                    .push(" ORDER BY id DESC LIMIT ")
+                    .push_bind(i64::from(q.limit));
+                let found = select.build().fetch_all(&self.read).await.store_err()?;
+                found.iter().map(rows::audit_event).collect()
+            }
+
             async fn purge_ended_sessions(&self, before: i64, limit: u32) -> Result<u64, StoreError> {
                 let done = sqlx::query(
                     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions \

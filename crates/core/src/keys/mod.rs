@@ -28,7 +28,8 @@ pub use sealing::{MASTER_KEY_LEN, MasterKey, is_sealed};
 pub use signing_key::SigningKey;
 
 use crate::clock::Clock;
-use crate::store::{SigningKeyRecord, Store};
+use crate::service::EventKind;
+use crate::store::{AuditRecord, SigningKeyRecord, Store};
 use crate::{Error, Result};
 
 /// How the key ring makes and keeps keys.
@@ -250,19 +251,40 @@ impl KeyRing {
         let after = if immediately { 0 } else { policy.overlap };
         let plan = Plan::starting(now, after, &policy);
         let rotated = match records.iter().find(|r| r.activates_at > now) {
-            Some(next) if immediately => self
-                .store
-                .advance_signing_key(&next.kid, now, plan.retiring_expires_at)
-                .await?
-                .then(|| Rotated {
+            Some(next) if immediately => {
+                let advanced = self
+                    .store
+                    .advance_signing_key(&next.kid, now, plan.retiring_expires_at)
+                    .await?;
+                if advanced {
+                    self.audit_rotation(&next.kid, now).await;
+                }
+                advanced.then(|| Rotated {
                     kid: next.kid.clone(),
                     activates_at: now,
-                }),
+                })
+            }
             Some(_) => None,
             None => self.rotate_with(plan).await?,
         };
         self.reload().await?;
         Ok(rotated)
+    }
+
+    /// Records a rotation in the audit trail (a storage error is logged).
+    async fn audit_rotation(&self, kid: &str, activates_at: i64) {
+        let event = AuditRecord {
+            id: 0,
+            at: self.clock.now(),
+            kind: EventKind::SigningKeyRotated.as_str().to_owned(),
+            account_id: None,
+            client_id: None,
+            source: None,
+            detail: Some(format!("kid {kid}, signs from {activates_at}")),
+        };
+        if let Err(err) = self.store.insert_audit_event(&event).await {
+            tracing::error!(error = %err, "could not record the key rotation in the audit trail");
+        }
     }
 
     /// Every stored key with its stage, oldest first.
@@ -305,6 +327,7 @@ impl KeyRing {
             algorithm = %next.algorithm,
             "published the next signing key"
         );
+        self.audit_rotation(&next.kid, plan.activates_at).await;
         Ok(Some(Rotated {
             kid: next.kid,
             activates_at: plan.activates_at,

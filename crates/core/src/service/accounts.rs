@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use latchkey_proto::Kind;
 use latchkey_proto::api::LoginRequest;
 
+use super::audit::{Event, EventKind};
 use super::throttle::Subject;
 use super::{AccessGrant, IssuedTokens, Latchkey, Principal};
 use crate::email::Email;
@@ -117,13 +118,7 @@ impl Latchkey {
         // Check the options first: a bad request should not cost a hash.
         self.access_lifetime(Kind::AccountAccess, options.expiration)?;
         let password = Password::for_login(password);
-        let account = match AccountId::parse(username.trim()) {
-            Some(id) => self.store.account_by_id(&id).await?,
-            None => match Email::parse(username) {
-                Ok(email) => self.store.account_by_email(&email).await?,
-                Err(_) => None,
-            },
-        };
+        let account = self.account_named(username).await?;
         let name = match &account {
             Some(account) => Subject::Account(&account.id),
             None => Subject::UnknownLogin(username),
@@ -132,7 +127,17 @@ impl Latchkey {
         subjects.extend(options.source.map(Subject::Address));
         // A locked account or address is refused before any hashing.
         let counters = self.attempts(&subjects).await?;
-        self.refuse_if_locked(&counters)?;
+        let audited = |kind| {
+            let event = Event::new(kind).source(options.source);
+            match &account {
+                Some(account) => event.account(&account.id),
+                None => event,
+            }
+        };
+        if let Err(locked) = self.refuse_if_locked(&counters) {
+            self.audit(audited(EventKind::LoginLocked)).await;
+            return Err(locked);
+        }
         let verified = self
             .hasher
             .verify(
@@ -143,10 +148,30 @@ impl Latchkey {
         let Some(account) = account.as_ref().filter(|_| verified) else {
             self.telemetry.login_failed();
             self.record_failure(&subjects).await?;
+            self.audit(audited(EventKind::LoginFailed)).await;
             return Err(Error::InvalidCredentials);
         };
         self.clear_failures(&subjects[0], &counters).await?;
+        self.audit(audited(EventKind::LoginSucceeded)).await;
         self.issue_account_tokens(&account.id, options).await
+    }
+
+    /// The account named by an id or an email, if there is one.
+    async fn account_named(&self, name: &str) -> Result<Option<AccountRecord>> {
+        Ok(match AccountId::parse(name.trim()) {
+            Some(id) => self.store.account_by_id(&id).await?,
+            None => match Email::parse(name) {
+                Ok(email) => self.store.account_by_email(&email).await?,
+                Err(_) => None,
+            },
+        })
+    }
+
+    /// The account named by an id or an email.
+    pub(crate) async fn find_account(&self, name: &str) -> Result<AccountRecord> {
+        self.account_named(name)
+            .await?
+            .ok_or(Error::NotFound("account"))
     }
 
     async fn issue_account_tokens(
@@ -235,6 +260,8 @@ impl Latchkey {
         self.store
             .change_password(&account.id, &hash, self.now())
             .await?;
+        self.audit(Event::new(EventKind::PasswordChanged).by(who))
+            .await;
         self.issue_account_tokens(&account.id, LoginOptions::default())
             .await
     }

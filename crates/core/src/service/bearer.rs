@@ -59,6 +59,10 @@ impl Latchkey {
                 ));
             }
         }
-        Ok(Principal { account_id, claims })
+        Ok(Principal {
+            account_id,
+            claims,
+            source: None,
+        })
     }
 }

@@ -3,6 +3,7 @@
 use latchkey_proto::Scope;
 use latchkey_proto::api::CreateClientKeyRequest;
 
+use super::audit::{Event, EventKind};
 use super::{Latchkey, Principal};
 use crate::ids::ClientId;
 use crate::secret::ClientSecret;
@@ -87,6 +88,12 @@ impl Latchkey {
             rotation: new.rotation,
         };
         self.store.insert_client_key(&key).await?;
+        self.audit(
+            Event::new(EventKind::ClientKeyCreated)
+                .by(who)
+                .client(key.id.as_str()),
+        )
+        .await;
         Ok((key, secret))
     }
 
@@ -111,6 +118,12 @@ impl Latchkey {
             .delete_client_key(&who.account_id, &id, self.now())
             .await?
         {
+            self.audit(
+                Event::new(EventKind::ClientKeyDeleted)
+                    .by(who)
+                    .client(id.as_str()),
+            )
+            .await;
             Ok(())
         } else {
             Err(Error::NotFound("client key"))

@@ -17,6 +17,7 @@ use latchkey_proto::{Claims, Kind};
 use latchkey_verify::Validation;
 
 use super::Latchkey;
+use super::audit::{Event, EventKind};
 use super::oauth::ClientCredentials;
 use crate::Result;
 use crate::ids::{AccountId, ClientId, SessionId};
@@ -113,6 +114,13 @@ impl Latchkey {
             .await?
         {
             tracing::info!(%sid, client_id = %key.id, kind = %claims.kind, "session revoked through OAuth revocation");
+            self.audit(
+                Event::new(EventKind::RefreshTokenRevoked)
+                    .account(&key.account_id)
+                    .client(key.id.as_str())
+                    .detail(format!("session {sid} (OAuth revocation)")),
+            )
+            .await;
             Ok(Revocation::Revoked)
         } else {
             Ok(Revocation::Ignored)

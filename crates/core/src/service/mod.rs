@@ -1,6 +1,7 @@
 //! [`Latchkey`]: the operations the API exposes, one file per resource.
 
 mod accounts;
+mod audit;
 mod bearer;
 mod cleanup;
 mod client_keys;
@@ -17,6 +18,7 @@ use latchkey_proto::{Claims, Kind, Scope, TokenType};
 use latchkey_verify::{Jwks, Validation};
 
 pub use accounts::LoginOptions;
+pub use audit::{AuditFilter, EventKind};
 pub use client_keys::NewClientKey;
 pub use grants::{Grant, GrantRequest};
 pub use introspection::{Revocation, TokenHint};
@@ -51,6 +53,8 @@ pub struct Principal {
     pub account_id: AccountId,
     /// The claims of the token the caller presented.
     pub claims: Claims,
+    /// Where the request came from (for the audit trail), when the server knows.
+    pub source: Option<std::net::IpAddr>,
 }
 
 /// Tokens made by a login or a grant.

@@ -10,6 +10,7 @@
 use latchkey_proto::{Claims, Kind, Scope};
 use latchkey_verify::{Validation, VerifyError};
 
+use super::audit::{Event, EventKind};
 use super::throttle::Subject;
 use super::{IssuedTokens, Latchkey};
 use crate::ids::ClientId;
@@ -61,7 +62,15 @@ impl Latchkey {
             let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&secret.digest());
             return Err(Error::InvalidClient);
         };
-        self.refuse_if_locked([&counter])?;
+        if let Err(locked) = self.refuse_if_locked([&counter]) {
+            self.audit(
+                Event::new(EventKind::ClientLocked)
+                    .account(&key.account_id)
+                    .client(id.as_str()),
+            )
+            .await;
+            return Err(locked);
+        }
         if !key.secret_digest.matches(&secret.digest()) {
             self.record_failure(&[subject]).await?;
             return Err(Error::InvalidClient);

@@ -12,6 +12,7 @@
 
 use latchkey_proto::Scope;
 
+use super::audit::{Event, EventKind};
 use super::grants::access_for;
 use super::{IssuedTokens, Latchkey};
 use crate::ids::TokenId;
@@ -63,6 +64,13 @@ impl Latchkey {
         }
         self.store.revoke_session_by_id(&session.id, now).await?;
         self.telemetry.refresh_reused(RefreshReuse::Detected);
+        let mut event = Event::new(EventKind::RefreshTokenReuseDetected)
+            .account(&session.account_id)
+            .detail(format!("session {}", session.id));
+        if let Some(client) = session.client_id.as_deref() {
+            event = event.client(client);
+        }
+        self.audit(event).await;
         tracing::warn!(
             sid = %session.id,
             account = %session.account_id,

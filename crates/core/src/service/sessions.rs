@@ -2,6 +2,7 @@
 
 use latchkey_proto::Kind;
 
+use super::audit::{Event, EventKind};
 use super::{Latchkey, Principal};
 use crate::ids::SessionId;
 use crate::store::SessionRecord;
@@ -29,6 +30,12 @@ impl Latchkey {
             .revoke_session(&who.account_id, &id, self.now())
             .await?
         {
+            self.audit(
+                Event::new(EventKind::RefreshTokenRevoked)
+                    .by(who)
+                    .detail(format!("session {id}")),
+            )
+            .await;
             Ok(())
         } else {
             Err(Error::NotFound("refresh token"))
@@ -52,6 +59,12 @@ impl Latchkey {
             }
         }
         if ended {
+            self.audit(
+                Event::new(EventKind::RefreshTokenRevoked)
+                    .by(who)
+                    .client(app),
+            )
+            .await;
             Ok(())
         } else {
             Err(Error::NotFound("refresh token for this client_id"))
@@ -64,9 +77,16 @@ impl Latchkey {
     ///
     /// Storage errors.
     pub async fn revoke_all_sessions(&self, who: &Principal) -> Result<u64> {
-        Ok(self
+        let ended = self
             .store
             .revoke_sessions(&who.account_id, self.now())
-            .await?)
+            .await?;
+        self.audit(
+            Event::new(EventKind::RefreshTokensRevoked)
+                .by(who)
+                .detail(format!("{ended} sessions")),
+        )
+        .await;
+        Ok(ended)
     }
 }

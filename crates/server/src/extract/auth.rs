@@ -7,6 +7,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use latchkey_core::{Error, Principal};
 
+use super::SourceAddr;
+
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -85,6 +87,9 @@ impl FromRequestParts<AppState> for Authenticated {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers).ok_or(ApiError::MissingBearer)?;
-        Ok(Self(state.latchkey.authenticate(token).await?))
+        let mut principal = state.latchkey.authenticate(token).await?;
+        let Ok(SourceAddr(source)) = SourceAddr::from_request_parts(parts, state).await;
+        principal.source = source;
+        Ok(Self(principal))
     }
 }

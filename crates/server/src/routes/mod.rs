@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users", post(users::signup))
         .route("/users/me", get(users::me))
         .route("/users/me/password", put(users::change_password))
+        .route("/users/me/events", get(users::events))
         .route("/auth/login", post(auth::login))
         .route("/auth/token", post(auth::token))
         .route(

@@ -1,10 +1,13 @@
-//! `/users`: sign-up, profile, password change.
+//! `/users`: sign-up, profile, password change, the account's audit trail.
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use latchkey_core::store::AccountRecord;
-use latchkey_proto::api::{Account, ChangePasswordRequest, SignupRequest, TokenResponse};
+use latchkey_core::store::{AccountRecord, AuditRecord};
+use latchkey_proto::api::{
+    Account, AuditEvent, ChangePasswordRequest, EventsQuery, SignupRequest, TokenResponse,
+};
 
 use super::{no_store, timestamp};
 use crate::app::AppState;
@@ -34,6 +37,29 @@ pub async fn me(
     Authenticated(who): Authenticated,
 ) -> Result<axum::Json<Account>, ApiError> {
     Ok(axum::Json(account(&state.latchkey.account(&who).await?)))
+}
+
+/// `GET /users/me/events?limit=N&before=ID`
+pub async fn events(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    page: Result<Query<EventsQuery>, QueryRejection>,
+) -> Result<axum::Json<Vec<AuditEvent>>, ApiError> {
+    let Query(page) =
+        page.map_err(|_| ApiError::invalid_request("limit and before must be whole numbers"))?;
+    let events = state.latchkey.events(&who, page.limit, page.before).await?;
+    Ok(axum::Json(events.iter().map(audit_event).collect()))
+}
+
+pub(crate) fn audit_event(record: &AuditRecord) -> AuditEvent {
+    AuditEvent {
+        id: record.id,
+        time: timestamp(record.at),
+        kind: record.kind.clone(),
+        client_id: record.client_id.clone(),
+        source_address: record.source.clone(),
+        detail: record.detail.clone(),
+    }
 }
 
 /// `PUT /users/me/password`

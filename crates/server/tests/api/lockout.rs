@@ -4,7 +4,7 @@
 
 use latchkey_client::Error;
 use latchkey_client::api::LoginRequest;
-use latchkey_core::Lockout;
+use latchkey_core::{Clock as _, Lockout};
 
 use crate::backend_tests;
 use crate::helpers::{PASSWORD, TempDir, TestApp, assert_api_error};
@@ -56,6 +56,7 @@ async fn fail(app: &TestApp, email: &str, times: u32) {
 }
 
 async fn wrong_passwords_bring_a_growing_delay_then_a_lockout_that_expires(app: TestApp) {
+    app.clock.freeze();
     app.account(EMAIL).await;
     // Five free failures, then 1 s, 2 s, 4 s, 8 s to wait, then 15 minutes.
     fail(&app, EMAIL, 6).await;
@@ -75,14 +76,14 @@ async fn wrong_passwords_bring_a_growing_delay_then_a_lockout_that_expires(app: 
     fail(&app, EMAIL, 1).await;
     let locked = retry_after(login(&app, EMAIL, PASSWORD).await);
     assert!((899..=900).contains(&locked), "{locked}");
-    // (The test clock follows the real one: margins of a few seconds.)
-    app.clock.advance(890);
-    retry_after(login(&app, EMAIL, PASSWORD).await);
-    app.clock.advance(11);
+    app.clock.advance(899);
+    assert_eq!(retry_after(login(&app, EMAIL, PASSWORD).await), 1);
+    app.clock.advance(1);
     login(&app, EMAIL, PASSWORD).await.unwrap();
 }
 
 async fn a_lockout_refuses_even_the_right_password_and_costs_no_hash(app: TestApp) {
+    app.clock.freeze();
     app.account(EMAIL).await;
     fail(&app, EMAIL, 5).await;
     app.clock.advance(1);
@@ -115,6 +116,7 @@ async fn a_success_resets_the_accounts_count(app: TestApp) {
 }
 
 async fn an_unknown_email_is_locked_like_a_known_one(app: TestApp) {
+    app.clock.freeze();
     app.account(EMAIL).await;
     for email in [EMAIL, "nobody@example.com"] {
         fail(&app, email, 6).await;
@@ -132,6 +134,7 @@ async fn a_source_address_is_limited_across_accounts(app: TestApp) {
         };
     })
     .await;
+    strict.clock.freeze();
     strict.account(EMAIL).await;
     // Eight failures from one address, one per name: no name is locked, the address is.
     for n in 0..8 {
@@ -143,6 +146,7 @@ async fn a_source_address_is_limited_across_accounts(app: TestApp) {
 }
 
 async fn wrong_client_secrets_lock_the_client_id(app: TestApp) {
+    app.clock.freeze();
     let (_, key) = app.account_with_key(EMAIL).await;
     let wrong = "0".repeat(key.client_secret.len());
     for _ in 0..10 {
@@ -171,6 +175,10 @@ async fn wrong_client_secrets_lock_the_client_id(app: TestApp) {
 async fn instances_on_one_database_share_the_counters(app: TestApp) {
     app.account(EMAIL).await;
     let other = TestApp::start(app.database_url.clone(), TempDir::new(), |_| {}).await;
+    // Both clocks stopped at the same second, so the 1-second delay cannot run out.
+    app.clock.freeze();
+    other.clock.freeze();
+    other.clock.advance(app.clock.now() - other.clock.now());
     fail(&app, EMAIL, 6).await;
     retry_after(login(&other, EMAIL, PASSWORD).await);
 }

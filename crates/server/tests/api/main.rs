@@ -8,6 +8,7 @@
 mod helpers;
 
 mod accounts;
+mod audit;
 mod client_keys;
 mod crash;
 mod errors;

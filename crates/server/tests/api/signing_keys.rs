@@ -305,7 +305,7 @@ async fn a_master_key_given_later_encrypts_the_keys_stored_in_clear(app: TestApp
     assert_eq!(kids(&sealed).await, kids(&app).await);
 }
 
-async fn latchkeyd(args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
+pub(crate) async fn latchkeyd(args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_latchkeyd"))
         .args(args)
         .env_remove("LATCHKEY_MASTER_KEY")

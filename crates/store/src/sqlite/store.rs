@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use latchkey_core::email::Email;
 use latchkey_core::ids::{AccountId, ClientId, SessionId};
 use latchkey_core::store::{
-    AccountRecord, AttemptRecord, ClientKeyRecord, IssuedAccess, SessionRecord, SigningKeyRecord,
+    AccountRecord, AttemptRecord, AuditQuery, AuditRecord, ClientKeyRecord, IssuedAccess,
+    SessionRecord, SigningKeyRecord,
 };
 use latchkey_core::{Store, StoreError};
 use sqlx::sqlite::SqliteRow;
