@@ -37,7 +37,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .user_agent(concat!("latchkey-client/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(Error::Network)?;
+            .map_err(Error::network)?;
         Self::with_http_client(base_url, http)
     }
 
@@ -318,7 +318,7 @@ impl Client {
 }
 
 async fn send(request: RequestBuilder) -> Result<Response> {
-    let response = request.send().await.map_err(Error::Network)?;
+    let response = request.send().await.map_err(Error::network)?;
     if response.status().is_success() {
         return Ok(response);
     }
@@ -362,7 +362,7 @@ fn fallback_code(status: StatusCode) -> ErrorCode {
 
 async fn json<T: DeserializeOwned>(request: RequestBuilder) -> Result<T> {
     let response = send(request).await?;
-    let bytes = response.bytes().await.map_err(Error::Network)?;
+    let bytes = response.bytes().await.map_err(Error::network)?;
     serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
 }
 

@@ -1,12 +1,15 @@
 //! SDK errors.
 
+use std::sync::Arc;
+
 use latchkey_proto::ErrorCode;
 
 /// An SDK result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Why a call failed.
-#[derive(Debug, thiserror::Error)]
+/// Why a call failed. Cheap to clone, so that callers who shared one refresh in flight
+/// can all be given its failure.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The service answered with an error body.
     #[error("{message} ({code}, HTTP {status})")]
@@ -22,16 +25,24 @@ pub enum Error {
     },
     /// The service could not be reached, or the connection failed.
     #[error("cannot reach the Latchkey service: {0}")]
-    Network(#[source] reqwest::Error),
+    Network(#[source] Arc<reqwest::Error>),
     /// The service answered something this SDK cannot read.
     #[error("unexpected answer from the Latchkey service: {0}")]
     Decode(String),
     /// The base URL is not a valid http(s) URL.
     #[error("invalid service URL {0:?}")]
     InvalidUrl(String),
+    /// A [`TokenSource`](crate::TokenSource) has neither a refresh token nor client keys
+    /// to get a token with.
+    #[error("no refresh token or client keys to get an access token with")]
+    NoCredentials,
 }
 
 impl Error {
+    pub(crate) fn network(error: reqwest::Error) -> Self {
+        Self::Network(Arc::new(error))
+    }
+
     /// The API error code, if the service answered with one.
     ///
     /// ```

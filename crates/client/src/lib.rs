@@ -3,6 +3,9 @@
 //! # Layout
 //!
 //! - [`Client`]: one typed method per endpoint of the native API.
+//! - [`TokenSource`]: hands out valid access tokens, refreshing them ahead of expiry (in
+//!   the background if asked), one refresh in flight for all callers, falling back to
+//!   the client keys when the refresh token is gone, retrying a request once after a 401.
 //! - [`Error`]: an API error with its stable [`ErrorCode`], or a transport failure, so
 //!   that callers can tell `invalid_grant` from `invalid_client` from a network outage.
 //!
@@ -17,7 +20,11 @@
 
 mod client;
 mod error;
+mod token_source;
 
 pub use client::Client;
 pub use error::{Error, Result};
 pub use latchkey_proto::{ErrorCode, Kind, Scope, api};
+pub use token_source::{
+    BackgroundRefresh, TokenEndpoint, TokenFuture, TokenSource, TokenSourceBuilder, Tokens,
+};

@@ -1,0 +1,209 @@
+//! The command line, as `clap` reads it: every command with an example in its help.
+
+use clap::{Args, Parser, Subcommand};
+
+/// The Latchkey command line: log in, create client keys for your programs, and get
+/// access tokens that it keeps fresh for you.
+#[derive(Debug, Parser)]
+#[command(name = "latchkey", version, propagate_version = true)]
+#[command(after_help = "Examples:
+  latchkey login --email ada@example.com
+  latchkey client-keys create --name ci --store
+  latchkey client-token --store
+  curl -H \"Authorization: Bearer $(latchkey token)\" http://127.0.0.1:8401/nodes/v1/status")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The Latchkey service [default: the profile's, else http://127.0.0.1:8400]
+    #[arg(long, env = "LATCHKEY_SERVER", global = true)]
+    pub server: Option<String>,
+    /// Which stored profile to use
+    #[arg(
+        long,
+        env = "LATCHKEY_PROFILE",
+        global = true,
+        default_value = "default"
+    )]
+    pub profile: String,
+    /// Print data as JSON
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an account, then log in to it
+    #[command(after_help = "Examples:
+  latchkey signup
+  printf '%s\\n' \"$PASSWORD\" | latchkey signup --email ada@example.com --password-stdin")]
+    Signup(Credentials),
+    /// Log in and store the account access token
+    #[command(after_help = "Examples:
+  latchkey login
+  printf '%s\\n' \"$PASSWORD\" | latchkey login --email ada@example.com --password-stdin")]
+    Login(Credentials),
+    /// Forget the stored account access token
+    #[command(after_help = "Examples:
+  latchkey logout
+  latchkey logout --all     # forget the whole profile: client keys and tokens too")]
+    Logout {
+        /// Delete the whole profile, not only the login
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show the account you are logged in as
+    #[command(after_help = "Example:\n  latchkey whoami --json")]
+    Whoami,
+    /// Create, list and delete client keys
+    #[command(subcommand, name = "client-keys")]
+    ClientKeys(ClientKeys),
+    /// Trade client keys for a client access token and a refresh token
+    #[command(
+        name = "client-token",
+        after_help = "Examples:
+  latchkey client-token                       # the keys stored by `client-keys create --store`
+  LATCHKEY_CLIENT_ID=… LATCHKEY_CLIENT_SECRET=… latchkey client-token --store"
+    )]
+    ClientToken(ClientToken),
+    /// Read and change the stored profile
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:
+  latchkey conf accessToken
+  latchkey conf list
+  latchkey conf set server https://auth.example.com"
+    )]
+    Conf(Conf),
+    /// Print a valid access token, refreshing it first if needed
+    #[command(after_help = "Example:
+  curl -H \"Authorization: Bearer $(latchkey token)\" http://127.0.0.1:8401/nodes/v1/status")]
+    Token {
+        /// The account access token instead of the client access token
+        #[arg(long)]
+        account: bool,
+    },
+    /// Make an authenticated request (refreshing, and retrying once after a 401)
+    #[command(after_help = "Examples:
+  latchkey request http://127.0.0.1:8401/nodes/v1/status
+  latchkey request --account /users/me
+  latchkey request POST /client-keys --account -d '{\"name\": \"ci\"}'")]
+    Request(Request),
+}
+
+#[derive(Debug, Args)]
+pub struct Credentials {
+    /// The account's email (or, to log in, its id) [prompted for on a terminal]
+    #[arg(long, env = "LATCHKEY_EMAIL")]
+    pub email: Option<String>,
+    /// Read the password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientKeys {
+    /// Create a client key; its secret is shown this once
+    #[command(after_help = "Examples:
+  latchkey client-keys create --name ci
+  latchkey client-keys create --name deploy --scope 'nodes:read' --store")]
+    Create {
+        /// A name to tell the key apart
+        #[arg(long)]
+        name: Option<String>,
+        /// Space-separated scopes the key's tokens are limited to
+        #[arg(long)]
+        scope: Option<String>,
+        /// Rotate the key's refresh token at every refresh
+        #[arg(long)]
+        rotate_refresh_tokens: bool,
+        /// Keep the client ID and secret in the profile, for `latchkey client-token`
+        #[arg(long)]
+        store: bool,
+    },
+    /// List your client keys
+    #[command(after_help = "Example:\n  latchkey client-keys list --json")]
+    List,
+    /// Delete a client key and every token made from it
+    #[command(after_help = "Example:\n  latchkey client-keys delete 3f2a…")]
+    Delete {
+        /// The client ID
+        client_id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ClientToken {
+    /// The client ID [default: the stored one]
+    #[arg(long, env = "LATCHKEY_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// The client secret (prefer the environment variable or --client-secret-stdin: a
+    /// flag shows in the process list) [default: the stored one]
+    #[arg(long, env = "LATCHKEY_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// Read the client secret from the first line of standard input
+    #[arg(long, conflicts_with = "client_secret")]
+    pub client_secret_stdin: bool,
+    /// Store the tokens in the profile without asking
+    #[arg(long, conflicts_with = "no_store")]
+    pub store: bool,
+    /// Do not store the tokens, without asking
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Conf {
+    #[command(subcommand)]
+    pub action: Option<ConfAction>,
+    /// Shorthand for `conf get KEY`
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfAction {
+    /// Print one value (secrets included: you asked for it)
+    Get {
+        /// accessToken, clientAccessToken, refreshToken, clientId, clientSecret, email, server
+        key: String,
+    },
+    /// Set one value
+    Set {
+        /// The key
+        key: String,
+        /// The value
+        value: String,
+    },
+    /// Remove one value
+    Unset {
+        /// The key
+        key: String,
+    },
+    /// List the profile's values, secrets masked
+    List {
+        /// Show the secrets in full
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Print the profile file's path
+    Path,
+}
+
+#[derive(Debug, Args)]
+pub struct Request {
+    /// The method and the URL (or a path on the Latchkey service): `[METHOD] URL`
+    #[arg(num_args = 1..=2, value_names = ["METHOD", "URL"], required = true)]
+    pub target: Vec<String>,
+    /// A JSON request body
+    #[arg(short = 'd', long = "data")]
+    pub data: Option<String>,
+    /// Use the account access token instead of the client access token
+    #[arg(long)]
+    pub account: bool,
+}

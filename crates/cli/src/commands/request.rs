@@ -1,0 +1,85 @@
+//! `request [METHOD] URL [-d BODY]`: an authenticated call, refreshed and retried once
+//! after a 401 by the SDK's token source.
+
+use std::io::Write as _;
+
+use anyhow::{Context as _, bail};
+use reqwest::Method;
+
+use super::token::{self, Which};
+use crate::args::Request;
+use crate::context::Context;
+use crate::explain::explain;
+
+pub async fn run(context: &mut Context, args: Request) -> anyhow::Result<()> {
+    let (method, target) = match args.target.as_slice() {
+        [method, target] => {
+            let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+                .with_context(|| format!("invalid method {method:?}"))?;
+            (method, target.clone())
+        }
+        [target] if args.data.is_some() => (Method::POST, target.clone()),
+        [target] => (Method::GET, target.clone()),
+        _ => bail!("give a URL, or a method and a URL"),
+    };
+    let url = if target.starts_with("http://") || target.starts_with("https://") {
+        target
+    } else if target.starts_with('/') {
+        format!("{}{target}", context.server().trim_end_matches('/'))
+    } else {
+        bail!("{target:?} is neither a URL nor a path starting with '/'");
+    };
+
+    let which = Which::choose(context, args.account);
+    let source = token::source(context, which)?;
+    // Fail early, with the usual advice, when there is no token to send.
+    let first = token::valid(&source, which).await;
+    persist_then(context, &source, which, first)?;
+    let http = reqwest::Client::new();
+    let response = source
+        .send(|token| {
+            let request = http.request(method.clone(), &url).bearer_auth(token);
+            match &args.data {
+                Some(body) => request
+                    .header("content-type", "application/json")
+                    .body(body.clone()),
+                None => request,
+            }
+        })
+        .await;
+    token::persist(context, &source, which)?;
+    let response = response.map_err(|e| explain(e, &format!("call {url}")))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .with_context(|| format!("cannot read the answer of {url}"))?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&body)?;
+    if !body.ends_with(b"\n") && !body.is_empty() {
+        stdout.write_all(b"\n")?;
+    }
+    if status.is_success() {
+        return Ok(());
+    }
+    let code = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("error")?.as_str().map(str::to_owned));
+    match code.as_deref() {
+        Some("insufficient_token_kind") => {
+            bail!("{url} answered HTTP {status}: it needs the account access token, add --account")
+        }
+        Some(code) => bail!("{url} answered HTTP {status} ({code})"),
+        None => bail!("{url} answered HTTP {status}"),
+    }
+}
+
+fn persist_then(
+    context: &mut Context,
+    source: &latchkey_client::TokenSource,
+    which: Which,
+    result: anyhow::Result<String>,
+) -> anyhow::Result<()> {
+    token::persist(context, source, which)?;
+    result.map(drop)
+}

@@ -1,0 +1,9 @@
+//! The `latchkey` binary against a real `latchkeyd` and `latchkey-nodes`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+mod journey;
+mod profile;
+mod prompts;
+mod scripts;
