@@ -218,3 +218,43 @@ fn json_output_is_machine_readable() {
     let list = env.ok(&["client-keys", "list"]);
     assert!(list.starts_with("CLIENT ID"), "{list}");
 }
+
+#[test]
+fn concurrent_commands_share_the_profile_without_spending_a_rotated_token_twice() {
+    let env = Env::start(2);
+    env.signed_up("many@example.com");
+    let key = env.client_key(&["--rotate-refresh-tokens"]);
+    env.ok_with(&["client-token", "--store"], &key.env(), "");
+    std::thread::sleep(Duration::from_millis(1100));
+    // Four processes find the token due at once; the profile lock lines them up, so one
+    // refreshes and the others take its result from the file.
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            env.command(&["token"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let tokens: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8(output.stdout).unwrap().trim().to_owned()
+        })
+        .collect();
+    assert!(
+        tokens.iter().all(|t| *t == tokens[0]),
+        "one refresh, one token"
+    );
+    // No reuse was detected: the family is alive and refreshes again later.
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_ne!(env.ok(&["token"]).trim(), tokens[0]);
+}
