@@ -62,7 +62,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  latchkey whoami --json")]
     Whoami,
     /// Create, list and delete client keys
-    #[command(subcommand, name = "client-keys")]
+    #[command(
+        subcommand,
+        name = "client-keys",
+        after_help = "Examples:
+  latchkey client-keys create --name ci --store
+  latchkey client-keys list
+  latchkey client-keys delete 3f2a…"
+    )]
     ClientKeys(ClientKeys),
     /// Trade client keys for a client access token and a refresh token
     #[command(
@@ -169,11 +176,15 @@ pub struct Conf {
 #[derive(Debug, Subcommand)]
 pub enum ConfAction {
     /// Print one value (secrets included: you asked for it)
+    #[command(
+        after_help = "Examples:\n  latchkey conf get accessToken\n  latchkey conf accessToken"
+    )]
     Get {
         /// accessToken, clientAccessToken, refreshToken, clientId, clientSecret, email, server
         key: String,
     },
     /// Set one value
+    #[command(after_help = "Example:\n  latchkey conf set server https://auth.example.com")]
     Set {
         /// The key
         key: String,
@@ -181,17 +192,22 @@ pub enum ConfAction {
         value: String,
     },
     /// Remove one value
+    #[command(after_help = "Example:\n  latchkey conf unset clientSecret")]
     Unset {
         /// The key
         key: String,
     },
     /// List the profile's values, secrets masked
+    #[command(
+        after_help = "Examples:\n  latchkey conf list\n  latchkey conf list --show-secrets --profile ci"
+    )]
     List {
         /// Show the secrets in full
         #[arg(long)]
         show_secrets: bool,
     },
     /// Print the profile file's path
+    #[command(after_help = "Example:\n  latchkey conf path --profile ci")]
     Path,
 }
 
