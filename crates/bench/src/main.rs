@@ -87,10 +87,11 @@ async fn main() -> anyhow::Result<()> {
 const PASSWORD: &str = "bench: correct horse battery staple";
 
 /// Verifies a password against its hash in a loop on each thread, as a login does,
-/// with latchkeyd's parameters (argon2id, 19 MiB, 2 passes, 1 lane).
+/// with latchkeyd's parameters (argon2id, `latchkey_core::password`'s memory, passes, lanes).
 fn argon2_rate(threads: usize, span: Duration) -> anyhow::Result<()> {
     use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _};
-    let params = argon2::Params::new(19_456, 2, 1, None)
+    use latchkey_core::password::{LANES, MEMORY_KIB, PASSES};
+    let params = argon2::Params::new(MEMORY_KIB, PASSES, LANES, None)
         .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
     let salt = argon2::password_hash::SaltString::encode_b64(b"bench-salt-16byt")
         .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
