@@ -99,7 +99,7 @@ fn verify_with(memory: &mut Memory, password: &str, stored: &str) -> Result<bool
 /// Each hash takes ≈17 ms of one core and 12 MiB of memory. Hashes run on `concurrency`
 /// dedicated threads, each with its own working memory allocated once, so a login flood
 /// queues here instead of exhausting memory. The threads run at the lowest CPU priority
-/// (nice 19): when token grants and password hashes compete for the cores, the grants
+/// (`SCHED_IDLE` on Linux, else nice 19): when token grants and password hashes compete for the cores, the grants
 /// win and logins take the rest, so a login flood cannot starve the token endpoints;
 /// on an otherwise idle machine, logins still use every core.
 #[derive(Clone)]
@@ -112,9 +112,7 @@ type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 /// One hashing thread: takes jobs from the shared queue until the hasher is dropped.
 fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
-    if thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min).is_err() {
-        tracing::debug!("could not lower the priority of a password-hashing thread");
-    }
+    lower_priority();
     let mut memory = Memory::new();
     loop {
         let job = match queue.lock() {
@@ -125,6 +123,27 @@ fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
             Ok(job) => job(&mut memory),
             Err(_) => return,
         }
+    }
+}
+
+/// Puts the calling (hashing) thread below everything else: on Linux `SCHED_IDLE`, which
+/// runs only on a core that nothing else wants and gives way at once to any waking
+/// request thread; elsewhere, or if refused, the lowest nice level.
+fn lower_priority() {
+    use thread_priority::{ThreadPriority, set_current_thread_priority};
+    #[cfg(target_os = "linux")]
+    {
+        use thread_priority::unix::{
+            NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+            thread_native_id,
+        };
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        if set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle).is_ok() {
+            return;
+        }
+    }
+    if set_current_thread_priority(ThreadPriority::Min).is_err() {
+        tracing::debug!("could not lower the priority of a password-hashing thread");
     }
 }
 
@@ -244,6 +263,20 @@ mod tests {
             assert_eq!(blocks.len(), older.block_count())
         });
         assert_eq!(memory.len(), own.block_count(), "kept at today's size");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashing_threads_run_at_idle_priority() {
+        use thread_priority::unix::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let policy = std::thread::spawn(|| {
+            lower_priority();
+            thread_priority::unix::thread_schedule_policy().unwrap()
+        })
+        .join()
+        .unwrap();
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        assert_eq!(policy, idle);
     }
 
     #[tokio::test]
