@@ -54,7 +54,9 @@ impl Context {
     ///
     /// A malformed URL.
     pub fn client(&self) -> anyhow::Result<Client> {
-        Client::new(self.server()).with_context(|| "check --server or LATCHKEY_SERVER".to_owned())
+        Client::new(self.server()).map_err(|e| {
+            anyhow::anyhow!("{e}: check --server, LATCHKEY_SERVER or the profile's server")
+        })
     }
 
     /// Remembers an explicitly given server in the profile, so that later commands use it.

@@ -68,6 +68,10 @@ fn bad_input_is_refused_with_one_line() {
     assert!(error.contains("invalid profile name"), "{error}");
     let error = env.fails(&["request", "nodes/v1/status"], &[]);
     assert!(error.contains("neither a URL nor a path"), "{error}");
+    env.signed_up("ada@example.com");
     let error = env.fails(&["whoami", "--server", "ftp://x"], &[]);
-    assert!(error.contains("not logged in"), "{error}");
+    assert!(
+        error.contains("invalid service URL \"ftp://x\": check --server"),
+        "{error}"
+    );
 }
