@@ -9,11 +9,14 @@
 //! - `postgres`: several instances on one database; atomicity by transactions and row locks.
 //! - `migrate`: each backend's migrations, embedded in the binary.
 //! - `pool_usage`: [`open_with_probe`], connection-pool use for the metrics.
-//! - `batch`: group commit of refresh sessions (one multi-row insert per batch).
+//! - `batch`: group commit of session inserts (one multi-row insert per batch) and of
+//!   rotations (one transaction per batch, one compare-and-set `UPDATE` each);
+//!   `batch_writes` holds their SQL.
 //! - `store_impl`: the one body of `Store`, stamped for each backend.
 //! - `rows` and `errors`: row decoding and error mapping shared by both backends.
 
 mod batch;
+mod batch_writes;
 mod errors;
 mod migrate;
 mod pool_usage;

@@ -5,16 +5,17 @@
 //! as numbered parameters), `INSERT … ON CONFLICT … RETURNING`, integers for booleans.
 //! Where the backends differ — connection pools, SQLite's single writer beside its
 //! readers, migrations and pool probes — their own modules say so. Each store has a
-//! `write` pool and a `read` pool (the same pool for PostgreSQL) and a `sessions`
-//! batcher; the invoking module imports the items the body names.
+//! `write` pool and a `read` pool (the same pool for PostgreSQL), and `sessions` and
+//! `rotations` batchers (`crate::batch`, whose SQL is in `crate::batch_writes`); the
+//! invoking module imports the items the body names.
 //!
 //! One macro for the whole `impl Store` (`#[async_trait]` must see every method, so the
 //! body cannot be split into per-resource macros): accounts, client keys, sessions,
 //! signing keys, then failed-attempt counters, in the trait's order.
 
-/// Implements `Store` for `$store`, whose rows are `$row`, database `$db`, pool `$pool`.
+/// Implements `Store` for `$store`, whose rows are `$row` and database `$db`.
 macro_rules! store_impl {
-    ($store:ident, $row:ty, $db:ty, $pool:ty) => {
+    ($store:ident, $row:ty, $db:ty) => {
         rows::impl_get!($row);
 
         #[async_trait]
@@ -164,7 +165,7 @@ macro_rules! store_impl {
             }
 
             async fn insert_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
-                self.sessions.insert(s.clone()).await
+                self.sessions.submit(s.clone()).await
             }
 
             async fn live_session(
@@ -239,25 +240,13 @@ macro_rules! store_impl {
                 access: &IssuedAccess,
                 now: i64,
             ) -> Result<Option<SessionRecord>, StoreError> {
-                let sql = format!(
-                    "UPDATE sessions SET generation = generation + 1, rotated_at = $1, last_used_at = $2, \
-                     access_jti = $3, access_expires_at = $4, access_scope = $5 \
-                     WHERE id = $6 AND generation = $7 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $8) \
-                     RETURNING {SESSION_COLUMNS}"
-                );
-                let row = sqlx::query(&sql)
-                    .bind(now)
-                    .bind(now)
-                    .bind(&access.jti)
-                    .bind(access.expires_at)
-                    .bind(access.scope.to_string())
-                    .bind(id.as_str())
-                    .bind(rows::generation(from))
-                    .bind(now)
-                    .fetch_optional(&self.write)
-                    .await
-                    .store_err()?;
-                row.as_ref().map(rows::session).transpose()
+                let rotation = Rotation {
+                    id: id.clone(),
+                    from,
+                    access: access.clone(),
+                    now,
+                };
+                self.rotations.submit(rotation).await
             }
 
             async fn revoke_session_by_id(&self, id: &SessionId, now: i64) -> Result<bool, StoreError> {
@@ -563,30 +552,6 @@ macro_rules! store_impl {
             .execute(executor)
             .await
             .store_err()?;
-            Ok(())
-        }
-
-        /// Inserts a batch of sessions with one statement (see `crate::batch`).
-        pub(super) async fn insert_sessions(
-            pool: $pool,
-            sessions: Vec<SessionRecord>,
-        ) -> Result<(), StoreError> {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, generation, rotates) ",
-            );
-            insert.push_values(&sessions, |mut row, s| {
-                row.push_bind(s.id.as_str())
-                    .push_bind(s.account_id.as_str())
-                    .push_bind(kind_name(s.kind))
-                    .push_bind(s.client_id.as_deref())
-                    .push_bind(s.scope.to_string())
-                    .push_bind(s.created_at)
-                    .push_bind(s.expires_at)
-                    .push_bind(s.last_used_at)
-                    .push_bind(rows::generation(s.generation))
-                    .push_bind(i64::from(s.rotates));
-            });
-            insert.build().execute(&pool).await.store_err()?;
             Ok(())
         }
     };

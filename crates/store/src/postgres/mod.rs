@@ -16,6 +16,7 @@ use latchkey_core::store::SessionRecord;
 
 use crate::StoreOptions;
 use crate::batch::Batcher;
+use crate::batch_writes::Rotation;
 use crate::migrate;
 
 /// The PostgreSQL implementation of [`latchkey_core::Store`].
@@ -25,6 +26,7 @@ pub struct PgStore {
     write: PgPool,
     read: PgPool,
     sessions: Batcher<SessionRecord>,
+    rotations: Batcher<Rotation, Option<SessionRecord>>,
 }
 
 impl PgStore {
@@ -52,10 +54,15 @@ impl PgStore {
             let pool = pool.clone();
             move |rows| store::insert_sessions(pool.clone(), rows)
         });
+        let rotations = Batcher::spawn({
+            let pool = pool.clone();
+            move |batch| store::rotate_sessions(pool.clone(), batch)
+        });
         Ok(Self {
             read: pool.clone(),
             write: pool,
             sessions,
+            rotations,
         })
     }
 }

@@ -22,6 +22,7 @@ use latchkey_core::store::SessionRecord;
 
 use crate::StoreOptions;
 use crate::batch::Batcher;
+use crate::batch_writes::Rotation;
 use crate::migrate;
 
 /// The SQLite implementation of [`latchkey_core::Store`].
@@ -30,6 +31,7 @@ pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
     sessions: Batcher<SessionRecord>,
+    rotations: Batcher<Rotation, Option<SessionRecord>>,
 }
 
 impl SqliteStore {
@@ -79,10 +81,15 @@ impl SqliteStore {
             let write = write.clone();
             move |rows| store::insert_sessions(write.clone(), rows)
         });
+        let rotations = Batcher::spawn({
+            let write = write.clone();
+            move |batch| store::rotate_sessions(write.clone(), batch)
+        });
         Ok(Self {
             write,
             read,
             sessions,
+            rotations,
         })
     }
 }
