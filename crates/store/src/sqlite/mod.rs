@@ -5,9 +5,7 @@
 //! read-only connections that WAL lets run beside the writer. `synchronous = NORMAL`
 //! keeps every committed transaction across a crash of the process (kill -9); only a
 //! power loss can lose the last commits, which is SQLite's documented WAL trade-off.
-//! The WAL is checkpointed by a connection of its own, off the writer ([`checkpoint`]).
 
-mod checkpoint;
 mod pool_usage;
 mod store;
 
@@ -60,7 +58,7 @@ impl SqliteStore {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(options.acquire_timeout)
-            .connect_with(checkpoint::writer_options(connect.clone()))
+            .connect_with(connect.clone())
             .await
             .with_context(|| {
                 format!(
@@ -73,9 +71,6 @@ impl SqliteStore {
             .run(&write)
             .await
             .context("SQLite migrations failed")?;
-        checkpoint::spawn(connect.clone(), write.clone())
-            .await
-            .context("cannot open the SQLite checkpoint connection")?;
         let read = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
