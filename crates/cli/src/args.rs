@@ -100,7 +100,8 @@ pub enum Command {
     #[command(after_help = "Examples:
   latchkey request http://127.0.0.1:8401/nodes/v1/status
   latchkey request --account /users/me
-  latchkey request POST /client-keys --account -d '{\"name\": \"ci\"}'")]
+  latchkey request POST /client-keys --account -d '{\"name\": \"ci\"}'
+  latchkey request -H 'Accept: application/json' http://127.0.0.1:8401/nodes/v1/status")]
     Request(Request),
 }
 
@@ -219,6 +220,9 @@ pub struct Request {
     /// A JSON request body
     #[arg(short = 'd', long = "data")]
     pub data: Option<String>,
+    /// An extra request header, `Name: value` (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
     /// Use the account access token instead of the client access token
     #[arg(long)]
     pub account: bool,

@@ -5,6 +5,7 @@ use std::io::Write as _;
 
 use anyhow::{Context as _, bail};
 use reqwest::Method;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
 use super::token::{self, Which};
 use crate::args::Request;
@@ -30,6 +31,7 @@ pub async fn run(context: &mut Context, args: Request) -> anyhow::Result<()> {
         bail!("{target:?} is neither a URL nor a path starting with '/'");
     };
 
+    let headers = parse_headers(&args.headers)?;
     let which = Which::choose(context, args.account);
     let source = token::source(context, which)?;
     // Fail early, with the usual advice, when there is no token to send.
@@ -38,7 +40,10 @@ pub async fn run(context: &mut Context, args: Request) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let response = source
         .send(|token| {
-            let request = http.request(method.clone(), &url).bearer_auth(token);
+            let request = http
+                .request(method.clone(), &url)
+                .headers(headers.clone())
+                .bearer_auth(token);
             match &args.data {
                 Some(body) => request
                     .header("content-type", "application/json")
@@ -72,6 +77,25 @@ pub async fn run(context: &mut Context, args: Request) -> anyhow::Result<()> {
         Some(code) => bail!("{url} answered HTTP {status} ({code})"),
         None => bail!("{url} answered HTTP {status}"),
     }
+}
+
+/// `Name: value` pairs as headers; `Authorization` is the token source's to set.
+fn parse_headers(lines: &[String]) -> anyhow::Result<HeaderMap> {
+    let mut headers = HeaderMap::new();
+    for line in lines {
+        let (name, value) = line
+            .split_once(':')
+            .with_context(|| format!("header {line:?} is not `Name: value`"))?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .with_context(|| format!("invalid header name in {line:?}"))?;
+        if name == AUTHORIZATION {
+            bail!("the Authorization header is set by latchkey; use --account to choose the token");
+        }
+        let value = HeaderValue::from_str(value.trim())
+            .with_context(|| format!("invalid header value in {line:?}"))?;
+        headers.append(name, value);
+    }
+    Ok(headers)
 }
 
 fn persist_then(

@@ -49,7 +49,8 @@ fn signup_login_key_tokens_refresh_and_deletion_end_to_end() {
     let first = env.ok(&["token"]).trim().to_owned();
     assert_eq!(first, stored_access, "still fresh: no refresh");
     let status: serde_json::Value =
-        serde_json::from_str(&env.ok(&["request", &env.nodes])).unwrap();
+        serde_json::from_str(&env.ok(&["request", "-H", "Accept: application/json", &env.nodes]))
+            .unwrap();
     assert_eq!(status["caller"]["kind"], "client_access");
     assert_eq!(status["caller"]["clientId"], client_id.as_str());
 

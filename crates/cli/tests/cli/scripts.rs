@@ -66,6 +66,13 @@ fn bad_input_is_refused_with_one_line() {
     assert!(error.contains("unknown key \"acessToken\""), "{error}");
     let error = env.fails(&["whoami", "--profile", "../etc"], &[]);
     assert!(error.contains("invalid profile name"), "{error}");
+    let error = env.fails(
+        &["request", "-H", "Authorization: Bearer x", "/users/me"],
+        &[],
+    );
+    assert!(error.contains("set by latchkey"), "{error}");
+    let error = env.fails(&["request", "-H", "no colon", "/users/me"], &[]);
+    assert!(error.contains("is not `Name: value`"), "{error}");
     let error = env.fails(&["request", "nodes/v1/status"], &[]);
     assert!(error.contains("neither a URL nor a path"), "{error}");
     env.signed_up("ada@example.com");
