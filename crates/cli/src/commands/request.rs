@@ -4,8 +4,8 @@
 use std::io::Write as _;
 
 use anyhow::{Context as _, bail};
-use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
 
 use super::token::{self, Which};
 use crate::args::Request;
@@ -13,30 +13,18 @@ use crate::context::Context;
 use crate::explain::explain;
 
 pub async fn run(context: &mut Context, args: Request) -> anyhow::Result<()> {
-    let (method, target) = match args.target.as_slice() {
-        [method, target] => {
-            let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
-                .with_context(|| format!("invalid method {method:?}"))?;
-            (method, target.clone())
-        }
-        [target] if args.data.is_some() => (Method::POST, target.clone()),
-        [target] => (Method::GET, target.clone()),
-        _ => bail!("give a URL, or a method and a URL"),
-    };
-    let url = if target.starts_with("http://") || target.starts_with("https://") {
-        target
-    } else if target.starts_with('/') {
-        format!("{}{target}", context.server().trim_end_matches('/'))
-    } else {
-        bail!("{target:?} is neither a URL nor a path starting with '/'");
-    };
-
-    let headers = parse_headers(&args.headers)?;
+    let (method, url) = target(context, &args)?;
+    let mut headers = parse_headers(&args.headers)?;
+    if args.data.is_some() && !headers.contains_key(CONTENT_TYPE) {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
     let which = Which::choose(context, args.account);
     let source = token::source(context, which)?;
     // Fail early, with the usual advice, when there is no token to send.
     let first = token::valid(&source, which).await;
-    persist_then(context, &source, which, first)?;
+    token::persist(context, &source, which)?;
+    first?;
+
     let http = reqwest::Client::new();
     let response = source
         .send(|token| {
@@ -45,9 +33,7 @@ pub async fn run(context: &mut Context, args: Request) -> anyhow::Result<()> {
                 .headers(headers.clone())
                 .bearer_auth(token);
             match &args.data {
-                Some(body) => request
-                    .header("content-type", "application/json")
-                    .body(body.clone()),
+                Some(body) => request.body(body.clone()),
                 None => request,
             }
         })
@@ -67,16 +53,30 @@ pub async fn run(context: &mut Context, args: Request) -> anyhow::Result<()> {
     if status.is_success() {
         return Ok(());
     }
-    let code = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v.get("error")?.as_str().map(str::to_owned));
-    match code.as_deref() {
-        Some("insufficient_token_kind") => {
-            bail!("{url} answered HTTP {status}: it needs the account access token, add --account")
+    Err(refusal(&url, status, &body))
+}
+
+/// The method (GET, or POST with a body, unless given) and the full URL (a path is taken
+/// on the Latchkey service).
+fn target(context: &Context, args: &Request) -> anyhow::Result<(Method, String)> {
+    let (method, target) = match args.target.as_slice() {
+        [method, target] => {
+            let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+                .with_context(|| format!("invalid method {method:?}"))?;
+            (method, target)
         }
-        Some(code) => bail!("{url} answered HTTP {status} ({code})"),
-        None => bail!("{url} answered HTTP {status}"),
-    }
+        [target] if args.data.is_some() => (Method::POST, target),
+        [target] => (Method::GET, target),
+        _ => bail!("give a URL, or a method and a URL"),
+    };
+    let url = if target.starts_with("http://") || target.starts_with("https://") {
+        target.clone()
+    } else if target.starts_with('/') {
+        format!("{}{target}", context.server().trim_end_matches('/'))
+    } else {
+        bail!("{target:?} is neither a URL nor a path starting with '/'");
+    };
+    Ok((method, url))
 }
 
 /// `Name: value` pairs as headers; `Authorization` is the token source's to set.
@@ -98,12 +98,16 @@ fn parse_headers(lines: &[String]) -> anyhow::Result<HeaderMap> {
     Ok(headers)
 }
 
-fn persist_then(
-    context: &mut Context,
-    source: &latchkey_client::TokenSource,
-    which: Which,
-    result: anyhow::Result<String>,
-) -> anyhow::Result<()> {
-    token::persist(context, source, which)?;
-    result.map(drop)
+/// The error for a non-2xx answer, with its Latchkey error code when it has one.
+fn refusal(url: &str, status: StatusCode, body: &[u8]) -> anyhow::Error {
+    let code = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error")?.as_str().map(str::to_owned));
+    match code.as_deref() {
+        Some("insufficient_token_kind") => anyhow::anyhow!(
+            "{url} answered HTTP {status}: it needs the account access token, add --account"
+        ),
+        Some(code) => anyhow::anyhow!("{url} answered HTTP {status} ({code})"),
+        None => anyhow::anyhow!("{url} answered HTTP {status}"),
+    }
 }
