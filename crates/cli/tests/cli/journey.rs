@@ -6,8 +6,10 @@ use crate::harness::{Env, PASSWORD};
 
 #[test]
 fn signup_login_key_tokens_refresh_and_deletion_end_to_end() {
-    // Client access tokens live 2 s, so the source refreshes after 1 s (half the lifetime).
-    let env = Env::start(2);
+    // Client access tokens live 4 s, so the source refreshes 2 s before `exp` (half the
+    // lifetime). `exp` is in whole seconds, so a token is fresh for at least 1 s after it
+    // is issued and due at the latest 2 s after.
+    let env = Env::start(4);
     env.signed_up("ada@example.com");
     env.ok(&["logout"]);
     assert_eq!(env.conf("accessToken"), None);
@@ -55,7 +57,7 @@ fn signup_login_key_tokens_refresh_and_deletion_end_to_end() {
     assert_eq!(status["caller"]["clientId"], client_id.as_str());
 
     // Wait out the refresh point: `token` refreshes with the refresh token alone.
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2100));
     let second = env.ok(&["token"]).trim().to_owned();
     assert_ne!(second, first, "refreshed");
     assert_eq!(
@@ -222,11 +224,13 @@ fn json_output_is_machine_readable() {
 
 #[test]
 fn concurrent_commands_share_the_profile_without_spending_a_rotated_token_twice() {
-    let env = Env::start(2);
+    // Tokens live 6 s and are due 3 s before `exp`, which is in whole seconds: a new token
+    // stays fresh for at least 2 s, long enough for the four processes to find it fresh.
+    let env = Env::start(6);
     env.signed_up("many@example.com");
     let key = env.client_key(&["--rotate-refresh-tokens"]);
     env.ok_with(&["client-token", "--store"], &key.env(), "");
-    std::thread::sleep(Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(3100));
     // Four processes find the token due at once; the profile lock lines them up, so one
     // refreshes and the others take its result from the file.
     let children: Vec<_> = (0..4)
@@ -256,6 +260,6 @@ fn concurrent_commands_share_the_profile_without_spending_a_rotated_token_twice(
         "one refresh, one token"
     );
     // No reuse was detected: the family is alive and refreshes again later.
-    std::thread::sleep(Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(3100));
     assert_ne!(env.ok(&["token"]).trim(), tokens[0]);
 }
