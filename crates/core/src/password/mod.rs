@@ -1,6 +1,9 @@
 //! Password hashing with argon2id, off the async runtime, at most one hash per core.
 
+mod pace;
+
 use std::sync::{Arc, Mutex, mpsc};
+use std::time::Instant;
 
 use anyhow::Context as _;
 use argon2::password_hash::PasswordHash;
@@ -10,6 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use tokio::sync::oneshot;
 
+use self::pace::Pace;
 use crate::ids::random_bytes;
 use crate::secret::Password;
 use crate::{Error, Result};
@@ -99,9 +103,11 @@ fn verify_with(memory: &mut Memory, password: &str, stored: &str) -> Result<bool
 /// Each hash takes ≈17 ms of one core and 12 MiB of memory. Hashes run on `concurrency`
 /// dedicated threads, each with its own working memory allocated once, so a login flood
 /// queues here instead of exhausting memory. The threads run at the lowest CPU priority
-/// (`SCHED_IDLE` on Linux, else nice 19): when token grants and password hashes compete for the cores, the grants
-/// win and logins take the rest, so a login flood cannot starve the token endpoints;
-/// on an otherwise idle machine, logins still use every core.
+/// (`SCHED_IDLE` on Linux, else nice 19): when token grants and password hashes compete
+/// for the cores, the grants win and logins take the rest, so a login flood cannot starve
+/// the token endpoints; on an otherwise idle machine, logins still use every core. While
+/// hashes run much slower than their fastest (other work wants the cores), only half the
+/// threads take jobs (see [`pace`]).
 #[derive(Clone)]
 pub struct PasswordHasher {
     jobs: mpsc::Sender<Job>,
@@ -110,19 +116,23 @@ pub struct PasswordHasher {
 
 type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
-/// One hashing thread: takes jobs from the shared queue until the hasher is dropped.
-fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
+/// One hashing thread: takes jobs from the shared queue until the hasher is dropped. A
+/// thread that `yields` pauses before each job while the cores are contended.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, pace: &Pace, yields: bool) {
     lower_priority();
     let mut memory = Memory::new();
     loop {
+        if yields && pace.contended() {
+            std::thread::sleep(pace::YIELD_PAUSE);
+        }
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),
             Err(poisoned) => poisoned.into_inner().recv(),
         };
-        match job {
-            Ok(job) => job(&mut memory),
-            Err(_) => return,
-        }
+        let Ok(job) = job else { return };
+        let started = Instant::now();
+        job(&mut memory);
+        pace.record(started.elapsed());
     }
 }
 
@@ -157,15 +167,21 @@ impl PasswordHasher {
     pub fn new(concurrency: usize) -> Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
-        for n in 0..concurrency.max(1) {
+        let pace = Arc::new(Pace::new());
+        let started = Instant::now();
+        let dummy = hash_with(&mut Memory::new(), "latchkey dummy password, never matches")?;
+        pace.record(started.elapsed());
+        let threads = concurrency.max(1);
+        for n in 0..threads {
             let queue = Arc::clone(&queue);
+            let pace = Arc::clone(&pace);
+            let yields = n >= Pace::steady(threads);
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
-                .spawn(move || hashing_thread(&queue))
+                .spawn(move || hashing_thread(&queue, &pace, yields))
                 .context("cannot start a password-hashing thread")
                 .map_err(Error::Unexpected)?;
         }
-        let dummy = hash_with(&mut Memory::new(), "latchkey dummy password, never matches")?;
         Ok(Self {
             jobs,
             dummy_hash: dummy.into(),
