@@ -42,7 +42,7 @@ impl Latchkey {
                 .rotate_session(&session.id, presented, &issued, now)
                 .await?
             {
-                tracing::info!(sid = %rotated.id, generation = rotated.generation, "refresh token rotated");
+                tracing::debug!(sid = %rotated.id, generation = rotated.generation, "refresh token rotated");
                 return self.reissue(&rotated);
             }
             // Another refresh of the same token won the race: read what it issued.

@@ -25,6 +25,14 @@ use crate::batch::Batcher;
 use crate::batch_writes::Rotation;
 use crate::migrate;
 
+/// How many WAL pages the writer lets pile up before it copies them back into the
+/// database (SQLite's default is 1,000). The checkpoint runs on the single writer, in the
+/// commit that crosses the line, and its `fsync` holds up every write queued behind it;
+/// smaller, more frequent checkpoints hold them up for less time each. In alternating
+/// benchmark runs 300 pages lowered the client-credentials p99 from 9.9 to 8.3 ms
+/// (medians of four pairs) for 2 % less throughput; 10,000 pages raised it to 30 ms.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 300;
+
 /// The SQLite implementation of [`latchkey_core::Store`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -47,7 +55,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string());
         if let Some(dir) = connect
             .get_filename()
             .parent()
