@@ -92,7 +92,7 @@ impl SqliteStore {
         });
         let rotations = Batcher::spawn({
             let write = write.clone();
-            move |batch| store::rotate_sessions(write.clone(), batch)
+            move |batch| store::rotate_sessions_at_once(write.clone(), batch)
         });
         Ok(Self {
             write,

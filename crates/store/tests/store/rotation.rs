@@ -14,6 +14,7 @@ use crate::{TestStore, backend_tests};
 backend_tests!(
     concurrent_rotations_of_different_sessions_all_succeed,
     two_concurrent_rotations_of_one_session_have_exactly_one_winner,
+    in_a_batch_a_stale_or_revoked_session_loses_alone,
 );
 
 const NOW: i64 = 1_900_000_000;
@@ -104,4 +105,30 @@ async fn two_concurrent_rotations_of_one_session_have_exactly_one_winner(t: Test
         assert_eq!(stored.generation, 1);
         assert_eq!(stored.issued_access, winner.issued_access);
     }
+}
+
+/// A batch of different sessions, some presented at a generation they no longer have and
+/// one revoked: those lose, each of the others wins with its own values.
+async fn in_a_batch_a_stale_or_revoked_session_loses_alone(t: TestStore) {
+    let ids = rotating_sessions(&*t.store, 120).await;
+    let revoked = &ids[0];
+    assert!(t.store.revoke_session_by_id(revoked, NOW).await.unwrap());
+    let stale = |i: usize| i % 3 == 1;
+    let tasks: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| rotate(&t.store, id, u64::from(stale(i)), format!("jti-{i}")))
+        .collect();
+    for (i, (task, id)) in tasks.into_iter().zip(&ids).enumerate() {
+        let rotated = task.await.unwrap();
+        if i == 0 || stale(i) {
+            assert!(rotated.is_none(), "session {i} must lose");
+            continue;
+        }
+        let rotated = rotated.expect("a current session wins");
+        assert_eq!((&rotated.id, rotated.generation), (id, 1));
+        assert_eq!(rotated.issued_access.unwrap().jti, format!("jti-{i}"));
+    }
+    let untouched = t.store.live_session(&ids[1], NOW).await.unwrap().unwrap();
+    assert_eq!(untouched.generation, 0, "a losing rotation changes nothing");
 }
