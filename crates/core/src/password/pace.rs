@@ -3,7 +3,7 @@
 //! A hash costs a fixed amount of CPU, and the hashing threads run at idle priority, so a
 //! hash's wall time stretches with everything else the machine is doing. The pace is a
 //! running average of each hash's time over the fastest one seen (the latest hash counts
-//! for a quarter). Once it exceeds 2, the cores count as contended until it falls under
+//! for an eighth, and for at most 3). Once it exceeds 2, the cores count as contended until it falls under
 //! 1.5 (the gap keeps a load near the line from flipping it at every hash). While they are
 //! contended, the hashing threads beyond the first half pause before each job, so a
 //! login flood takes at most half the hashing threads while requests are being served
@@ -19,6 +19,10 @@ use std::time::Duration;
 const CONTENDED: u64 = 2_000;
 /// The pace, in thousandths, under which they no longer do.
 const UNCONTENDED: u64 = 1_500;
+/// The most one hash counts for, in thousandths: a few hashes stalled together (the
+/// machine, not the load) must not make the cores look contended, and it takes five
+/// hashes in a row at this pace to cross [`CONTENDED`] from a pace of 1.3.
+const MOST: u64 = 3_000;
 
 /// How long a yielding hashing thread waits before it takes a job while the cores are
 /// contended. It then hashes one job, which measures the cores again.
@@ -50,13 +54,13 @@ impl Pace {
             .fetch_min(micros, Ordering::Relaxed)
             .min(micros)
             .max(1);
-        let ratio = micros.saturating_mul(1_000) / fastest;
+        let ratio = (micros.saturating_mul(1_000) / fastest).min(MOST);
         let pace = self
             .pace
             .load(Ordering::Relaxed)
-            .saturating_mul(3)
+            .saturating_mul(7)
             .saturating_add(ratio)
-            / 4;
+            / 8;
         self.pace.store(pace, Ordering::Relaxed);
         if pace > CONTENDED {
             self.contended.store(true, Ordering::Relaxed);
@@ -92,8 +96,10 @@ mod tests {
             pace.record(13 * MS);
         }
         assert!(!pace.contended(), "two hashes side by side");
-        pace.record(40 * MS);
-        assert!(!pace.contended(), "one slow hash is not enough");
+        for _ in 0..4 {
+            pace.record(40 * MS);
+        }
+        assert!(!pace.contended(), "a few stalled hashes are not enough");
         for _ in 0..4 {
             pace.record(30 * MS);
         }
@@ -104,7 +110,7 @@ mod tests {
             pace.contended(),
             "still over one and a half times on average"
         );
-        for _ in 0..6 {
+        for _ in 0..12 {
             pace.record(11 * MS);
         }
         assert!(!pace.contended(), "back to full speed");
