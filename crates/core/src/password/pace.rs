@@ -3,12 +3,13 @@
 //! A hash costs a fixed amount of CPU, and the hashing threads run at idle priority, so a
 //! hash's wall time stretches with everything else the machine is doing. The pace is a
 //! running average of each hash's time over the fastest one seen (the latest hash counts
-//! for an eighth, and for at most 3). Once it exceeds 2, the cores count as contended until it falls under
-//! 1.5 (the gap keeps a load near the line from flipping it at every hash). While they are
-//! contended, the hashing threads beyond the first half pause before each job, so a
-//! login flood takes at most half the hashing threads while requests are being served
-//! (its hashes at idle priority still fill the gaps, but they also evict the request
-//! threads' caches), and all of them again once the hashes run at full speed.
+//! for an eighth, and for at most 3). Once it exceeds 2, the cores count as contended
+//! until it falls under 1.5 (the gap keeps a load near the line from flipping it at every
+//! hash). While they are contended, the hashing threads beyond the first half pause
+//! before each job, so a login flood takes at most half the hashing threads while
+//! requests are being served (its hashes at idle priority still fill the gaps, but they
+//! also evict the request threads' caches), and all of them again once the hashes run at
+//! full speed.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -45,10 +46,17 @@ impl Pace {
         }
     }
 
-    /// Notes how long a hash took, from start to finish. Two threads recording at once
-    /// may lose one sample of the average, which does not matter.
+    /// Notes how long a hash took, from start to finish. A job that took less than half
+    /// the fastest hash did not run a whole hash (a stored hash that failed to parse, or
+    /// one made with far cheaper parameters) and is left out, so that it cannot make every
+    /// later hash look slow. Two threads recording at once may lose one sample of the
+    /// average, which does not matter.
     pub(super) fn record(&self, took: Duration) {
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let fastest = self.fastest_micros.load(Ordering::Relaxed);
+        if fastest != u64::MAX && micros < fastest / 2 {
+            return;
+        }
         let fastest = self
             .fastest_micros
             .fetch_min(micros, Ordering::Relaxed)
@@ -114,6 +122,17 @@ mod tests {
             pace.record(11 * MS);
         }
         assert!(!pace.contended(), "back to full speed");
+    }
+
+    #[test]
+    fn a_job_that_did_not_hash_is_left_out() {
+        let pace = Pace::new();
+        pace.record(10 * MS);
+        pace.record(Duration::from_micros(40));
+        for _ in 0..20 {
+            pace.record(12 * MS);
+        }
+        assert!(!pace.contended(), "measured against the 10 ms hash");
     }
 
     #[test]
