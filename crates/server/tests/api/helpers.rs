@@ -39,67 +39,7 @@ pub enum Backend {
     Postgres,
 }
 
-/// The PostgreSQL server tests create their databases on.
-fn postgres_admin_url() -> String {
-    std::env::var("LATCHKEY_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A database created for one test and dropped when the test ends, even if it fails.
-pub struct PgDatabase {
-    admin: String,
-    name: String,
-}
-
-impl PgDatabase {
-    pub async fn create() -> (Self, String) {
-        use sqlx::Connection as _;
-        let admin = postgres_admin_url();
-        let name = format!(
-            "latchkey_test_{}_{}_{}",
-            std::process::id(),
-            unique(),
-            SystemClock.now()
-        );
-        let mut connection = sqlx::PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL is not reachable at {admin} ({e}); run scripts/ensure-postgres.sh"
-                )
-            });
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut connection)
-            .await
-            .unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        let url = format!("{base}/{name}");
-        (Self { admin, name }, url)
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let (admin, name) = (self.admin.clone(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                use sqlx::Connection as _;
-                let mut connection = sqlx::PgConnection::connect(&admin).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&mut connection)
-                    .await
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(_))) {
-            eprintln!("could not drop test database {}", self.name);
-        }
-    }
-}
+pub use latchkey_testkit::PgDatabase;
 
 /// A clock that tests can move forward: the real time plus an offset, or, once frozen,
 /// a fixed time that only `advance` moves (for schedules of a few seconds that a slow

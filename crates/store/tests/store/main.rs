@@ -1,5 +1,5 @@
-//! The stores driven directly, on SQLite and on PostgreSQL (at
-//! `LATCHKEY_TEST_POSTGRES_URL`, else `postgres://postgres@127.0.0.1:5432/postgres`).
+//! The stores driven directly, on SQLite and on PostgreSQL (a database of its own from
+//! `latchkey_testkit`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,18 +11,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use latchkey_core::Store;
 use latchkey_store::StoreOptions;
-use sqlx::Connection as _;
+use latchkey_testkit::PgDatabase;
 
 /// A store on a fresh database, removed when this is dropped.
 pub struct TestStore {
     /// The store under test.
     pub store: Arc<dyn Store>,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    File(PathBuf),
-    Database { admin: String, name: String },
+    /// The SQLite file, removed on drop.
+    file: Option<PathBuf>,
+    /// The PostgreSQL database, dropped after the store (fields drop in order).
+    _database: Option<PgDatabase>,
 }
 
 fn unique_name() -> String {
@@ -48,59 +46,32 @@ impl TestStore {
             .unwrap();
         Self {
             store,
-            cleanup: Cleanup::File(path),
+            file: Some(path),
+            _database: None,
         }
     }
 
     /// A store on a new PostgreSQL database.
     pub async fn postgres() -> Self {
-        let admin = std::env::var("LATCHKEY_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = unique_name();
-        let mut connection = sqlx::PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin} ({e})"));
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut connection)
-            .await
-            .unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        let store = latchkey_store::open(&format!("{base}/{name}"), &StoreOptions::default())
+        let (database, url) = PgDatabase::create().await;
+        let store = latchkey_store::open(&url, &StoreOptions::default())
             .await
             .unwrap();
         Self {
             store,
-            cleanup: Cleanup::Database { admin, name },
+            file: None,
+            _database: Some(database),
         }
     }
 }
 
 impl Drop for TestStore {
     fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(file);
-                }
-            }
-            Cleanup::Database { admin, name } => {
-                let (admin, name) = (admin.clone(), name.clone());
-                // Its own runtime: the test's may be shutting down.
-                let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .unwrap();
-                    runtime.block_on(async {
-                        let mut connection = sqlx::PgConnection::connect(&admin).await?;
-                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                            .execute(&mut connection)
-                            .await
-                    })
-                })
-                .join();
+        if let Some(path) = &self.file {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                let _ = std::fs::remove_file(file);
             }
         }
     }
