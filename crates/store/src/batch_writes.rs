@@ -68,6 +68,8 @@ macro_rules! batch_writes {
             Ok(results)
         }
 
+        /// One rotation's compare-and-set. SQLite runs the same one for a whole batch in
+        /// one statement (`rotate_sessions_at_once`): change them together.
         async fn rotate_one<'e>(
             executor: impl sqlx::Executor<'e, Database = $db>,
             r: &crate::batch_writes::Rotation,

@@ -46,7 +46,7 @@ type Memory = Vec<Block>;
 /// one hash and freed after it, so that the thread's resident memory stays bounded.
 fn with_memory<T>(memory: &mut Memory, params: &Params, hash: impl FnOnce(&mut [Block]) -> T) -> T {
     let blocks = params.block_count();
-    let own = Params::new(MEMORY_KIB, PASSES, LANES, None).map_or(blocks, |p| p.block_count());
+    let own = self::params().map_or(blocks, |p| p.block_count());
     if blocks > own {
         return hash(&mut vec![Block::default(); blocks]);
     }

@@ -25,8 +25,10 @@ const NO_SETUP: [&str; 0] = [];
 
 /// Rotates a batch of sessions with one `UPDATE … FROM (VALUES …)`: a single statement
 /// is a single trip to the writer thread instead of one per rotation, and the statement
-/// is its own transaction. A batch in which a session appears twice (two refreshes of
-/// one token racing) goes through `rotate_sessions` instead, which keeps their order.
+/// is its own transaction. Its `SET` and `WHERE` are `rotate_one`'s compare-and-set
+/// (`crate::batch_writes`), row by row: change them together. A batch in which a session
+/// appears twice (two refreshes of one token racing) goes through `rotate_sessions`
+/// instead, which keeps their order.
 pub(super) async fn rotate_sessions_at_once(
     pool: sqlx::SqlitePool,
     batch: Vec<Rotation>,
