@@ -5,6 +5,11 @@
 //! read-only connections that WAL lets run beside the writer. `synchronous = NORMAL`
 //! keeps every committed transaction across a crash of the process (kill -9); only a
 //! power loss can lose the last commits, which is SQLite's documented WAL trade-off.
+//!
+//! sqlx's pools ping a connection as it goes back into the pool and, by default, again
+//! before handing it out; for SQLite each ping is a trip to the connection's worker
+//! thread. An SQLite connection lives in this process and cannot be dropped by a server
+//! or a network, so the second ping is turned off.
 
 mod pool_usage;
 mod store;
@@ -67,6 +72,7 @@ impl SqliteStore {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(false)
             .connect_with(connect.clone())
             .await
             .with_context(|| {
@@ -83,6 +89,7 @@ impl SqliteStore {
         let read = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(false)
             .connect_with(connect.read_only(true))
             .await
             .context("cannot open SQLite read connections")?;
