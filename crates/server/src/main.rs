@@ -7,6 +7,13 @@ use clap::Parser as _;
 use latchkeyd::config::{Cli, Command, UserCommand};
 use latchkeyd::{Application, Config, admin, telemetry};
 
+/// mimalloc instead of glibc's malloc: under load glibc's allocator took about 8 % of the
+/// request threads' CPU (its arena locks included), and in alternating benchmark runs
+/// mimalloc raised client-credentials grants by 28 % and rotations by 22 % (see
+/// docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
