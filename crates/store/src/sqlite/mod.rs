@@ -5,12 +5,14 @@
 //! read-only connections that WAL lets run beside the writer. `synchronous = NORMAL`
 //! keeps every committed transaction across a crash of the process (kill -9); only a
 //! power loss can lose the last commits, which is SQLite's documented WAL trade-off.
+//! Checkpoints run beside the writer, not in its commits (`checkpoint`).
 //!
 //! sqlx's pools ping a connection as it goes back into the pool and, by default, again
 //! before handing it out; for SQLite each ping is a trip to the connection's worker
 //! thread. An SQLite connection lives in this process and cannot be dropped by a server
 //! or a network, so the second ping is turned off.
 
+mod checkpoint;
 mod pool_usage;
 mod store;
 
@@ -29,14 +31,7 @@ use crate::StoreOptions;
 use crate::batch::Batcher;
 use crate::batch_writes::Rotation;
 use crate::migrate;
-
-/// How many WAL pages the writer lets pile up before it copies them back into the
-/// database (SQLite's default is 1,000). The checkpoint runs on the single writer, in the
-/// commit that crosses the line, and its `fsync` holds up every write queued behind it;
-/// smaller, more frequent checkpoints hold them up for less time each. In alternating
-/// benchmark runs 300 pages lowered the client-credentials p99 from 9.9 to 8.3 ms
-/// (medians of four pairs) for 2 % less throughput; 10,000 pages raised it to 30 ms.
-const WAL_AUTOCHECKPOINT_PAGES: u32 = 300;
+use checkpoint::Checkpointer;
 
 /// The SQLite implementation of [`latchkey_core::Store`].
 #[derive(Debug, Clone)]
@@ -45,6 +40,7 @@ pub struct SqliteStore {
     read: SqlitePool,
     sessions: Batcher<SessionRecord>,
     rotations: Batcher<Rotation, Option<SessionRecord>>,
+    _checkpointer: Checkpointer,
 }
 
 impl SqliteStore {
@@ -61,7 +57,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
-            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string());
+            .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES.to_string());
         if let Some(dir) = connect
             .get_filename()
             .parent()
@@ -90,9 +86,10 @@ impl SqliteStore {
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
             .test_before_acquire(false)
-            .connect_with(connect.read_only(true))
+            .connect_with(connect.clone().read_only(true))
             .await
             .context("cannot open SQLite read connections")?;
+        let checkpointer = Checkpointer::start(&connect).await?;
         let sessions = Batcher::spawn({
             let write = write.clone();
             move |rows| store::insert_sessions(write.clone(), rows)
@@ -106,6 +103,7 @@ impl SqliteStore {
             read,
             sessions,
             rotations,
+            _checkpointer: checkpointer,
         })
     }
 }
