@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod rotation;
+mod sqlite;
 
 use std::path::PathBuf;
 use std::sync::Arc;

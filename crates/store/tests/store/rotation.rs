@@ -19,7 +19,7 @@ backend_tests!(
 
 const NOW: i64 = 1_900_000_000;
 
-async fn rotating_sessions(store: &dyn Store, count: usize) -> Vec<SessionId> {
+pub(crate) async fn rotating_sessions(store: &dyn Store, count: usize) -> Vec<SessionId> {
     let account = AccountRecord {
         id: AccountId::generate().unwrap(),
         email: Email::parse("ada@example.com").unwrap(),
