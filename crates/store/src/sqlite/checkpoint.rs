@@ -5,14 +5,20 @@
 //! `wal_autocheckpoint`, on the single writer, and every write queued behind that commit
 //! waits for the `fsync`. Here a task of its own, on a connection of its own, runs a
 //! `PASSIVE` checkpoint every [`EVERY`]: such a checkpoint takes no lock a writer needs, so
-//! the writer only appends to the WAL (which `synchronous = NORMAL` does not `fsync`).
-//! The writer keeps a far higher `wal_autocheckpoint` ([`BACKSTOP_PAGES`]) in case this
-//! task falls behind.
+//! most of the copying and `fsync`ing happens beside the writer instead of in its commits
+//! (which, under `synchronous = NORMAL`, otherwise only append to the WAL).
 //!
-//! In alternating benchmark runs (three pairs each), the rotation p99 went from 11.2, 8.7
-//! and 9.6 ms to 8.7, 8.6 and 8.8 ms, and client-credentials grants rose by 6 %, against
-//! checkpoints every 300 pages on the writer; the WAL stayed at about 1.4 MB. (With the
-//! writer checkpointing every 10,000 pages instead, the p99 was 30 ms.)
+//! Under sustained writes the checkpointer never quite catches up: the writer appends new
+//! frames while it copies, and SQLite can only start the WAL over once every frame has
+//! been copied. So the writer keeps a `wal_autocheckpoint` of its own, [`BACKSTOP_PAGES`]:
+//! when it fires, the checkpointer has already copied almost every frame, the writer
+//! copies the rest and the WAL starts over. That bounds the WAL at about 4 MB.
+//!
+//! Alternating 8-second runs, two pairs each (docs/PERFORMANCE.md): rotation p99
+//! 9.62/9.64 ms with the writer checkpointing every 300 pages, 9.08/9.03 ms with this;
+//! client-credentials p99 7.14/6.67 against 8.75/8.52 ms, both within the 10 ms target,
+//! and the same throughput. With a 10,000-page backstop the WAL reached 40 MB for no
+//! gain; without a checkpointer, writer checkpoints every 10,000 pages gave a 30 ms p99.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -23,8 +29,9 @@ use sqlx::{ConnectOptions as _, Executor as _};
 /// How often the checkpointer runs.
 const EVERY: Duration = Duration::from_millis(100);
 
-/// The writer's own `wal_autocheckpoint`: reached only if the checkpointer falls behind.
-pub(super) const BACKSTOP_PAGES: u32 = 10_000;
+/// The writer's own `wal_autocheckpoint`, SQLite's default: it finishes what the
+/// checkpointer could not, so the WAL can start over.
+pub(super) const BACKSTOP_PAGES: u32 = 1_000;
 
 /// Keeps the checkpointer running; it stops when the last clone is dropped.
 #[derive(Debug, Clone)]
