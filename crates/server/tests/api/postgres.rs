@@ -121,6 +121,48 @@ async fn a_database_outage_answers_503_quickly_and_recovers_by_itself() {
     drop(database);
 }
 
+/// The pool pings only connections that sat idle, so one that PostgreSQL ended a moment
+/// ago is met by a request: that request is answered 503 (never 500), and the pool
+/// replaces the connection.
+#[tokio::test]
+async fn connections_ended_by_the_server_answer_503_and_are_replaced() {
+    let (database, url) = PgDatabase::create().await;
+    let app = TestApp::start(url.clone(), TempDir::new(), |_| {}).await;
+    let token = app.account("ada@example.com").await;
+    app.client.me(&token).await.unwrap();
+
+    // What a restart does to every connection: the server ends each one (57P01).
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()) AS ended",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert!(ended > 0, "no latchkeyd connection to end");
+
+    let mut unavailable = 0;
+    let mut recovered = false;
+    for _ in 0..20 {
+        match app.client.me(&token).await {
+            Ok(_) => {
+                recovered = true;
+                break;
+            }
+            Err(Error::Api { status: 503, .. }) => unavailable += 1,
+            Err(other) => panic!("a request on an ended connection: {other:?}"),
+        }
+    }
+    assert!(
+        recovered,
+        "still failing after {unavailable} answers of 503"
+    );
+    admin.close().await;
+    drop(app);
+    drop(database);
+}
+
 /// A `latchkeyd` process on `url`, killed when dropped.
 struct Instance {
     child: tokio::process::Child,
