@@ -23,6 +23,7 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions as _, Executor as _};
 
@@ -42,7 +43,10 @@ pub(super) struct Checkpointer {
 impl Checkpointer {
     /// Opens the checkpointer's connection and starts its task.
     pub(super) async fn start(connect: &SqliteConnectOptions) -> anyhow::Result<Self> {
-        let mut connection = connect.connect().await?;
+        let mut connection = connect
+            .connect()
+            .await
+            .context("cannot open the SQLite checkpoint connection")?;
         let alive = Arc::new(());
         let watch = Arc::downgrade(&alive);
         tokio::spawn(async move { run(&mut connection, &watch).await });
@@ -50,13 +54,25 @@ impl Checkpointer {
     }
 }
 
+/// Checkpoints every [`EVERY`] until the store is dropped. A failure is logged once, when
+/// checkpoints start failing, and again when they succeed again; meanwhile the writer's
+/// own checkpoints still bound the WAL.
 async fn run(connection: &mut SqliteConnection, alive: &Weak<()>) {
     let mut tick = tokio::time::interval(EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
     while alive.strong_count() > 0 {
         tick.tick().await;
-        if let Err(err) = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
-            tracing::warn!(error = %err, "WAL checkpoint failed");
+        match connection.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+            Err(err) if !failing => {
+                tracing::warn!(error = %err, "WAL checkpoints are failing; the writer takes them over");
+                failing = true;
+            }
+            Ok(_) if failing => {
+                tracing::info!("WAL checkpoints succeed again");
+                failing = false;
+            }
+            _ => {}
         }
     }
 }
