@@ -1,6 +1,7 @@
 //! `seed`: a million refresh sessions inserted straight into the database, one
-//! statement, for the growth scenario (on PostgreSQL then vacuumed and checkpointed). They belong to the seed account, live (not
-//! expired, not revoked), like the sessions of a busy service.
+//! statement, for the growth scenario (on PostgreSQL then vacuumed and checkpointed).
+//! They belong to the seed account, live (not expired, not revoked), like the sessions of
+//! a busy service.
 
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};

@@ -1,5 +1,5 @@
-//! What several crates' tests share: a PostgreSQL database created for one test and
-//! dropped when the test ends, on the server at `LATCHKEY_TEST_POSTGRES_URL` (else
+//! What several crates' tests share: unique names, and a PostgreSQL database created for
+//! one test and dropped when the test ends, on the server at `LATCHKEY_TEST_POSTGRES_URL` (else
 //! `postgres://postgres@127.0.0.1:5432/postgres`, which `scripts/ensure-postgres.sh`
 //! provides).
 
@@ -9,6 +9,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::Connection as _;
+
+/// `prefix` followed by this process's id, a counter and the time in nanoseconds: a name
+/// no other test, in this process or another, uses (for a database, a file, a directory).
+pub fn unique_name(prefix: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
+}
 
 /// A database created for one test and dropped when this is dropped, even if the test
 /// failed.
@@ -26,18 +41,9 @@ impl PgDatabase {
     ///
     /// If the PostgreSQL server cannot be reached or refuses the database.
     pub async fn create() -> (Self, String) {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
         let admin = std::env::var("LATCHKEY_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!(
-            "latchkey_test_{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        );
+        let name = unique_name("latchkey_test");
         let mut connection = sqlx::PgConnection::connect(&admin)
             .await
             .unwrap_or_else(|e| {

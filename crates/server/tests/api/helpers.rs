@@ -40,6 +40,7 @@ pub enum Backend {
 }
 
 pub use latchkey_testkit::PgDatabase;
+use latchkey_testkit::unique_name;
 
 /// A clock that tests can move forward: the real time plus an offset, or, once frozen,
 /// a fixed time that only `advance` moves (for schedules of a few seconds that a slow
@@ -89,8 +90,7 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new() -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("latchkey-test-{}-{}", std::process::id(), unique()));
+        let dir = std::env::temp_dir().join(unique_name("latchkey-test"));
         std::fs::create_dir_all(&dir).unwrap();
         Self(dir)
     }
@@ -100,11 +100,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-fn unique() -> u64 {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::SeqCst)
 }
 
 impl TestApp {

@@ -5,7 +5,7 @@
 //! read-only connections that WAL lets run beside the writer. `synchronous = NORMAL`
 //! keeps every committed transaction across a crash of the process (kill -9); only a
 //! power loss can lose the last commits, which is SQLite's documented WAL trade-off.
-//! Checkpoints run beside the writer, not in its commits (`checkpoint`).
+//! Most checkpoint work runs beside the writer rather than in its commits (`checkpoint`).
 //!
 //! sqlx's pools ping a connection as it goes back into the pool and, by default, again
 //! before handing it out; for SQLite each ping is a trip to the connection's worker

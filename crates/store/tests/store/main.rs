@@ -8,11 +8,10 @@ mod sqlite;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use latchkey_core::Store;
 use latchkey_store::StoreOptions;
-use latchkey_testkit::PgDatabase;
+use latchkey_testkit::{PgDatabase, unique_name};
 
 /// A store on a fresh database, removed when this is dropped.
 pub struct TestStore {
@@ -24,23 +23,10 @@ pub struct TestStore {
     _database: Option<PgDatabase>,
 }
 
-fn unique_name() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "latchkey_store_test_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
 impl TestStore {
     /// A store on a new SQLite file in the temporary directory.
     pub async fn sqlite() -> Self {
-        let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+        let path = std::env::temp_dir().join(format!("{}.db", unique_name("latchkey_store_test")));
         let url = format!("sqlite://{}", path.display());
         let store = latchkey_store::open(&url, &StoreOptions::default())
             .await
