@@ -1,38 +1,34 @@
-//! Storage for Latchkey: the SQLite and PostgreSQL implementations of
-//! [`latchkey_core::Store`].
+//! Storage for Latchkey: [`latchkey_core::Store`] on SQLite and PostgreSQL.
 //!
 //! # Layout
 //!
 //! - [`open`] picks the backend from the database URL (`sqlite:…` or `postgres://…`),
-//!   connects and runs that backend's migrations.
-//! - `sqlite`: the embedded default, one write connection and a pool of readers (WAL).
-//! - `postgres`: several instances on one database; atomicity by transactions and row locks.
+//!   connects and runs that backend's migrations; nothing else looks at the URL.
+//! - `sql`: the store, written once for both backends — [`SqlStore`] and one module per
+//!   resource (accounts, client keys, sessions, signing keys, attempts, audit), each with
+//!   its SQL, its columns and its row decoding.
+//! - `db`: the one place where the backends differ in how a statement runs (pools,
+//!   transactions, rows, arguments); `errors` maps database errors to `StoreError`.
+//! - `sqlite` and `postgres`: how each backend is opened — connection settings, pools,
+//!   SQLite's checkpointer, how rotations are grouped.
 //! - `migrate`: each backend's migrations, embedded in the binary.
+//! - `batch`: group commit of session inserts and rotations.
 //! - `pool_usage`: [`open_with_probe`], connection-pool use for the metrics.
-//! - `batch`: group commit of session inserts (one multi-row insert per batch) and of
-//!   rotations (one transaction per batch, one compare-and-set `UPDATE` each);
-//!   `batch_writes` holds their SQL.
-//! - `store_impl`: the one body of `Store`, stamped for each backend.
-//! - `rows` and `errors`: row decoding and error mapping shared by both backends.
 
 mod batch;
-mod batch_writes;
+mod db;
 mod errors;
 mod migrate;
 mod pool_usage;
 mod postgres;
-mod rows;
+mod sql;
 mod sqlite;
-mod store_impl;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use latchkey_core::Store;
-
 pub use pool_usage::{PoolProbe, PoolUsage, open_with_probe};
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use sql::SqlStore;
 
 /// Connection-pool settings.
 #[derive(Debug, Clone)]
@@ -61,12 +57,13 @@ impl Default for StoreOptions {
 ///
 /// If the URL's scheme is not supported, the database cannot be reached, or a
 /// migration fails.
-pub async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Arc<dyn Store>> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url, options).await?))
+pub async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Arc<SqlStore>> {
+    let pools = if url.starts_with("sqlite:") {
+        sqlite::open(url, options).await?
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::open(url, options).await?))
+        postgres::open(url, options).await?
     } else {
         anyhow::bail!("unsupported database URL (expected sqlite:PATH or postgres://…)")
-    }
+    };
+    Ok(Arc::new(SqlStore::new(pools)))
 }

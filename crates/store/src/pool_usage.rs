@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use latchkey_core::Store;
 
-use crate::{PgStore, SqliteStore, StoreOptions};
+use crate::StoreOptions;
 
 /// One pool's use at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +26,8 @@ pub trait PoolProbe: Send + Sync + 'static {
     fn pool_usage(&self) -> Vec<PoolUsage>;
 }
 
-/// As [`crate::open`], and also returns a probe of the store's pools when the backend
-/// has one (`None` otherwise: the metrics then simply leave the pool gauges out).
+/// As [`crate::open`], and also returns a probe of the store's pools for the metrics
+/// (an `Option` for embedders whose store has no pools to report).
 ///
 /// # Errors
 ///
@@ -36,15 +36,6 @@ pub async fn open_with_probe(
     url: &str,
     options: &StoreOptions,
 ) -> anyhow::Result<(Arc<dyn Store>, Option<Arc<dyn PoolProbe>>)> {
-    if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url, options).await?;
-        let probe: Arc<dyn PoolProbe> = Arc::new(store.clone());
-        return Ok((Arc::new(store), Some(probe)));
-    }
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PgStore::open(url, options).await?;
-        let probe: Arc<dyn PoolProbe> = Arc::new(store.clone());
-        return Ok((Arc::new(store), Some(probe)));
-    }
-    Ok((crate::open(url, options).await?, None))
+    let store = crate::open(url, options).await?;
+    Ok((store.clone(), Some(store)))
 }

@@ -4,22 +4,17 @@
 //! the database is gone, and a connection that sat idle is checked before use, so the pool
 //! recovers by itself when the database comes back.
 
-mod pool_usage;
-mod store;
-
 use std::str::FromStr as _;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use sqlx::Connection as _;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-
-use latchkey_core::store::SessionRecord;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::StoreOptions;
-use crate::batch::Batcher;
-use crate::batch_writes::Rotation;
+use crate::db::Db;
 use crate::migrate;
+use crate::sql::{Pools, RotationBatches};
 
 /// A connection idle for longer than this is pinged before it is handed out. sqlx already
 /// pings every connection as it goes back to the pool, so a busy connection was known
@@ -32,58 +27,49 @@ use crate::migrate;
 /// by 8 % and logins from 87–92 % to 92–95 % of raw argon2id.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
-/// The PostgreSQL implementation of [`latchkey_core::Store`].
-#[derive(Debug, Clone)]
-pub struct PgStore {
-    /// The pool, under the two names the shared store body uses (clones of one pool).
-    write: PgPool,
-    read: PgPool,
-    sessions: Batcher<SessionRecord>,
-    rotations: Batcher<Rotation, Option<SessionRecord>>,
-}
+/// A rotation batch holds its row locks until it commits, so it could deadlock with a
+/// multi-row revoke (password change, logout everywhere) locking the same rows in
+/// another order, and PostgreSQL might then fail the revoke. The batch stops waiting
+/// well before PostgreSQL's deadlock check (1 s by default), so it is the one that
+/// fails: it is rolled back and its rotations run one by one, and the revoke goes on.
+const ROTATION_BATCH_SETUP: &[&str] = &["SET LOCAL lock_timeout = '200ms'"];
 
-impl PgStore {
-    /// Connects to `url` and runs the migrations (under PostgreSQL's advisory lock, so
-    /// instances starting together do not race).
-    ///
-    /// # Errors
-    ///
-    /// If the database cannot be reached or a migration fails.
-    pub async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Self> {
-        let connect = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
-        let pool = PgPoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .acquire_timeout(options.acquire_timeout)
-            .test_before_acquire(false)
-            .before_acquire(|connection, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= PING_AFTER_IDLE {
-                        connection.ping().await?;
-                    }
-                    Ok(true)
-                })
+/// Connects to `url` and runs the migrations (under PostgreSQL's advisory lock, so
+/// instances starting together do not race). One pool serves reads and writes.
+///
+/// # Errors
+///
+/// If the database cannot be reached or a migration fails.
+pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Pools> {
+    let connect = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
+    let pool = PgPoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    connection.ping().await?;
+                }
+                Ok(true)
             })
-            .connect_with(connect)
-            .await
-            .context("cannot connect to PostgreSQL")?;
-        migrate::migrator(migrate::POSTGRES)
-            .await?
-            .run(&pool)
-            .await
-            .context("PostgreSQL migrations failed")?;
-        let sessions = Batcher::spawn({
-            let pool = pool.clone();
-            move |rows| store::insert_sessions(pool.clone(), rows)
-        });
-        let rotations = Batcher::spawn({
-            let pool = pool.clone();
-            move |batch| store::rotate_sessions(pool.clone(), batch)
-        });
-        Ok(Self {
-            read: pool.clone(),
-            write: pool,
-            sessions,
-            rotations,
         })
-    }
+        .connect_with(connect)
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    migrate::migrator(migrate::POSTGRES)
+        .await?
+        .run(&pool)
+        .await
+        .context("PostgreSQL migrations failed")?;
+    let pool = Db::Postgres(pool);
+    Ok(Pools {
+        write: pool.clone(),
+        read: pool.clone(),
+        probed: vec![("postgres", pool)],
+        rotations: RotationBatches::Transaction {
+            setup: ROTATION_BATCH_SETUP,
+        },
+        companion: None,
+    })
 }

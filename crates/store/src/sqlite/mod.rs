@@ -13,99 +13,74 @@
 //! or a network, so the second ping is turned off.
 
 mod checkpoint;
-mod pool_usage;
-mod store;
 
 use std::path::Path;
 use std::str::FromStr as _;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-
-use latchkey_core::store::SessionRecord;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::StoreOptions;
-use crate::batch::Batcher;
-use crate::batch_writes::Rotation;
+use crate::db::Db;
 use crate::migrate;
+use crate::sql::{Pools, RotationBatches};
 use checkpoint::Checkpointer;
 
-/// The SQLite implementation of [`latchkey_core::Store`].
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    write: SqlitePool,
-    read: SqlitePool,
-    sessions: Batcher<SessionRecord>,
-    rotations: Batcher<Rotation, Option<SessionRecord>>,
-    _checkpointer: Checkpointer,
-}
-
-impl SqliteStore {
-    /// Opens (creating if needed) the database at `url` and runs the migrations.
-    ///
-    /// # Errors
-    ///
-    /// If the file cannot be created or opened, or a migration fails.
-    pub async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Self> {
-        let connect = SqliteConnectOptions::from_str(url)
-            .context("invalid SQLite URL")?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true)
-            .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES.to_string());
-        if let Some(dir) = connect
-            .get_filename()
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            create_dir(dir)?;
-        }
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(options.acquire_timeout)
-            .test_before_acquire(false)
-            .connect_with(connect.clone())
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot open the SQLite database {}",
-                    connect.get_filename().display()
-                )
-            })?;
-        migrate::migrator(migrate::SQLITE)
-            .await?
-            .run(&write)
-            .await
-            .context("SQLite migrations failed")?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .acquire_timeout(options.acquire_timeout)
-            .test_before_acquire(false)
-            .connect_with(connect.clone().read_only(true))
-            .await
-            .context("cannot open SQLite read connections")?;
-        let checkpointer = Checkpointer::start(&connect).await?;
-        let sessions = Batcher::spawn({
-            let write = write.clone();
-            move |rows| store::insert_sessions(write.clone(), rows)
-        });
-        let rotations = Batcher::spawn({
-            let write = write.clone();
-            move |batch| store::rotate_sessions_at_once(write.clone(), batch)
-        });
-        Ok(Self {
-            write,
-            read,
-            sessions,
-            rotations,
-            _checkpointer: checkpointer,
-        })
+/// Opens (creating if needed) the database at `url` and runs the migrations.
+///
+/// # Errors
+///
+/// If the file cannot be created or opened, or a migration fails.
+pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Pools> {
+    let connect = SqliteConnectOptions::from_str(url)
+        .context("invalid SQLite URL")?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true)
+        .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES.to_string());
+    if let Some(dir) = connect
+        .get_filename()
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        create_dir(dir)?;
     }
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire(false)
+        .connect_with(connect.clone())
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the SQLite database {}",
+                connect.get_filename().display()
+            )
+        })?;
+    migrate::migrator(migrate::SQLITE)
+        .await?
+        .run(&write)
+        .await
+        .context("SQLite migrations failed")?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire(false)
+        .connect_with(connect.clone().read_only(true))
+        .await
+        .context("cannot open SQLite read connections")?;
+    let checkpointer = Checkpointer::start(&connect).await?;
+    let (write, read) = (Db::Sqlite(write), Db::Sqlite(read));
+    Ok(Pools {
+        probed: vec![("write", write.clone()), ("read", read.clone())],
+        write,
+        read,
+        rotations: RotationBatches::OneStatement,
+        companion: Some(Box::new(checkpointer)),
+    })
 }
 
 fn create_dir(dir: &Path) -> anyhow::Result<()> {

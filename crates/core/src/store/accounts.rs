@@ -1,0 +1,41 @@
+//! Accounts: who can log in, with which password.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::email::Email;
+use crate::ids::AccountId;
+
+/// A stored account.
+#[derive(Debug, Clone)]
+pub struct AccountRecord {
+    /// The account id.
+    pub id: AccountId,
+    /// The normalised email.
+    pub email: Email,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    /// Creation time.
+    pub created_at: i64,
+    /// Account access tokens issued before this time are refused (set by a password change).
+    pub tokens_not_before: i64,
+}
+
+/// Storage of accounts.
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Adds an account; [`StoreError::Conflict`] if the email is taken.
+    async fn insert_account(&self, account: &AccountRecord) -> Result<(), StoreError>;
+    /// Finds an account by id.
+    async fn account_by_id(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError>;
+    /// Finds an account by normalised email.
+    async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRecord>, StoreError>;
+    /// In one transaction: stores a new password hash, sets `tokens_not_before` to `now`,
+    /// and revokes every live session of the account.
+    async fn change_password(
+        &self,
+        id: &AccountId,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+}

@@ -1,0 +1,57 @@
+//! Client keys: the client ID and secret (as its digest) a program trades for tokens.
+
+use async_trait::async_trait;
+use latchkey_proto::Scope;
+
+use super::{AttemptRecord, StoreError};
+use crate::ids::{AccountId, ClientId};
+use crate::secret::SecretDigest;
+
+/// A stored client key (the secret only as its digest).
+#[derive(Debug, Clone)]
+pub struct ClientKeyRecord {
+    /// The client ID.
+    pub id: ClientId,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// An optional label.
+    pub name: Option<String>,
+    /// SHA-256 of the secret.
+    pub secret_digest: SecretDigest,
+    /// The scopes the key may grant.
+    pub scope: Scope,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last time the key made a token (updated at most once a minute).
+    pub last_used_at: Option<i64>,
+    /// Whether refresh tokens made from this key rotate; `None` follows the deployment.
+    pub rotation: Option<bool>,
+}
+
+/// Storage of client keys.
+#[async_trait]
+pub trait ClientKeys: Send + Sync {
+    /// Adds a client key.
+    async fn insert_client_key(&self, key: &ClientKeyRecord) -> Result<(), StoreError>;
+    /// Finds a client key by id.
+    async fn client_key(&self, id: &ClientId) -> Result<Option<ClientKeyRecord>, StoreError>;
+    /// A client key with the failed-attempt counter of `attempts_key`, in one query (the
+    /// client-credentials grant must not pay a second round trip).
+    async fn client_key_with_attempts(
+        &self,
+        id: &ClientId,
+        attempts_key: &str,
+    ) -> Result<Option<(ClientKeyRecord, AttemptRecord)>, StoreError>;
+    /// Lists an account's client keys, oldest first.
+    async fn client_keys(&self, account: &AccountId) -> Result<Vec<ClientKeyRecord>, StoreError>;
+    /// In one transaction: deletes the account's key and revokes every session made from
+    /// it. `Ok(false)` if the account has no such key.
+    async fn delete_client_key(
+        &self,
+        account: &AccountId,
+        id: &ClientId,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Records that a key was used at `now`.
+    async fn touch_client_key(&self, id: &ClientId, now: i64) -> Result<(), StoreError>;
+}

@@ -1,0 +1,103 @@
+//! Refresh sessions: one record per refresh-token family.
+
+use async_trait::async_trait;
+use latchkey_proto::{Kind, Scope};
+
+use super::StoreError;
+use crate::ids::{AccountId, SessionId};
+
+/// A refresh session: one refresh-token family, from the grant that started it.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// The session id (`sid` claim).
+    pub id: SessionId,
+    /// The owning account.
+    pub account_id: AccountId,
+    /// `ClientRefresh` or `AccountRefresh`.
+    pub kind: Kind,
+    /// The client key (client sessions) or the application id (offline logins).
+    pub client_id: Option<String>,
+    /// The scopes the session may grant.
+    pub scope: Scope,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry, or `None` for account refresh tokens.
+    pub expires_at: Option<i64>,
+    /// Last refresh (updated at most once a minute).
+    pub last_used_at: Option<i64>,
+    /// The generation of the current refresh token (rotation increments it).
+    pub generation: u64,
+    /// Whether each refresh returns a new refresh token and retires the one presented.
+    pub rotates: bool,
+    /// When the current generation was issued (rotating sessions that have rotated).
+    pub rotated_at: Option<i64>,
+    /// The access token issued with the current generation, kept so that a retry within
+    /// the grace window gets the very same tokens back.
+    pub issued_access: Option<IssuedAccess>,
+}
+
+/// What is needed to mint an access token again, identically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedAccess {
+    /// Its `jti`.
+    pub jti: String,
+    /// Its `exp`.
+    pub expires_at: i64,
+    /// Its scope.
+    pub scope: Scope,
+}
+
+/// Storage of refresh sessions.
+#[async_trait]
+pub trait Sessions: Send + Sync {
+    /// Adds a session.
+    async fn insert_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// The session, if it is neither revoked nor expired at `now`.
+    async fn live_session(
+        &self,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Records that a session was used at `now`.
+    async fn touch_session(&self, id: &SessionId, now: i64) -> Result<(), StoreError>;
+    /// The account's live sessions, newest first.
+    async fn sessions(
+        &self,
+        account: &AccountId,
+        now: i64,
+    ) -> Result<Vec<SessionRecord>, StoreError>;
+    /// Revokes one of the account's live sessions; `Ok(false)` if there is no such live session.
+    async fn revoke_session(
+        &self,
+        account: &AccountId,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// In one atomic step: if the session is live and still at generation `from`, moves it
+    /// to `from + 1`, recording `now` as its rotation time and `access` as the access token
+    /// issued with it, and returns the updated session; otherwise (another refresh won the
+    /// race, or the session was revoked or expired) returns `None`.
+    async fn rotate_session(
+        &self,
+        id: &SessionId,
+        from: u64,
+        access: &IssuedAccess,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Revokes a session whoever owns it (refresh-token reuse detection); `Ok(false)` if it
+    /// was not live.
+    async fn revoke_session_by_id(&self, id: &SessionId, now: i64) -> Result<bool, StoreError>;
+    /// Revokes all of the account's live sessions and says how many there were.
+    async fn revoke_sessions(&self, account: &AccountId, now: i64) -> Result<u64, StoreError>;
+    /// Whether a live (unrevoked, unexpired at `now`) session holds a refresh token
+    /// signed between `from` and `to` (its last rotation, or its creation).
+    async fn live_sessions_signed_between(
+        &self,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Deletes up to `limit` sessions that expired or were revoked before `before`;
+    /// returns how many went.
+    async fn purge_ended_sessions(&self, before: i64, limit: u32) -> Result<u64, StoreError>;
+}

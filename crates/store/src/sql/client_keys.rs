@@ -1,0 +1,117 @@
+//! Client keys.
+
+use async_trait::async_trait;
+use latchkey_core::StoreError;
+use latchkey_core::ids::{AccountId, ClientId};
+use latchkey_core::secret::SecretDigest;
+use latchkey_core::store::{AttemptRecord, ClientKeyRecord, ClientKeys};
+
+use super::{SqlStore, account_id, attempts, scope};
+use crate::db::{Row, Sql};
+use crate::errors::corrupt;
+
+/// Columns of `client_keys`, as [`client_key`] reads them.
+const COLUMNS: &str =
+    "id, account_id, name, secret_digest, scope, created_at, last_used_at, rotation";
+
+#[async_trait]
+impl ClientKeys for SqlStore {
+    async fn insert_client_key(&self, k: &ClientKeyRecord) -> Result<(), StoreError> {
+        let sql = Sql::new(
+            "INSERT INTO client_keys (id, account_id, name, secret_digest, scope, created_at, last_used_at, rotation) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(k.id.as_str())
+        .bind(k.account_id.as_str())
+        .bind(k.name.as_deref())
+        .bind(k.secret_digest.as_bytes())
+        .bind(k.scope.to_string())
+        .bind(k.created_at)
+        .bind(k.last_used_at)
+        .bind(k.rotation.map(i64::from));
+        self.write.execute(sql).await.map(drop)
+    }
+
+    async fn client_key(&self, id: &ClientId) -> Result<Option<ClientKeyRecord>, StoreError> {
+        let sql =
+            Sql::new(format!("SELECT {COLUMNS} FROM client_keys WHERE id = $1")).bind(id.as_str());
+        let row = self.read.fetch_optional(sql).await?;
+        row.as_ref().map(client_key).transpose()
+    }
+
+    async fn client_key_with_attempts(
+        &self,
+        id: &ClientId,
+        attempts_key: &str,
+    ) -> Result<Option<(ClientKeyRecord, AttemptRecord)>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {COLUMNS}, key, failures, locked_until FROM client_keys \
+             LEFT JOIN attempts ON key = $1 WHERE id = $2"
+        ))
+        .bind(attempts_key)
+        .bind(id.as_str());
+        let row = self.read.fetch_optional(sql).await?;
+        row.as_ref()
+            .map(|row| Ok((client_key(row)?, attempts::attempt_or_none(row)?)))
+            .transpose()
+    }
+
+    async fn client_keys(&self, account: &AccountId) -> Result<Vec<ClientKeyRecord>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {COLUMNS} FROM client_keys WHERE account_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(account.as_str());
+        let found = self.read.fetch_all(sql).await?;
+        found.iter().map(client_key).collect()
+    }
+
+    async fn delete_client_key(
+        &self,
+        account: &AccountId,
+        id: &ClientId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let deleted = tx
+            .execute(
+                Sql::new("DELETE FROM client_keys WHERE id = $1 AND account_id = $2")
+                    .bind(id.as_str())
+                    .bind(account.as_str()),
+            )
+            .await?;
+        if deleted == 0 {
+            return Ok(false);
+        }
+        tx.execute(
+            Sql::new(
+                "UPDATE sessions SET revoked_at = $1 \
+                 WHERE kind = 'client_refresh' AND client_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn touch_client_key(&self, id: &ClientId, now: i64) -> Result<(), StoreError> {
+        let sql = Sql::new("UPDATE client_keys SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id.as_str());
+        self.write.execute(sql).await.map(drop)
+    }
+}
+
+fn client_key(row: &Row) -> Result<ClientKeyRecord, StoreError> {
+    Ok(ClientKeyRecord {
+        id: ClientId::parse(&row.text("id")?).ok_or_else(|| corrupt("client id"))?,
+        account_id: account_id(&row.text("account_id")?)?,
+        name: row.opt_text("name")?,
+        secret_digest: SecretDigest::from_bytes(row.bytes("secret_digest")?),
+        scope: scope(&row.text("scope")?)?,
+        created_at: row.int("created_at")?,
+        last_used_at: row.opt_int("last_used_at")?,
+        rotation: row.opt_int("rotation")?.map(|r| r != 0),
+    })
+}

@@ -1,0 +1,167 @@
+//! The group-committed session writes (see `crate::batch`): many inserts in one
+//! statement, and rotations grouped the way the backend takes them best.
+
+use std::collections::HashMap;
+
+use latchkey_core::StoreError;
+use latchkey_core::ids::SessionId;
+use latchkey_core::store::{IssuedAccess, SessionRecord};
+
+use super::sessions::{COLUMNS, generation, session};
+use crate::db::{Arg, Db, Sql, Tx};
+
+/// One queued refresh-token rotation: the arguments of `Sessions::rotate_session`.
+#[derive(Debug, Clone)]
+pub(crate) struct Rotation {
+    pub(crate) id: SessionId,
+    pub(crate) from: u64,
+    pub(crate) access: IssuedAccess,
+    pub(crate) now: i64,
+}
+
+/// How a batch of rotations is written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RotationBatches {
+    /// One `UPDATE … FROM (VALUES …)` for the whole batch: one trip to SQLite's single
+    /// writer thread instead of one per rotation, and the statement is its own
+    /// transaction.
+    OneStatement,
+    /// One transaction, one compare-and-set `UPDATE` per rotation in session-id order,
+    /// after running `setup` in it. PostgreSQL: rows locked in a fixed order cannot
+    /// deadlock with another instance's batch.
+    Transaction {
+        /// Statements run first in each batch's transaction.
+        setup: &'static [&'static str],
+    },
+}
+
+/// Inserts a batch of sessions with one statement.
+pub(super) async fn insert_sessions(
+    db: Db,
+    sessions: Vec<SessionRecord>,
+) -> Result<Vec<()>, StoreError> {
+    let mut insert = Sql::new(
+        "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, \
+         last_used_at, generation, rotates) VALUES ",
+    );
+    insert.push_values(&sessions, |s| {
+        vec![
+            s.id.as_str().into(),
+            s.account_id.as_str().into(),
+            s.kind.as_str().into(),
+            s.client_id.as_deref().into(),
+            s.scope.to_string().into(),
+            s.created_at.into(),
+            s.expires_at.into(),
+            s.last_used_at.into(),
+            generation(s.generation).into(),
+            i64::from(s.rotates).into(),
+        ]
+    });
+    db.execute(insert).await?;
+    Ok(vec![(); sessions.len()])
+}
+
+/// Rotates a batch of sessions as `strategy` says, and returns each rotation's result in
+/// the batch's order. Two rotations of one session keep their order, so the second sees
+/// the first's generation, exactly as if they had run one after the other.
+pub(super) async fn rotate_sessions(
+    db: Db,
+    strategy: RotationBatches,
+    batch: Vec<Rotation>,
+) -> Result<Vec<Option<SessionRecord>>, StoreError> {
+    match strategy {
+        RotationBatches::OneStatement => rotate_at_once(db, batch).await,
+        RotationBatches::Transaction { setup } => rotate_in_transaction(db, setup, batch).await,
+    }
+}
+
+/// The whole batch in one statement. Its `SET` and `WHERE` are [`rotate_one`]'s
+/// compare-and-set, row by row: change them together. A batch in which a session appears
+/// twice (two refreshes of one token racing) goes through [`rotate_in_transaction`]
+/// instead, which keeps their order.
+async fn rotate_at_once(
+    db: Db,
+    batch: Vec<Rotation>,
+) -> Result<Vec<Option<SessionRecord>>, StoreError> {
+    let mut ids: Vec<&SessionId> = batch.iter().map(|r| &r.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if batch.len() < 2 || ids.len() < batch.len() {
+        return rotate_in_transaction(db, &[], batch).await;
+    }
+    // The columns of a VALUES list are named column1, column2, …
+    let mut update = Sql::new(
+        "UPDATE sessions SET generation = generation + 1, rotated_at = b.column3, \
+         last_used_at = b.column3, access_jti = b.column4, access_expires_at = b.column5, \
+         access_scope = b.column6 FROM (VALUES ",
+    );
+    update.push_values(&batch, |r| -> Vec<Arg<'_>> {
+        vec![
+            r.id.as_str().into(),
+            generation(r.from).into(),
+            r.now.into(),
+            r.access.jti.as_str().into(),
+            r.access.expires_at.into(),
+            r.access.scope.to_string().into(),
+        ]
+    });
+    update.push(
+        ") AS b WHERE sessions.id = b.column1 AND sessions.generation = b.column2 \
+         AND sessions.revoked_at IS NULL \
+         AND (sessions.expires_at IS NULL OR sessions.expires_at > b.column3) RETURNING ",
+    );
+    update.push(COLUMNS);
+    let mut updated = HashMap::with_capacity(batch.len());
+    for row in db.fetch_all(update).await? {
+        let session = session(&row)?;
+        updated.insert(session.id.clone(), session);
+    }
+    Ok(batch.iter().map(|r| updated.remove(&r.id)).collect())
+}
+
+/// The batch in one transaction, one compare-and-set each, rows locked in session-id
+/// order (a stable sort: one session's rotations stay in order), so two instances'
+/// batches cannot deadlock on PostgreSQL.
+async fn rotate_in_transaction(
+    db: Db,
+    setup: &[&str],
+    batch: Vec<Rotation>,
+) -> Result<Vec<Option<SessionRecord>>, StoreError> {
+    if let [one] = batch.as_slice() {
+        let row = db.fetch_optional(rotate_one(one)).await?;
+        return Ok(vec![row.as_ref().map(session).transpose()?]);
+    }
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by(|&a, &b| batch[a].id.cmp(&batch[b].id));
+    let mut results = vec![None; batch.len()];
+    let mut tx: Tx = db.begin().await?;
+    for statement in setup {
+        tx.execute(Sql::new(*statement)).await?;
+    }
+    for i in order {
+        let row = tx.fetch_optional(rotate_one(&batch[i])).await?;
+        results[i] = row.as_ref().map(session).transpose()?;
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// One rotation's compare-and-set. [`rotate_at_once`] runs the same one for a whole
+/// batch in one statement: change them together.
+fn rotate_one(r: &Rotation) -> Sql<'_> {
+    Sql::new(format!(
+        "UPDATE sessions SET generation = generation + 1, rotated_at = $1, last_used_at = $2, \
+         access_jti = $3, access_expires_at = $4, access_scope = $5 \
+         WHERE id = $6 AND generation = $7 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $8) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(r.now)
+    .bind(r.now)
+    .bind(r.access.jti.as_str())
+    .bind(r.access.expires_at)
+    .bind(r.access.scope.to_string())
+    .bind(r.id.as_str())
+    .bind(generation(r.from))
+    .bind(r.now)
+}

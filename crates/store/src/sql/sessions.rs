@@ -1,0 +1,185 @@
+//! Refresh sessions. Inserts and rotations are queued for group commit
+//! (`super::session_batches`); the rest runs statement by statement.
+
+use async_trait::async_trait;
+use latchkey_core::ids::{AccountId, SessionId};
+use latchkey_core::store::{IssuedAccess, SessionRecord, Sessions};
+use latchkey_core::{Kind, StoreError};
+
+use super::session_batches::Rotation;
+use super::{SqlStore, account_id, scope};
+use crate::db::{Row, Sql};
+use crate::errors::corrupt;
+
+/// Columns of `sessions`, as [`session`] reads them.
+pub(super) const COLUMNS: &str = "id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, \
+     generation, rotates, rotated_at, access_jti, access_expires_at, access_scope";
+
+#[async_trait]
+impl Sessions for SqlStore {
+    async fn insert_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
+        self.sessions.submit(s.clone()).await
+    }
+
+    async fn live_session(
+        &self,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {COLUMNS} FROM sessions WHERE id = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2)"
+        ))
+        .bind(id.as_str())
+        .bind(now);
+        let row = self.read.fetch_optional(sql).await?;
+        row.as_ref().map(session).transpose()
+    }
+
+    async fn touch_session(&self, id: &SessionId, now: i64) -> Result<(), StoreError> {
+        let sql = Sql::new("UPDATE sessions SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id.as_str());
+        self.write.execute(sql).await.map(drop)
+    }
+
+    async fn sessions(
+        &self,
+        account: &AccountId,
+        now: i64,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT {COLUMNS} FROM sessions WHERE account_id = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2) ORDER BY created_at DESC, id"
+        ))
+        .bind(account.as_str())
+        .bind(now);
+        let found = self.read.fetch_all(sql).await?;
+        found.iter().map(session).collect()
+    }
+
+    async fn revoke_session(
+        &self,
+        account: &AccountId,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = Sql::new(
+            "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $4)",
+        )
+        .bind(now)
+        .bind(id.as_str())
+        .bind(account.as_str())
+        .bind(now);
+        Ok(self.write.execute(sql).await? > 0)
+    }
+
+    async fn rotate_session(
+        &self,
+        id: &SessionId,
+        from: u64,
+        access: &IssuedAccess,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let rotation = Rotation {
+            id: id.clone(),
+            from,
+            access: access.clone(),
+            now,
+        };
+        self.rotations.submit(rotation).await
+    }
+
+    async fn revoke_session_by_id(&self, id: &SessionId, now: i64) -> Result<bool, StoreError> {
+        let sql =
+            Sql::new("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id.as_str());
+        Ok(self.write.execute(sql).await? > 0)
+    }
+
+    async fn revoke_sessions(&self, account: &AccountId, now: i64) -> Result<u64, StoreError> {
+        let sql = Sql::new(
+            "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $3)",
+        )
+        .bind(now)
+        .bind(account.as_str())
+        .bind(now);
+        self.write.execute(sql).await
+    }
+
+    async fn live_sessions_signed_between(
+        &self,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = Sql::new(
+            "SELECT 1 FROM sessions WHERE revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $1) \
+             AND COALESCE(rotated_at, created_at) BETWEEN $2 AND $3 LIMIT 1",
+        )
+        .bind(now)
+        .bind(from)
+        .bind(to);
+        Ok(self.read.fetch_optional(sql).await?.is_some())
+    }
+
+    async fn purge_ended_sessions(&self, before: i64, limit: u32) -> Result<u64, StoreError> {
+        let sql = Sql::new(
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions \
+             WHERE expires_at < $1 OR revoked_at < $2 LIMIT $3)",
+        )
+        .bind(before)
+        .bind(before)
+        .bind(i64::from(limit));
+        self.write.execute(sql).await
+    }
+}
+
+/// A generation as stored (SQL has no unsigned integers).
+pub(super) fn generation(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn kind(text: &str) -> Result<Kind, StoreError> {
+    match text {
+        "client_refresh" => Ok(Kind::ClientRefresh),
+        "account_refresh" => Ok(Kind::AccountRefresh),
+        _ => Err(corrupt("session kind")),
+    }
+}
+
+pub(super) fn session(row: &Row) -> Result<SessionRecord, StoreError> {
+    Ok(SessionRecord {
+        id: SessionId::parse(&row.text("id")?).ok_or_else(|| corrupt("session id"))?,
+        account_id: account_id(&row.text("account_id")?)?,
+        kind: kind(&row.text("kind")?)?,
+        client_id: row.opt_text("client_id")?,
+        scope: scope(&row.text("scope")?)?,
+        created_at: row.int("created_at")?,
+        expires_at: row.opt_int("expires_at")?,
+        last_used_at: row.opt_int("last_used_at")?,
+        generation: u64::try_from(row.int("generation")?)
+            .map_err(|_| corrupt("session generation"))?,
+        rotates: row.int("rotates")? != 0,
+        rotated_at: row.opt_int("rotated_at")?,
+        issued_access: issued_access(row)?,
+    })
+}
+
+fn issued_access(row: &Row) -> Result<Option<IssuedAccess>, StoreError> {
+    let jti = row.opt_text("access_jti")?;
+    let expires_at = row.opt_int("access_expires_at")?;
+    let access_scope = row.opt_text("access_scope")?;
+    Ok(match (jti, expires_at, access_scope) {
+        (Some(jti), Some(expires_at), Some(s)) => Some(IssuedAccess {
+            jti,
+            expires_at,
+            scope: scope(&s)?,
+        }),
+        _ => None,
+    })
+}
