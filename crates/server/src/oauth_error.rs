@@ -24,8 +24,6 @@ pub enum OAuthError {
         /// Whether a failed client authentication gets a Basic challenge.
         challenge: bool,
     },
-    /// RFC 7009: the token cannot be revoked on its own.
-    NotRevocable,
     /// The body is over the size limit.
     PayloadTooLarge,
 }
@@ -50,9 +48,6 @@ impl OAuthError {
     pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         let error = match self {
             Self::Domain { error, .. } => error,
-            Self::NotRevocable => {
-                return (StatusCode::BAD_REQUEST, ErrorCode::UnsupportedTokenType);
-            }
             Self::PayloadTooLarge => {
                 return (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidRequest);
             }
@@ -89,7 +84,6 @@ impl OAuthError {
     fn description(&self) -> String {
         match self {
             Self::Domain { error, .. } => error.to_string(),
-            Self::NotRevocable => "this access token belongs to no refresh session and cannot be revoked on its own; it expires at its exp".into(),
             Self::PayloadTooLarge => "the request body is over the 64 KiB limit".into(),
         }
     }
@@ -160,7 +154,6 @@ mod tests {
             (Error::InvalidClient.into(), 401, "invalid_client"),
             (Error::InvalidGrant("x").into(), 400, "invalid_grant"),
             (Error::InvalidScope("x".into()).into(), 400, "invalid_scope"),
-            (OAuthError::NotRevocable, 400, "unsupported_token_type"),
             (OAuthError::PayloadTooLarge, 413, "invalid_request"),
             (
                 Error::Unavailable(anyhow::anyhow!("down")).into(),

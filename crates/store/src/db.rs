@@ -247,6 +247,25 @@ impl Db {
         }
     }
 
+    /// The clause that makes a row read in a sub-select hold a share lock until the
+    /// transaction ends, so that a concurrent update or delete of it waits (PostgreSQL:
+    /// `FOR SHARE`). SQLite needs none: its single writer runs one write at a time.
+    pub(crate) fn share_lock(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "",
+            Self::Postgres(_) => " FOR SHARE",
+        }
+    }
+
+    /// The clause that makes a `SELECT` in a transaction lock the rows it reads until the
+    /// transaction ends (PostgreSQL: `FOR UPDATE`; SQLite's single writer needs none).
+    pub(crate) fn update_lock(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "",
+            Self::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
     /// The pool's use, under the name `name`.
     pub(crate) fn usage(&self, name: &'static str) -> PoolUsage {
         let (open, idle, max) = match self {
@@ -295,6 +314,28 @@ impl Tx {
                 .await
                 .store_err()?
                 .map(Row::Postgres)),
+        }
+    }
+
+    /// Runs a query in the transaction and returns every row.
+    pub(crate) async fn fetch_all(&mut self, sql: Sql<'_>) -> Result<Vec<Row>, StoreError> {
+        match self {
+            Self::Sqlite(tx) => Ok(sql
+                .query()
+                .fetch_all(&mut **tx)
+                .await
+                .store_err()?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect()),
+            Self::Postgres(tx) => Ok(sql
+                .query()
+                .fetch_all(&mut **tx)
+                .await
+                .store_err()?
+                .into_iter()
+                .map(Row::Postgres)
+                .collect()),
         }
     }
 

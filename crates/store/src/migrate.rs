@@ -60,6 +60,16 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "audit",
         include_str!("../migrations/sqlite/0006_audit.sql"),
     ),
+    (
+        7,
+        "credentials",
+        include_str!("../migrations/sqlite/0007_credentials.sql"),
+    ),
+    (
+        8,
+        "checking",
+        include_str!("../migrations/sqlite/0008_checking.sql"),
+    ),
 ]);
 
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -87,6 +97,16 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         6,
         "audit",
         include_str!("../migrations/postgres/0006_audit.sql"),
+    ),
+    (
+        7,
+        "credentials",
+        include_str!("../migrations/postgres/0007_credentials.sql"),
+    ),
+    (
+        8,
+        "checking",
+        include_str!("../migrations/postgres/0008_checking.sql"),
     ),
 ]);
 

@@ -6,12 +6,12 @@ use latchkey_proto::Kind;
 use latchkey_proto::api::LoginRequest;
 
 use super::audit::{Event, EventKind};
-use super::throttle::Subject;
+use super::throttle::{CheckOutcome, LoginName, Subject};
 use super::{AccessGrant, IssuedTokens, Latchkey, Principal};
 use crate::email::Email;
 use crate::ids::{AccountId, AppId, SessionId};
 use crate::secret::Password;
-use crate::store::{AccountRecord, SessionRecord, StoreError};
+use crate::store::{AccountRecord, SessionGuard, SessionRecord, StoreError};
 use crate::{Error, Result};
 
 /// Options of a password login.
@@ -92,6 +92,7 @@ impl Latchkey {
             password_hash: self.hasher.hash(&password).await?,
             created_at: now,
             tokens_not_before: now,
+            credential_generation: 0,
         };
         match self.store.insert_account(&account).await {
             Ok(()) => Ok(account),
@@ -120,13 +121,9 @@ impl Latchkey {
         let password = Password::for_login(password);
         let account = self.account_named(username).await?;
         let name = match &account {
-            Some(account) => Subject::Account(&account.id),
-            None => Subject::UnknownLogin(username),
+            Some(account) => LoginName::Account(&account.id),
+            None => LoginName::Unknown(username),
         };
-        let mut subjects = vec![name];
-        subjects.extend(options.source.map(Subject::Address));
-        // A locked account or address is refused before any hashing.
-        let counters = self.attempts(&subjects).await?;
         let audited = |kind| {
             let event = Event::new(kind).source(options.source);
             match &account {
@@ -134,26 +131,24 @@ impl Latchkey {
                 None => event,
             }
         };
-        if let Err(locked) = self.refuse_if_locked(&counters) {
-            self.audit(audited(EventKind::LoginLocked)).await;
-            return Err(locked);
-        }
-        let verified = self
-            .hasher
-            .verify(
+        let stored = account.as_ref().map(|a| a.password_hash.as_str());
+        if !self
+            .guarded_password_check(
+                &Subject::login(name, options.source),
                 &password,
-                account.as_ref().map(|a| a.password_hash.as_str()),
+                stored,
+                audited,
             )
-            .await?;
-        let Some(account) = account.as_ref().filter(|_| verified) else {
-            self.telemetry.login_failed();
-            self.record_failure(&subjects).await?;
-            self.audit(audited(EventKind::LoginFailed)).await;
+            .await?
+        {
+            return Err(Error::InvalidCredentials);
+        }
+        let Some(account) = &account else {
             return Err(Error::InvalidCredentials);
         };
-        self.clear_failures(&subjects[0], &counters).await?;
         self.audit(audited(EventKind::LoginSucceeded)).await;
-        self.issue_account_tokens(&account.id, options).await
+        self.issue_account_tokens(&account.id, account.credential_generation, options)
+            .await
     }
 
     /// The account named by an id or an email, if there is one.
@@ -174,9 +169,13 @@ impl Latchkey {
             .ok_or(Error::NotFound("account"))
     }
 
+    /// Mints the tokens of a login whose password was checked against the account's
+    /// `credential_generation`; an offline login's session is stored only if that is
+    /// still the account's generation (no password change came in between).
     async fn issue_account_tokens(
         &self,
         account_id: &AccountId,
+        credential_generation: i64,
         options: LoginOptions,
     ) -> Result<IssuedTokens> {
         let now = self.now();
@@ -197,7 +196,10 @@ impl Latchkey {
                     rotated_at: None,
                     issued_access: None,
                 };
-                self.store.insert_session(&session).await?;
+                let guard = SessionGuard::CredentialGeneration(credential_generation);
+                if !self.store.insert_session(&session, guard).await? {
+                    return Err(Error::InvalidCredentials);
+                }
                 Some(session)
             }
             None => None,
@@ -248,9 +250,17 @@ impl Latchkey {
     ) -> Result<IssuedTokens> {
         let new = Password::new(new)?;
         let account = self.account(who).await?;
+        // The current password is guessed at as a login's would be: the same counters,
+        // lockout and events (a stolen account token must not be a free password oracle).
+        let subjects = Subject::login(LoginName::Account(&account.id), who.source);
+        let audited = |kind| {
+            Event::new(kind)
+                .by(who)
+                .detail("current password of a password change")
+        };
+        let current = Password::for_login(current);
         if !self
-            .hasher
-            .verify(&Password::for_login(current), Some(&account.password_hash))
+            .guarded_password_check(&subjects, &current, Some(&account.password_hash), audited)
             .await?
         {
             return Err(Error::InvalidCredentials);
@@ -262,7 +272,49 @@ impl Latchkey {
             .await?;
         self.audit(Event::new(EventKind::PasswordChanged).by(who))
             .await;
-        self.issue_account_tokens(&account.id, LoginOptions::default())
+        // The change moved the account to its next credential generation.
+        let generation = account.credential_generation.saturating_add(1);
+        self.issue_account_tokens(&account.id, generation, LoginOptions::default())
             .await
+    }
+
+    /// Checks `password` against `stored` (`None`: a name with no account, which costs
+    /// the same and fails) under the lockout of `subjects`, auditing a refusal and a
+    /// failure with the events `audited` makes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooManyAttempts`], or storage and hashing errors.
+    async fn guarded_password_check<'e>(
+        &self,
+        subjects: &[Subject<'_>],
+        password: &Password,
+        stored: Option<&str>,
+        audited: impl Fn(EventKind) -> Event<'e>,
+    ) -> Result<bool> {
+        let check = match self.begin_password_check(subjects).await {
+            Ok(check) => check,
+            Err(locked) => {
+                self.audit(audited(EventKind::LoginLocked)).await;
+                return Err(locked);
+            }
+        };
+        let verified = match self.hasher.verify(password, stored).await {
+            Ok(verified) => verified,
+            Err(err) => {
+                self.end_password_check(check, CheckOutcome::Abandoned)
+                    .await?;
+                return Err(err);
+            }
+        };
+        if verified {
+            self.end_password_check(check, CheckOutcome::Succeeded)
+                .await?;
+        } else {
+            self.end_password_check(check, CheckOutcome::Failed).await?;
+            self.telemetry.login_failed();
+            self.audit(audited(EventKind::LoginFailed)).await;
+        }
+        Ok(verified)
     }
 }

@@ -32,6 +32,9 @@ pub enum EventKind {
     RefreshTokenRevoked,
     /// All of an account's refresh tokens were revoked.
     RefreshTokensRevoked,
+    /// Every account access token of an account issued until then was revoked (log out
+    /// everywhere, or an OAuth revocation of a plain login's token).
+    AccountTokensRevoked,
     /// A retired rotating refresh token was presented again: its session was revoked.
     RefreshTokenReuseDetected,
     /// A new signing key was published.
@@ -40,7 +43,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, as stored and shown.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginLocked,
@@ -50,6 +53,7 @@ impl EventKind {
         Self::ClientLocked,
         Self::RefreshTokenRevoked,
         Self::RefreshTokensRevoked,
+        Self::AccountTokensRevoked,
         Self::RefreshTokenReuseDetected,
         Self::SigningKeyRotated,
     ];
@@ -67,6 +71,7 @@ impl EventKind {
             Self::ClientLocked => "client_locked",
             Self::RefreshTokenRevoked => "refresh_token_revoked",
             Self::RefreshTokensRevoked => "refresh_tokens_revoked",
+            Self::AccountTokensRevoked => "account_tokens_revoked",
             Self::RefreshTokenReuseDetected => "refresh_token_reuse_detected",
             Self::SigningKeyRotated => "signing_key_rotated",
         }

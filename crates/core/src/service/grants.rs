@@ -4,10 +4,12 @@ use latchkey_proto::api::TokenRequest;
 use latchkey_proto::{Kind, Scope};
 use latchkey_verify::VerifyError;
 
-use super::{AccessGrant, IssuedTokens, Latchkey, last_used_is_stale};
+use std::net::IpAddr;
+
+use super::{AccessGrant, ClientCredentials, IssuedTokens, Latchkey, last_used_is_stale};
 use crate::ids::SessionId;
 use crate::secret::ClientSecret;
-use crate::store::SessionRecord;
+use crate::store::{SessionGuard, SessionRecord};
 use crate::{Error, Result};
 
 /// A grant presented to the token endpoint.
@@ -39,6 +41,8 @@ pub struct GrantRequest {
     pub expiration: Option<u64>,
     /// A narrower scope than the grant's.
     pub scope: Option<Scope>,
+    /// Where the request came from, for brute-force protection.
+    pub source: Option<IpAddr>,
 }
 
 fn required(field: Option<String>, name: &str) -> Result<String> {
@@ -71,6 +75,7 @@ impl TryFrom<TokenRequest> for GrantRequest {
             grant,
             expiration: request.expiration,
             scope: request.scope,
+            source: None,
         })
     }
 }
@@ -119,13 +124,13 @@ impl Latchkey {
                 client_id,
                 client_secret,
             } => {
-                self.client_credentials(
-                    &client_id,
-                    &client_secret,
-                    request.expiration,
-                    request.scope,
-                )
-                .await
+                let client = ClientCredentials {
+                    client_id,
+                    client_secret,
+                    source: request.source,
+                };
+                self.client_credentials(&client, request.expiration, request.scope)
+                    .await
             }
             Grant::RefreshToken {
                 refresh_token,
@@ -144,13 +149,12 @@ impl Latchkey {
 
     pub(super) async fn client_credentials(
         &self,
-        client_id: &str,
-        secret: &ClientSecret,
+        client: &ClientCredentials,
         expiration: Option<u64>,
         scope: Option<Scope>,
     ) -> Result<IssuedTokens> {
         self.access_lifetime(Kind::ClientAccess, expiration)?;
-        let key = self.client_key_for(client_id, secret).await?;
+        let key = self.client_key_for(client).await?;
         let scope = narrowed(&key.scope, scope)?;
         let now = self.now();
         let session = SessionRecord {
@@ -169,7 +173,15 @@ impl Latchkey {
             rotated_at: None,
             issued_access: None,
         };
-        self.store.insert_session(&session).await?;
+        // The key may be deleted while this grant runs: the session is stored only if the
+        // key is still there, atomically with the insert.
+        if !self
+            .store
+            .insert_session(&session, SessionGuard::ClientKey)
+            .await?
+        {
+            return Err(Error::InvalidClient);
+        }
         if last_used_is_stale(key.last_used_at, now) {
             self.store.touch_client_key(&key.id, now).await?;
         }

@@ -10,8 +10,8 @@
 //!
 //! Revoking a refresh token ends its session; revoking an access token ends the session it
 //! was minted from (its `sid`), and so every token of that session. An access token from
-//! a plain password login belongs to no session and cannot be revoked alone:
-//! [`Revocation::NotRevocable`].
+//! a plain password login belongs to no session: revoking it ends every account access
+//! token of the account issued until then ([`Revocation::AccountTokensRefused`]).
 
 use latchkey_proto::{Claims, Kind};
 use latchkey_verify::Validation;
@@ -45,7 +45,7 @@ impl TokenHint {
     }
 }
 
-/// What a revocation did. Every outcome but [`Revocation::NotRevocable`] is a 200.
+/// What a revocation did (RFC 7009 answers 200 either way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Revocation {
     /// The token's session was live and is now ended.
@@ -53,9 +53,9 @@ pub enum Revocation {
     /// Nothing to do: an unknown, malformed, expired or already revoked token, or another
     /// account's.
     Ignored,
-    /// A live access token of the caller's account that belongs to no session: it stays
-    /// valid until it expires (RFC 7009 `unsupported_token_type`).
-    NotRevocable,
+    /// A live account access token of a plain login (it belongs to no session): every
+    /// account access token of the account issued until now is refused from now on.
+    AccountTokensRefused,
 }
 
 impl Latchkey {
@@ -71,9 +71,7 @@ impl Latchkey {
         token: &str,
         hint: Option<TokenHint>,
     ) -> Result<Option<Claims>> {
-        let key = self
-            .client_key_for(&client.client_id, &client.client_secret)
-            .await?;
+        let key = self.client_key_for(client).await?;
         let Some(claims) = self.own_token(&key, token, hint).await? else {
             return Ok(None);
         };
@@ -92,18 +90,27 @@ impl Latchkey {
         token: &str,
         hint: Option<TokenHint>,
     ) -> Result<Revocation> {
-        let key = self
-            .client_key_for(&client.client_id, &client.client_secret)
-            .await?;
+        let key = self.client_key_for(client).await?;
         let Some(claims) = self.own_token(&key, token, hint).await? else {
             return Ok(Revocation::Ignored);
         };
         let Some(sid) = claims.sid.as_deref() else {
-            return Ok(if self.is_live(&claims).await? {
-                Revocation::NotRevocable
-            } else {
-                Revocation::Ignored
-            });
+            if !self.is_live(&claims).await? {
+                return Ok(Revocation::Ignored);
+            }
+            // A plain login's token has nothing of its own to revoke: end every account
+            // access token of the account issued until now.
+            self.store
+                .refuse_tokens_before(&key.account_id, self.now())
+                .await?;
+            self.audit(
+                Event::new(EventKind::AccountTokensRevoked)
+                    .account(&key.account_id)
+                    .client(key.id.as_str())
+                    .detail("OAuth revocation of an account access token"),
+            )
+            .await;
+            return Ok(Revocation::AccountTokensRefused);
         };
         let Some(sid) = SessionId::parse(sid) else {
             return Ok(Revocation::Ignored);

@@ -118,8 +118,11 @@ impl Latchkey {
         .await?;
         let hasher = PasswordHasher::new(settings.hash_concurrency)?;
         Ok(Self {
+            // No leeway here: latchkeyd is the clock its tokens are measured by (a leeway
+            // is for resource services whose clocks drift from it).
             account_rules: Validation::access(&settings.issuer, &settings.audience)
-                .with_kinds(&[Kind::AccountAccess]),
+                .with_kinds(&[Kind::AccountAccess])
+                .with_leeway(0),
             refresh_rules: Validation::refresh(&settings.issuer, &settings.issuer),
             store,
             hasher,

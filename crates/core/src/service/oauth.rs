@@ -17,6 +17,7 @@ use crate::ids::ClientId;
 use crate::secret::{ClientSecret, SecretDigest};
 use crate::store::ClientKeyRecord;
 use crate::{Error, Result};
+use std::net::IpAddr;
 
 /// A client key presented to an OAuth 2 endpoint (`client_secret_basic` or
 /// `client_secret_post`; the server has decoded either into this).
@@ -26,6 +27,8 @@ pub struct ClientCredentials {
     pub client_id: String,
     /// The client secret as presented.
     pub client_secret: ClientSecret,
+    /// Where the request came from, for brute-force protection.
+    pub source: Option<IpAddr>,
 }
 
 /// The grant of an OAuth 2 token request.
@@ -45,24 +48,24 @@ impl Latchkey {
     /// [`Error::InvalidClient`] for an unknown key or a wrong secret, or storage errors.
     pub(super) async fn client_key_for(
         &self,
-        client_id: &str,
-        secret: &ClientSecret,
+        client: &ClientCredentials,
     ) -> Result<ClientKeyRecord> {
-        let Some(id) = ClientId::parse(client_id) else {
+        let secret = &client.client_secret;
+        let Some(id) = ClientId::parse(&client.client_id) else {
             // Compare against a dummy digest, so that a malformed ID takes the same path.
             let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&secret.digest());
             return Err(Error::InvalidClient);
         };
-        let subject = Subject::Client(&id);
-        let found = self
-            .store
-            .client_key_with_attempts(&id, &subject.key())
-            .await?;
-        let Some((key, counter)) = found else {
+        // Counted per client ID and source address, and per address: never per client ID
+        // alone, or anyone who knows an ID could lock its owner out.
+        let subjects = Subject::client(&id, client.source);
+        let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
+        let found = self.store.client_key_with_attempts(&id, &keys).await?;
+        let Some((key, counters)) = found else {
             let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&secret.digest());
             return Err(Error::InvalidClient);
         };
-        if let Err(locked) = self.refuse_if_locked([&counter]) {
+        if let Err(locked) = self.refuse_if_locked(&counters) {
             self.audit(
                 Event::new(EventKind::ClientLocked)
                     .account(&key.account_id)
@@ -72,11 +75,10 @@ impl Latchkey {
             return Err(locked);
         }
         if !key.secret_digest.matches(&secret.digest()) {
-            self.record_failure(&[subject]).await?;
+            self.record_failure(&subjects).await?;
             return Err(Error::InvalidClient);
         }
-        self.clear_failures(&subject, std::slice::from_ref(&counter))
-            .await?;
+        self.clear_failures(&subjects[0], &counters).await?;
         Ok(key)
     }
 
@@ -98,14 +100,9 @@ impl Latchkey {
         scope: Option<Scope>,
     ) -> Result<IssuedTokens> {
         match grant {
-            OAuthGrant::ClientCredentials => {
-                self.client_credentials(&client.client_id, &client.client_secret, None, scope)
-                    .await
-            }
+            OAuthGrant::ClientCredentials => self.client_credentials(client, None, scope).await,
             OAuthGrant::RefreshToken(token) => {
-                let key = self
-                    .client_key_for(&client.client_id, &client.client_secret)
-                    .await?;
+                let key = self.client_key_for(client).await?;
                 // A token that does not verify is left to `refresh`, which says why.
                 if let Ok(claims) = self.verified(&token, &self.refresh_rules).await?
                     && !(claims.kind == Kind::ClientRefresh

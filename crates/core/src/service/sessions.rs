@@ -71,16 +71,19 @@ impl Latchkey {
         }
     }
 
-    /// Ends all of the caller's refresh tokens and says how many there were.
+    /// Ends all of the caller's refresh tokens, and every account access token of the
+    /// account issued until now, and says how many refresh tokens there were.
     ///
     /// # Errors
     ///
     /// Storage errors.
     pub async fn revoke_all_sessions(&self, who: &Principal) -> Result<u64> {
-        let ended = self
-            .store
-            .revoke_sessions(&who.account_id, self.now())
+        let now = self.now();
+        // Plain logins' account access tokens have no session: end them by time.
+        self.store
+            .refuse_tokens_before(&who.account_id, now)
             .await?;
+        let ended = self.store.revoke_sessions(&who.account_id, now).await?;
         self.audit(
             Event::new(EventKind::RefreshTokensRevoked)
                 .by(who)

@@ -17,8 +17,12 @@ pub struct AccountRecord {
     pub password_hash: String,
     /// Creation time.
     pub created_at: i64,
-    /// Account access tokens issued before this time are refused (set by a password change).
+    /// Account access tokens issued before this time are refused (set by a password
+    /// change and by logging out everywhere).
     pub tokens_not_before: i64,
+    /// Incremented by each password change: a session made after checking the password
+    /// is stored only while this is still the generation that was checked.
+    pub credential_generation: i64,
 }
 
 /// Storage of accounts.
@@ -31,11 +35,14 @@ pub trait Accounts: Send + Sync {
     /// Finds an account by normalised email.
     async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRecord>, StoreError>;
     /// In one transaction: stores a new password hash, sets `tokens_not_before` to `now`,
-    /// and revokes every live session of the account.
+    /// moves the account to its next credential generation, and revokes every live
+    /// session of the account.
     async fn change_password(
         &self,
         id: &AccountId,
         password_hash: &str,
         now: i64,
     ) -> Result<(), StoreError>;
+    /// Refuses the account's access tokens issued before `now` (log out everywhere).
+    async fn refuse_tokens_before(&self, id: &AccountId, now: i64) -> Result<(), StoreError>;
 }

@@ -16,11 +16,26 @@ pub struct AttemptRecord {
     pub locked_until: Option<i64>,
 }
 
+/// A counter as a password check reads and rewrites it (see [`Attempts::update_attempts`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttemptCounter {
+    /// What the failures are counted against.
+    pub key: String,
+    /// Failures in the current window.
+    pub failures: u32,
+    /// Until when attempts are refused, if they are.
+    pub locked_until: Option<i64>,
+    /// When the counter last changed (a window starts afresh after a quiet one).
+    pub updated_at: i64,
+    /// Password checks running now.
+    pub checking: u32,
+    /// When the running checks stop counting (if their instance stopped).
+    pub checking_until: Option<i64>,
+}
+
 /// Storage of failed-attempt counters.
 #[async_trait]
 pub trait Attempts: Send + Sync {
-    /// The failed-attempt counters of `keys` (absent keys have none).
-    async fn attempts(&self, keys: &[String]) -> Result<Vec<AttemptRecord>, StoreError>;
     /// Counts one more failure for `key` (starting afresh if its last failure was
     /// before `window_start`); returns the count.
     async fn record_failed_attempt(
@@ -33,6 +48,15 @@ pub trait Attempts: Send + Sync {
     async fn lock_attempts(&self, key: &str, until: i64) -> Result<(), StoreError>;
     /// Forgets `key`'s failures.
     async fn clear_attempts(&self, key: &str) -> Result<(), StoreError>;
+    /// Reads the counters of `keys` (an absent one as a fresh counter), lets `change`
+    /// rewrite them, and writes them back, in one transaction that holds them locked:
+    /// concurrent changes of one counter happen one after the other. A counter left with
+    /// nothing to remember is deleted.
+    async fn update_attempts(
+        &self,
+        keys: &[String],
+        change: &mut (dyn for<'c> FnMut(&'c mut [AttemptCounter]) + Send),
+    ) -> Result<(), StoreError>;
     /// Deletes counters last touched before `before` and not locked past it.
     async fn purge_attempts(&self, before: i64) -> Result<u64, StoreError>;
 }

@@ -35,13 +35,13 @@ pub trait ClientKeys: Send + Sync {
     async fn insert_client_key(&self, key: &ClientKeyRecord) -> Result<(), StoreError>;
     /// Finds a client key by id.
     async fn client_key(&self, id: &ClientId) -> Result<Option<ClientKeyRecord>, StoreError>;
-    /// A client key with the failed-attempt counter of `attempts_key`, in one query (the
-    /// client-credentials grant must not pay a second round trip).
+    /// A client key with the failed-attempt counters of `attempt_keys` that exist, in one
+    /// query (the client-credentials grant must not pay a second round trip).
     async fn client_key_with_attempts(
         &self,
         id: &ClientId,
-        attempts_key: &str,
-    ) -> Result<Option<(ClientKeyRecord, AttemptRecord)>, StoreError>;
+        attempt_keys: &[String],
+    ) -> Result<Option<(ClientKeyRecord, Vec<AttemptRecord>)>, StoreError>;
     /// Lists an account's client keys, oldest first.
     async fn client_keys(&self, account: &AccountId) -> Result<Vec<ClientKeyRecord>, StoreError>;
     /// In one transaction: deletes the account's key and revokes every session made from

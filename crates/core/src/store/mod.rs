@@ -15,10 +15,10 @@ mod signing_keys;
 use async_trait::async_trait;
 
 pub use accounts::{AccountRecord, Accounts};
-pub use attempts::{AttemptRecord, Attempts};
+pub use attempts::{AttemptCounter, AttemptRecord, Attempts};
 pub use audit::{Audit, AuditQuery, AuditRecord};
 pub use client_keys::{ClientKeyRecord, ClientKeys};
-pub use sessions::{IssuedAccess, SessionRecord, Sessions};
+pub use sessions::{IssuedAccess, SessionGuard, SessionRecord, Sessions};
 pub use signing_keys::{SigningKeyRecord, SigningKeys};
 
 /// Why a storage operation failed.

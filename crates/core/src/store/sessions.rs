@@ -47,11 +47,27 @@ pub struct IssuedAccess {
     pub scope: Scope,
 }
 
+/// What must still hold when a session is stored, checked in the statement that stores
+/// it, so that a concurrent password change or key deletion cannot leave it behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionGuard {
+    /// The account is still at this credential generation (the password checked is still
+    /// its password): offline logins.
+    CredentialGeneration(i64),
+    /// The session's client key still exists, and belongs to the session's account:
+    /// client-credentials grants.
+    ClientKey,
+}
+
 /// Storage of refresh sessions.
 #[async_trait]
 pub trait Sessions: Send + Sync {
-    /// Adds a session.
-    async fn insert_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// Adds a session if `guard` holds; `Ok(false)`, storing nothing, if it does not.
+    async fn insert_session(
+        &self,
+        session: &SessionRecord,
+        guard: SessionGuard,
+    ) -> Result<bool, StoreError>;
     /// The session, if it is neither revoked nor expired at `now`.
     async fn live_session(
         &self,

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts as _, Request};
+
+use super::SourceAddr;
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -98,6 +100,9 @@ impl<S: Send + Sync> FromRequest<S> for OAuthRequest {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         check_content_type(req.headers())?;
         let headers = req.headers().clone();
+        let (mut parts, body) = req.into_parts();
+        let Ok(SourceAddr(source)) = SourceAddr::from_request_parts(&mut parts, state).await;
+        let req = Request::from_parts(parts, body);
         let body = Bytes::from_request(req, state)
             .await
             .map_err(|rejection| match rejection {
@@ -109,7 +114,8 @@ impl<S: Send + Sync> FromRequest<S> for OAuthRequest {
                 _ => OAuthError::invalid_request("cannot read the request body"),
             })?;
         let mut params = Params::parse(&body)?;
-        let client = client(&headers, &mut params)?;
+        let mut client = client(&headers, &mut params)?;
+        client.credentials.source = source;
         Ok(Self { client, params })
     }
 }
@@ -147,6 +153,7 @@ fn client(headers: &HeaderMap, params: &mut Params) -> Result<OAuthClient, OAuth
                 credentials: ClientCredentials {
                     client_id,
                     client_secret: ClientSecret::presented(secret),
+                    source: None,
                 },
                 method: AuthMethod::Post,
             }),
@@ -174,6 +181,7 @@ fn client(headers: &HeaderMap, params: &mut Params) -> Result<OAuthClient, OAuth
         credentials: ClientCredentials {
             client_id,
             client_secret: ClientSecret::presented(secret),
+            source: None,
         },
         method: AuthMethod::Basic,
     })

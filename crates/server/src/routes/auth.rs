@@ -37,8 +37,10 @@ pub async fn login(
 /// `POST /auth/token`
 pub async fn token(
     State(state): State<AppState>,
+    SourceAddr(source): SourceAddr,
     Json(body): Json<TokenRequest>,
 ) -> Result<Response, ApiError> {
-    let request = GrantRequest::try_from(body)?;
+    let mut request = GrantRequest::try_from(body)?;
+    request.source = source;
     Ok(tokens(state.latchkey.grant(request).await?))
 }

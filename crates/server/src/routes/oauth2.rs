@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::service::{OAuthGrant, Revocation, TokenHint};
+use latchkey_core::service::{OAuthGrant, TokenHint};
 use latchkey_core::{Claims, Error, IssuedTokens, Scope};
 use latchkey_proto::oauth2::{IntrospectionResponse, ServerMetadata, TokenResponse};
 
@@ -120,7 +120,8 @@ pub async fn revoke(
 ) -> Result<StatusCode, OAuthError> {
     let token = params.require("token")?;
     let hint = params.take("token_type_hint");
-    match state
+    // RFC 7009 § 2.2: 200 whether or not there was anything to revoke.
+    state
         .latchkey
         .revoke_token(
             &client.credentials,
@@ -128,11 +129,8 @@ pub async fn revoke(
             hint.as_deref().and_then(TokenHint::parse),
         )
         .await
-        .map_err(|e| client.error(e))?
-    {
-        Revocation::NotRevocable => Err(OAuthError::NotRevocable),
-        Revocation::Revoked | Revocation::Ignored => Ok(StatusCode::OK),
-    }
+        .map_err(|e| client.error(e))?;
+    Ok(StatusCode::OK)
 }
 
 /// `GET /.well-known/oauth-authorization-server`

@@ -114,6 +114,7 @@ pub async fn token(
                     grant,
                     expiration: body.expiration,
                     scope: None,
+                    source,
                 })
                 .await?
         }

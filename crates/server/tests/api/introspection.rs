@@ -21,7 +21,7 @@ backend_tests!(
     revoking_an_access_token_ends_the_session_it_was_minted_from,
     revoking_an_offline_refresh_token_logs_its_access_tokens_out,
     revoking_unknown_garbage_or_foreign_tokens_is_200_and_changes_nothing,
-    revoking_a_plain_login_access_token_is_unsupported_token_type,
+    revoking_a_plain_login_access_token_ends_the_accounts_account_tokens,
     revocation_needs_a_token_and_an_authenticated_client,
 );
 
@@ -354,15 +354,25 @@ async fn revoking_unknown_garbage_or_foreign_tokens_is_200_and_changes_nothing(a
     );
 }
 
-async fn revoking_a_plain_login_access_token_is_unsupported_token_type(app: TestApp) {
+async fn revoking_a_plain_login_access_token_ends_the_accounts_account_tokens(app: TestApp) {
     let (account_token, key) = app.account_with_key("ada@example.com").await;
+    let other_login = app.login("ada@example.com").await;
+    app.clock.advance(1);
     let reply = revoke(&app, Auth::Basic(&key), &account_token).await;
-    assert_eq!(
-        (reply.status, reply.error()),
-        (400, "unsupported_token_type")
-    );
-    // It was not revoked: it belongs to no session, and lives until it expires.
-    app.client.me(&account_token).await.unwrap();
+    assert_eq!(reply.status, 200);
+    // It belongs to no session: every account access token issued until now ends.
+    for token in [&account_token, &other_login] {
+        assert_api_error(app.client.me(token).await, 401, "invalid_token");
+    }
+    app.client
+        .me(&app.login("ada@example.com").await)
+        .await
+        .unwrap();
+    // Client tokens are not account tokens: they live on.
+    app.client
+        .client_credentials(&key.client_id, &key.client_secret)
+        .await
+        .unwrap();
 }
 
 async fn revocation_needs_a_token_and_an_authenticated_client(app: TestApp) {

@@ -1,6 +1,9 @@
-//! Brute-force protection: a growing delay then a lockout per account (or login name),
-//! per source address and per client ID, with 429 `too_many_attempts` and
-//! `Retry-After`; a success resets the account's count; counters shared by instances.
+//! Brute-force protection: a growing delay then a lockout per account (or login name) or
+//! client ID from one source address, and per source address, with 429
+//! `too_many_attempts` and `Retry-After`; a success resets the name's count; counters
+//! shared by instances; a burst is counted before any password is checked.
+
+use std::net::IpAddr;
 
 use latchkey_client::Error;
 use latchkey_client::api::LoginRequest;
@@ -18,6 +21,10 @@ backend_tests!(
     wrong_client_secrets_lock_the_client_id,
     instances_on_one_database_share_the_counters,
     the_protection_can_be_turned_off,
+    a_burst_of_wrong_passwords_costs_at_most_the_lockouts_worth_of_hashes,
+    wrong_passwords_from_one_address_leave_the_account_open_to_another,
+    wrong_client_secrets_from_one_address_leave_the_key_open_to_another,
+    the_current_password_of_a_password_change_is_guarded_like_a_login,
 );
 
 const EMAIL: &str = "ada@example.com";
@@ -191,4 +198,117 @@ async fn the_protection_can_be_turned_off(app: TestApp) {
     open.account(EMAIL).await;
     fail(&open, EMAIL, 12).await;
     login(&open, EMAIL, PASSWORD).await.unwrap();
+}
+
+/// An SDK client whose requests come from `ip` (any 127.0.0.0/8 address is this host).
+fn client_from(app: &TestApp, ip: &str) -> latchkey_client::Client {
+    let ip: IpAddr = ip.parse().unwrap();
+    let http = reqwest::Client::builder()
+        .local_address(ip)
+        .build()
+        .unwrap();
+    latchkey_client::Client::with_http_client(&app.address, http).unwrap()
+}
+
+async fn a_burst_of_wrong_passwords_costs_at_most_the_lockouts_worth_of_hashes(app: TestApp) {
+    app.account(EMAIL).await;
+    let before = app.latchkey.telemetry().snapshot();
+    let burst: Vec<_> = (0..200)
+        .map(|_| {
+            let client = app.client.clone();
+            tokio::spawn(async move {
+                client
+                    .login(EMAIL, "wrong password", &LoginRequest::default())
+                    .await
+            })
+        })
+        .collect();
+    let mut refused = 0;
+    for attempt in burst {
+        match attempt.await.unwrap() {
+            Err(Error::Api { status: 429, .. }) => refused += 1,
+            Err(Error::Api { status: 401, .. }) => {}
+            other => panic!("expected 401 or 429, got {other:?}"),
+        }
+    }
+    let checked = app.latchkey.telemetry().snapshot().login_failures - before.login_failures;
+    // Every attempt was answered: a wrong password (a hash ran) or 429 (none ran).
+    assert_eq!(checked + refused, 200);
+    assert!(
+        checked <= 10,
+        "{checked} passwords were checked in the burst"
+    );
+}
+
+async fn wrong_passwords_from_one_address_leave_the_account_open_to_another(app: TestApp) {
+    app.clock.freeze();
+    app.account(EMAIL).await;
+    let stranger = client_from(&app, "127.0.0.2");
+    for _ in 0..12 {
+        let _ = stranger
+            .login(EMAIL, "wrong password", &LoginRequest::default())
+            .await;
+        app.clock.advance(10);
+    }
+    let locked = stranger
+        .login(EMAIL, PASSWORD, &LoginRequest::default())
+        .await;
+    assert!(retry_after(locked) > 800);
+    // The owner, elsewhere, logs in as usual.
+    let owner = client_from(&app, "127.0.0.3");
+    owner
+        .login(EMAIL, PASSWORD, &LoginRequest::default())
+        .await
+        .unwrap();
+}
+
+async fn wrong_client_secrets_from_one_address_leave_the_key_open_to_another(app: TestApp) {
+    app.clock.freeze();
+    let (_, key) = app.account_with_key(EMAIL).await;
+    let wrong = "0".repeat(key.client_secret.len());
+    let stranger = client_from(&app, "127.0.0.2");
+    for _ in 0..12 {
+        let _ = stranger.client_credentials(&key.client_id, &wrong).await;
+        app.clock.advance(10);
+    }
+    assert!(
+        retry_after(
+            stranger
+                .client_credentials(&key.client_id, &key.client_secret)
+                .await
+        ) > 800
+    );
+    // The key's program, elsewhere, is not locked out by the stranger.
+    let program = client_from(&app, "127.0.0.3");
+    program
+        .client_credentials(&key.client_id, &key.client_secret)
+        .await
+        .unwrap();
+}
+
+async fn the_current_password_of_a_password_change_is_guarded_like_a_login(app: TestApp) {
+    app.clock.freeze();
+    let token = app.account(EMAIL).await;
+    let new = "a brand new passphrase of mine";
+    for _ in 0..6 {
+        assert_api_error(
+            app.client
+                .change_password(&token, "wrong password", new)
+                .await,
+            401,
+            "invalid_credentials",
+        );
+    }
+    // Past the free attempts: even the right current password must wait.
+    retry_after(app.client.change_password(&token, PASSWORD, new).await);
+    // And the login counters are the same ones.
+    retry_after(login(&app, EMAIL, PASSWORD).await);
+    let events = app
+        .client
+        .events(&token, &Default::default())
+        .await
+        .unwrap();
+    let failed = events.iter().filter(|e| e.kind == "login_failed").count();
+    assert_eq!(failed, 6);
+    assert!(events.iter().any(|e| e.kind == "login_locked"));
 }

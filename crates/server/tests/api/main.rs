@@ -21,6 +21,7 @@ mod oauth2_kit;
 mod offline;
 mod operations;
 mod postgres;
+mod races;
 mod random_requests;
 mod rotation;
 mod scopes;

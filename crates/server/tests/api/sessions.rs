@@ -10,6 +10,7 @@ backend_tests!(
     the_list_shows_live_refresh_tokens_but_never_the_tokens,
     revoking_a_refresh_token_ends_it_and_its_access_tokens,
     log_out_everywhere_ends_every_refresh_token,
+    log_out_everywhere_ends_the_account_tokens_of_plain_logins,
     another_accounts_refresh_token_cannot_be_revoked,
 );
 
@@ -126,6 +127,9 @@ async fn log_out_everywhere_ends_every_refresh_token(app: TestApp) {
             "invalid_grant",
         );
     }
+    // The caller's own token ended with the rest (if it is older than the log-out: a
+    // token of the same second lives on); a new login works.
+    let token = app.login("ada@example.com").await;
     assert!(app.client.refresh_tokens(&token).await.unwrap().is_empty());
     assert_eq!(
         app.client.revoke_all_refresh_tokens(&token).await.unwrap(),
@@ -159,4 +163,16 @@ async fn another_accounts_refresh_token_cannot_be_revoked(app: TestApp) {
         .refresh(bobs.refresh_token.as_deref().unwrap(), None)
         .await
         .unwrap();
+}
+
+async fn log_out_everywhere_ends_the_account_tokens_of_plain_logins(app: TestApp) {
+    let laptop = app.account("ada@example.com").await;
+    let phone = app.login("ada@example.com").await;
+    app.clock.advance(1);
+    app.client.revoke_all_refresh_tokens(&phone).await.unwrap();
+    for token in [&laptop, &phone] {
+        assert_api_error(app.client.me(token).await, 401, "invalid_token");
+    }
+    let again = app.login("ada@example.com").await;
+    app.client.me(&again).await.unwrap();
 }

@@ -16,6 +16,7 @@ backend_tests!(
     an_access_token_used_as_a_refresh_token_is_invalid_grant,
     expiration_shortens_a_client_access_token_within_the_maximum,
     an_expired_access_token_is_refused_with_401,
+    latchkeyd_gives_its_own_account_tokens_no_leeway,
 );
 
 async fn client_credentials_return_a_1_hour_access_token_and_a_365_day_refresh_token(app: TestApp) {
@@ -243,5 +244,16 @@ async fn expiration_shortens_a_client_access_token_within_the_maximum(app: TestA
 async fn an_expired_access_token_is_refused_with_401(app: TestApp) {
     let token = app.account("ada@example.com").await;
     app.clock.advance(12 * 3600 + 120);
+    assert_api_error(app.client.me(&token).await, 401, "invalid_token");
+}
+
+async fn latchkeyd_gives_its_own_account_tokens_no_leeway(app: TestApp) {
+    app.clock.freeze();
+    let token = app.account("ada@example.com").await;
+    app.clock.advance(12 * 3600 - 1);
+    app.client.me(&token).await.unwrap();
+    // One second past its exp: resource services may allow for clock drift, latchkeyd
+    // is the clock.
+    app.clock.advance(2);
     assert_api_error(app.client.me(&token).await, 401, "invalid_token");
 }

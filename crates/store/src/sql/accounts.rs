@@ -11,7 +11,8 @@ use crate::db::{Row, Sql};
 use crate::errors::corrupt;
 
 /// Columns of `accounts`, as [`account`] reads them.
-const COLUMNS: &str = "id, email, password_hash, created_at, tokens_not_before";
+const COLUMNS: &str =
+    "id, email, password_hash, created_at, tokens_not_before, credential_generation";
 
 #[async_trait]
 impl Accounts for SqlStore {
@@ -51,7 +52,8 @@ impl Accounts for SqlStore {
         let mut tx = self.write.begin().await?;
         tx.execute(
             Sql::new(
-                "UPDATE accounts SET password_hash = $1, tokens_not_before = $2 WHERE id = $3",
+                "UPDATE accounts SET password_hash = $1, tokens_not_before = $2, \
+                 credential_generation = credential_generation + 1 WHERE id = $3",
             )
             .bind(password_hash)
             .bind(now)
@@ -68,6 +70,15 @@ impl Accounts for SqlStore {
         .await?;
         tx.commit().await
     }
+
+    async fn refuse_tokens_before(&self, id: &AccountId, now: i64) -> Result<(), StoreError> {
+        let sql = Sql::new(
+            "UPDATE accounts SET tokens_not_before = $1 WHERE id = $2 AND tokens_not_before < $1",
+        )
+        .bind(now)
+        .bind(id.as_str());
+        self.write.execute(sql).await.map(drop)
+    }
 }
 
 fn account(row: &Row) -> Result<AccountRecord, StoreError> {
@@ -77,5 +88,6 @@ fn account(row: &Row) -> Result<AccountRecord, StoreError> {
         password_hash: row.text("password_hash")?,
         created_at: row.int("created_at")?,
         tokens_not_before: row.int("tokens_not_before")?,
+        credential_generation: row.int("credential_generation")?,
     })
 }

@@ -2,30 +2,14 @@
 
 use async_trait::async_trait;
 use latchkey_core::StoreError;
-use latchkey_core::store::{AttemptRecord, Attempts};
+use latchkey_core::store::{AttemptCounter, AttemptRecord, Attempts};
 
 use super::SqlStore;
-use crate::db::{Row, Sql};
+use crate::db::{Arg, Row, Sql};
 use crate::errors::corrupt;
 
 #[async_trait]
 impl Attempts for SqlStore {
-    async fn attempts(&self, keys: &[String]) -> Result<Vec<AttemptRecord>, StoreError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new("SELECT key, failures, locked_until FROM attempts WHERE key IN (");
-        for (n, key) in keys.iter().enumerate() {
-            if n > 0 {
-                sql.push(", ");
-            }
-            sql.push_bind(key);
-        }
-        sql.push(")");
-        let found = self.read.fetch_all(sql).await?;
-        found.iter().map(attempt).collect()
-    }
-
     async fn record_failed_attempt(
         &self,
         key: &str,
@@ -59,6 +43,58 @@ impl Attempts for SqlStore {
         self.write.execute(sql).await.map(drop)
     }
 
+    async fn update_attempts(
+        &self,
+        keys: &[String],
+        change: &mut (dyn for<'c> FnMut(&'c mut [AttemptCounter]) + Send),
+    ) -> Result<(), StoreError> {
+        // In key order, so that two transactions over the same counters cannot deadlock.
+        let mut keys: Vec<&String> = keys.iter().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write.begin().await?;
+        let mut insert =
+            Sql::new("INSERT INTO attempts (key, failures, locked_until, updated_at) VALUES ");
+        insert.push_values(&keys, |key| {
+            vec![key.as_str().into(), 0.into(), Arg::Int(None), 0.into()]
+        });
+        insert.push(" ON CONFLICT (key) DO NOTHING");
+        tx.execute(insert).await?;
+        let mut select = Sql::new(
+            "SELECT key, failures, locked_until, updated_at, checking, checking_until \
+             FROM attempts WHERE key IN (",
+        );
+        for (n, key) in keys.iter().enumerate() {
+            select.push(if n == 0 { "" } else { ", " }).push_bind(*key);
+        }
+        select.push(") ORDER BY key").push(self.write.update_lock());
+        let rows = tx.fetch_all(select).await?;
+        let mut counters = rows.iter().map(counter).collect::<Result<Vec<_>, _>>()?;
+        change(&mut counters);
+        for c in &counters {
+            let forgotten = c.failures == 0 && c.locked_until.is_none() && c.checking == 0;
+            let sql = if forgotten {
+                Sql::new("DELETE FROM attempts WHERE key = $1").bind(c.key.as_str())
+            } else {
+                Sql::new(
+                    "UPDATE attempts SET failures = $1, locked_until = $2, updated_at = $3, \
+                     checking = $4, checking_until = $5 WHERE key = $6",
+                )
+                .bind(i64::from(c.failures))
+                .bind(c.locked_until)
+                .bind(c.updated_at)
+                .bind(i64::from(c.checking))
+                .bind(c.checking_until)
+                .bind(c.key.as_str())
+            };
+            tx.execute(sql).await?;
+        }
+        tx.commit().await
+    }
+
     async fn purge_attempts(&self, before: i64) -> Result<u64, StoreError> {
         let sql = Sql::new(
             "DELETE FROM attempts WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
@@ -69,25 +105,32 @@ impl Attempts for SqlStore {
     }
 }
 
-fn attempt(row: &Row) -> Result<AttemptRecord, StoreError> {
-    Ok(AttemptRecord {
-        key: row.text("key")?,
-        failures: u32::try_from(row.int("failures")?).map_err(|_| corrupt("failures"))?,
-        locked_until: row.opt_int("locked_until")?,
-    })
-}
-
-/// The counter of a `LEFT JOIN attempts`: none counted yet when the row is absent.
-pub(super) fn attempt_or_none(row: &Row) -> Result<AttemptRecord, StoreError> {
+/// The counter of a `LEFT JOIN attempts`, if the row has one.
+pub(super) fn attempt_if_any(row: &Row) -> Result<Option<AttemptRecord>, StoreError> {
     Ok(match row.opt_text("key")? {
-        Some(key) => AttemptRecord {
+        Some(key) => Some(AttemptRecord {
             key,
             failures: row
                 .opt_int("failures")?
                 .and_then(|f| u32::try_from(f).ok())
                 .unwrap_or(0),
             locked_until: row.opt_int("locked_until")?,
-        },
-        None => AttemptRecord::default(),
+        }),
+        None => None,
+    })
+}
+
+fn counter(row: &Row) -> Result<AttemptCounter, StoreError> {
+    let count = |column| {
+        row.int(column)
+            .and_then(|n| u32::try_from(n).map_err(|_| corrupt(column)))
+    };
+    Ok(AttemptCounter {
+        key: row.text("key")?,
+        failures: count("failures")?,
+        locked_until: row.opt_int("locked_until")?,
+        updated_at: row.int("updated_at")?,
+        checking: count("checking")?,
+        checking_until: row.opt_int("checking_until")?,
     })
 }

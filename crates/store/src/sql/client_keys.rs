@@ -42,18 +42,30 @@ impl ClientKeys for SqlStore {
     async fn client_key_with_attempts(
         &self,
         id: &ClientId,
-        attempts_key: &str,
-    ) -> Result<Option<(ClientKeyRecord, AttemptRecord)>, StoreError> {
-        let sql = Sql::new(format!(
+        attempt_keys: &[String],
+    ) -> Result<Option<(ClientKeyRecord, Vec<AttemptRecord>)>, StoreError> {
+        // One row per counter found, or one with NULL counter columns if none is.
+        let mut sql = Sql::new(format!(
             "SELECT {COLUMNS}, key, failures, locked_until FROM client_keys \
-             LEFT JOIN attempts ON key = $1 WHERE id = $2"
-        ))
-        .bind(attempts_key)
-        .bind(id.as_str());
-        let row = self.read.fetch_optional(sql).await?;
-        row.as_ref()
-            .map(|row| Ok((client_key(row)?, attempts::attempt_or_none(row)?)))
-            .transpose()
+             LEFT JOIN attempts ON key IN ("
+        ));
+        for (n, key) in attempt_keys.iter().enumerate() {
+            sql.push(if n == 0 { "" } else { ", " }).push_bind(key);
+        }
+        if attempt_keys.is_empty() {
+            sql.push("NULL");
+        }
+        sql.push(") WHERE id = ").push_bind(id.as_str());
+        let rows = self.read.fetch_all(sql).await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let counters = rows
+            .iter()
+            .map(attempts::attempt_if_any)
+            .filter_map(Result::transpose)
+            .collect::<Result<_, _>>()?;
+        Ok(Some((client_key(first)?, counters)))
     }
 
     async fn client_keys(&self, account: &AccountId) -> Result<Vec<ClientKeyRecord>, StoreError> {

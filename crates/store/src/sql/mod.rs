@@ -15,7 +15,7 @@ mod signing_keys;
 
 use async_trait::async_trait;
 use latchkey_core::ids::AccountId;
-use latchkey_core::store::{Health, SessionRecord};
+use latchkey_core::store::{Health, SessionGuard, SessionRecord};
 use latchkey_core::{Scope, StoreError};
 
 use crate::batch::Batcher;
@@ -31,7 +31,7 @@ pub struct SqlStore {
     read: Db,
     /// The pools the metrics report, by name.
     probed: Vec<(&'static str, Db)>,
-    sessions: Batcher<SessionRecord>,
+    sessions: Batcher<(SessionRecord, SessionGuard), bool>,
     rotations: Batcher<Rotation, Option<SessionRecord>>,
     /// Whatever else the backend keeps running while the store lives (SQLite's
     /// checkpointer).

@@ -1,11 +1,11 @@
 //! The group-committed session writes (see `crate::batch`): many inserts in one
 //! statement, and rotations grouped the way the backend takes them best.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use latchkey_core::StoreError;
 use latchkey_core::ids::SessionId;
-use latchkey_core::store::{IssuedAccess, SessionRecord};
+use latchkey_core::store::{IssuedAccess, SessionGuard, SessionRecord};
 
 use super::sessions::{COLUMNS, generation, session};
 use crate::db::{Arg, Db, Sql, Tx};
@@ -35,16 +35,30 @@ pub(crate) enum RotationBatches {
     },
 }
 
-/// Inserts a batch of sessions with one statement.
+/// Inserts a batch of sessions with one statement, each only if its guard holds (its
+/// account still at the credential generation it names, its client key still there),
+/// and says which were stored. On PostgreSQL the rows the guards read stay share-locked
+/// until the insert commits: a password change or a key deletion running at the same
+/// time waits for it, then revokes the new session with the others; or it went first,
+/// and the guard fails.
 pub(super) async fn insert_sessions(
     db: Db,
-    sessions: Vec<SessionRecord>,
-) -> Result<Vec<()>, StoreError> {
+    sessions: Vec<(SessionRecord, SessionGuard)>,
+) -> Result<Vec<bool>, StoreError> {
+    let lock = db.share_lock();
+    // VALUES columns: column1..column10 as in the INSERT, column11 the credential
+    // generation to check (NULL: none), column12 whether the client key must exist.
     let mut insert = Sql::new(
         "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, \
-         last_used_at, generation, rotates) VALUES ",
+         last_used_at, generation, rotates) \
+         SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
+         v.column8, v.column9, v.column10 FROM (VALUES ",
     );
-    insert.push_values(&sessions, |s| {
+    insert.push_values(&sessions, |(s, guard)| {
+        let (credential_generation, needs_key) = match *guard {
+            SessionGuard::CredentialGeneration(g) => (Some(g), 0),
+            SessionGuard::ClientKey => (None, 1),
+        };
         vec![
             s.id.as_str().into(),
             s.account_id.as_str().into(),
@@ -56,10 +70,26 @@ pub(super) async fn insert_sessions(
             s.last_used_at.into(),
             generation(s.generation).into(),
             i64::from(s.rotates).into(),
+            credential_generation.into(),
+            i64::from(needs_key).into(),
         ]
     });
-    db.execute(insert).await?;
-    Ok(vec![(); sessions.len()])
+    insert.push(&format!(
+        ") AS v WHERE (v.column11 IS NULL OR EXISTS (SELECT 1 FROM accounts a \
+         WHERE a.id = v.column2 AND a.credential_generation = v.column11{lock})) \
+         AND (v.column12 = 0 OR EXISTS (SELECT 1 FROM client_keys k \
+         WHERE k.id = v.column4 AND k.account_id = v.column2{lock})) RETURNING id"
+    ));
+    let stored: HashSet<String> = db
+        .fetch_all(insert)
+        .await?
+        .iter()
+        .map(|row| row.text("id"))
+        .collect::<Result<_, _>>()?;
+    Ok(sessions
+        .iter()
+        .map(|(s, _)| stored.contains(s.id.as_str()))
+        .collect())
 }
 
 /// Rotates a batch of sessions as `strategy` says, and returns each rotation's result in

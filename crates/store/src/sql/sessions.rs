@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use latchkey_core::ids::{AccountId, SessionId};
-use latchkey_core::store::{IssuedAccess, SessionRecord, Sessions};
+use latchkey_core::store::{IssuedAccess, SessionGuard, SessionRecord, Sessions};
 use latchkey_core::{Kind, StoreError};
 
 use super::session_batches::Rotation;
@@ -17,8 +17,12 @@ pub(super) const COLUMNS: &str = "id, account_id, kind, client_id, scope, create
 
 #[async_trait]
 impl Sessions for SqlStore {
-    async fn insert_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
-        self.sessions.submit(s.clone()).await
+    async fn insert_session(
+        &self,
+        s: &SessionRecord,
+        guard: SessionGuard,
+    ) -> Result<bool, StoreError> {
+        self.sessions.submit((s.clone(), guard)).await
     }
 
     async fn live_session(

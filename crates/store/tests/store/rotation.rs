@@ -6,7 +6,7 @@ use std::sync::Arc;
 use latchkey_core::Store;
 use latchkey_core::email::Email;
 use latchkey_core::ids::{AccountId, SessionId};
-use latchkey_core::store::{AccountRecord, IssuedAccess, SessionRecord};
+use latchkey_core::store::{AccountRecord, IssuedAccess, SessionGuard, SessionRecord};
 use latchkey_core::{Kind, Scope};
 
 use crate::{TestStore, backend_tests};
@@ -26,6 +26,7 @@ pub(crate) async fn rotating_sessions(store: &dyn Store, count: usize) -> Vec<Se
         password_hash: "not a hash".into(),
         created_at: NOW,
         tokens_not_before: NOW,
+        credential_generation: 0,
     };
     store.insert_account(&account).await.unwrap();
     let mut ids = Vec::new();
@@ -44,7 +45,8 @@ pub(crate) async fn rotating_sessions(store: &dyn Store, count: usize) -> Vec<Se
             rotated_at: None,
             issued_access: None,
         };
-        store.insert_session(&session).await.unwrap();
+        let guard = SessionGuard::CredentialGeneration(0);
+        assert!(store.insert_session(&session, guard).await.unwrap());
         ids.push(session.id);
     }
     ids

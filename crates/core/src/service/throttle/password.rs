@@ -1,0 +1,174 @@
+//! Password checks under the lockout, counted before the hash is compared.
+//!
+//! [`Latchkey::begin_password_check`] reads each counter of the attempt, locked in one
+//! transaction (`Attempts::update_attempts`), and lets the check run only if none is
+//! locked and each still has room: while a counter's failures and running checks are
+//! below its free attempts, checks run side by side; past them, one at a time (each
+//! failure then sets the next delay before another check may start). The check is
+//! counted as running until [`Latchkey::end_password_check`] records how it went. So
+//! 150 wrong passwords sent at once cost at most the free attempts' worth of hashes, and
+//! the rest are answered 429 without any.
+
+use std::collections::HashMap;
+
+use super::{Subject, delay};
+use crate::store::AttemptCounter;
+use crate::{Error, Latchkey, Result};
+
+/// How long a running check counts if it never ends (its instance stopped mid-check).
+const CHECK_HOLD_SECONDS: i64 = 60;
+
+/// A password check that the lockout let start; end it with
+/// [`Latchkey::end_password_check`].
+#[must_use = "a check counts as running until it is ended"]
+#[derive(Debug, Default)]
+pub(crate) struct PasswordCheck {
+    /// Each counter's key, with its scale and whether a success forgets its failures.
+    counters: HashMap<String, (u32, bool)>,
+}
+
+/// How a password check went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CheckOutcome {
+    /// The password was right.
+    Succeeded,
+    /// The password was wrong (or named no account).
+    Failed,
+    /// The check did not happen (the hashing queue was full, storage failed).
+    Abandoned,
+}
+
+impl AttemptCounter {
+    /// Forgets failures older than the window and running checks past their hold.
+    fn refresh(&mut self, now: i64, window_start: i64) {
+        if self.updated_at < window_start {
+            self.failures = 0;
+            self.locked_until = None;
+        }
+        if self.checking_until.is_none_or(|until| until <= now) {
+            self.checking = 0;
+            self.checking_until = None;
+        }
+    }
+}
+
+impl Latchkey {
+    /// Counts a password check against `subjects` before it runs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooManyAttempts`] if a counter is locked, or past its free attempts with
+    /// another check still running; storage errors.
+    pub(crate) async fn begin_password_check(
+        &self,
+        subjects: &[Subject<'_>],
+    ) -> Result<PasswordCheck> {
+        let policy = self.settings.lockout.clone();
+        if policy.lockout_after == 0 {
+            return Ok(PasswordCheck::default());
+        }
+        let counters: HashMap<String, (u32, bool)> = subjects
+            .iter()
+            .map(|s| (s.key(), (s.scale(&policy), s.forgotten_on_success())))
+            .collect();
+        let keys: Vec<String> = counters.keys().cloned().collect();
+        let (now, window_start) = (self.now(), self.window_start());
+        let mut wait: Option<u64> = None;
+        self.store
+            .update_attempts(&keys, &mut |found| {
+                for counter in found.iter_mut() {
+                    counter.refresh(now, window_start);
+                    let scale = counters.get(&counter.key).map_or(1, |c| c.0);
+                    let refused = match counter.locked_until.filter(|&until| until > now) {
+                        Some(until) => Some(u64::try_from(until - now).unwrap_or(1)),
+                        None => {
+                            let free = policy.free_attempts.saturating_mul(scale);
+                            let busy = counter.failures.saturating_add(counter.checking) >= free
+                                && counter.checking > 0;
+                            busy.then_some(1)
+                        }
+                    };
+                    wait = wait.max(refused);
+                }
+                if wait.is_none() {
+                    for counter in found.iter_mut() {
+                        counter.checking += 1;
+                        counter.checking_until = Some(now + CHECK_HOLD_SECONDS);
+                        counter.updated_at = now;
+                    }
+                }
+            })
+            .await?;
+        match wait {
+            Some(retry_after) => {
+                self.telemetry.lockout();
+                Err(Error::TooManyAttempts {
+                    retry_after: retry_after.max(1),
+                })
+            }
+            None => Ok(PasswordCheck { counters }),
+        }
+    }
+
+    /// Records how a check begun with [`Latchkey::begin_password_check`] went: a failure
+    /// counts, and delays or locks the counters past their free attempts; a success
+    /// forgets the name's failures.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors.
+    pub(crate) async fn end_password_check(
+        &self,
+        check: PasswordCheck,
+        outcome: CheckOutcome,
+    ) -> Result<()> {
+        if check.counters.is_empty() {
+            return Ok(());
+        }
+        let policy = self.settings.lockout.clone();
+        let keys: Vec<String> = check.counters.keys().cloned().collect();
+        let (now, window_start) = (self.now(), self.window_start());
+        self.store
+            .update_attempts(&keys, &mut |found| {
+                for counter in found.iter_mut() {
+                    counter.refresh(now, window_start);
+                    counter.checking = counter.checking.saturating_sub(1);
+                    let (scale, forgotten) = check
+                        .counters
+                        .get(&counter.key)
+                        .copied()
+                        .unwrap_or((1, false));
+                    match outcome {
+                        CheckOutcome::Succeeded if forgotten => {
+                            counter.failures = 0;
+                            counter.locked_until = None;
+                        }
+                        CheckOutcome::Failed => {
+                            counter.failures = counter.failures.saturating_add(1);
+                            counter.updated_at = now;
+                            if let Some(wait) = delay(&policy, scale, counter.failures) {
+                                let wait = i64::try_from(wait).unwrap_or(i64::MAX);
+                                counter.locked_until = Some(now.saturating_add(wait));
+                                if counter.failures == policy.lockout_after.saturating_mul(scale) {
+                                    tracing::warn!(
+                                        key = counter.key,
+                                        seconds = wait,
+                                        "locked out after repeated failures"
+                                    );
+                                }
+                            }
+                        }
+                        CheckOutcome::Succeeded | CheckOutcome::Abandoned => {}
+                    }
+                }
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Failures before this time are forgotten.
+    pub(super) fn window_start(&self) -> i64 {
+        let window = i64::try_from(self.settings.lockout.window_seconds).unwrap_or(i64::MAX);
+        self.now().saturating_sub(window)
+    }
+}
