@@ -60,6 +60,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "audit",
         include_str!("../migrations/sqlite/0006_audit.sql"),
     ),
+    (
+        7,
+        "key_revocation",
+        include_str!("../migrations/sqlite/0007_key_revocation.sql"),
+    ),
 ]);
 
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -87,6 +92,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         6,
         "audit",
         include_str!("../migrations/postgres/0006_audit.sql"),
+    ),
+    (
+        7,
+        "key_revocation",
+        include_str!("../migrations/postgres/0007_key_revocation.sql"),
     ),
 ]);
 
