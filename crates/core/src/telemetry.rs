@@ -35,6 +35,8 @@ pub struct Telemetry {
     lockouts: AtomicU64,
     refresh_reuse_grace: AtomicU64,
     refresh_reuse_detected: AtomicU64,
+    signing_key_rotations: AtomicU64,
+    signing_key_revocations: AtomicU64,
 }
 
 /// The counters' values at one moment.
@@ -50,6 +52,10 @@ pub struct Snapshot {
     pub refresh_reuse_grace: u64,
     /// Refresh-token reuse detected (the family was revoked).
     pub refresh_reuse_detected: u64,
+    /// New signing keys this instance has seen appear (rotations).
+    pub signing_key_rotations: u64,
+    /// Signing keys this instance has seen revoked.
+    pub signing_key_revocations: u64,
 }
 
 fn kind_index(kind: Kind) -> usize {
@@ -90,6 +96,16 @@ impl Telemetry {
         });
     }
 
+    /// Counts a new signing key seen by a key reload.
+    pub fn signing_key_rotated(&self) {
+        bump(&self.signing_key_rotations);
+    }
+
+    /// Counts a signing-key revocation seen by a key reload.
+    pub fn signing_key_revoked(&self) {
+        bump(&self.signing_key_revocations);
+    }
+
     /// The current values.
     #[must_use]
     pub fn snapshot(&self) -> Snapshot {
@@ -105,6 +121,8 @@ impl Telemetry {
             lockouts: read(&self.lockouts),
             refresh_reuse_grace: read(&self.refresh_reuse_grace),
             refresh_reuse_detected: read(&self.refresh_reuse_detected),
+            signing_key_rotations: read(&self.signing_key_rotations),
+            signing_key_revocations: read(&self.signing_key_revocations),
         }
     }
 }
@@ -121,11 +139,19 @@ mod tests {
         telemetry.token_issued(Kind::AccountRefresh);
         telemetry.login_failed();
         telemetry.refresh_reused(RefreshReuse::Detected);
+        telemetry.signing_key_revoked();
         let snapshot = telemetry.snapshot();
         assert_eq!(snapshot.tokens_issued, [0, 2, 0, 1]);
         assert_eq!(snapshot.login_failures, 1);
         assert_eq!(snapshot.refresh_reuse_detected, 1);
         assert_eq!(snapshot.refresh_reuse_grace, 0);
+        assert_eq!(
+            (
+                snapshot.signing_key_rotations,
+                snapshot.signing_key_revocations
+            ),
+            (0, 1)
+        );
         for (i, kind) in KINDS.iter().enumerate() {
             assert_eq!(kind_index(*kind), i);
         }

@@ -133,6 +133,16 @@ pub enum KeysCommand {
         #[arg(long)]
         now: bool,
     },
+    /// Revoke a signing key at once (suspected compromise): it leaves the JWKS and is no
+    /// longer trusted; if it was signing, a new key takes over. Running instances follow
+    /// at their next key reload (within a minute).
+    #[command(
+        after_help = "Example:\n  latchkeyd keys revoke kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    )]
+    Revoke {
+        /// The key id (`kid`), as `latchkeyd keys list` shows it.
+        kid: String,
+    },
     /// Print a new random master key (base64) for LATCHKEY_MASTER_KEY or --master-key-file.
     #[command(
         after_help = "Example:\n  umask 077; latchkeyd keys generate-master-key > /etc/latchkey/master.key"

@@ -5,8 +5,9 @@
 //!   cannot blow up the series count: they all count as `route="unmatched"`); its
 //!   `_count` is the number of requests.
 //! - `latchkey_tokens_issued_total{kind}`, `latchkey_login_failures_total`,
-//!   `latchkey_lockouts_total`, `latchkey_refresh_token_reuse_total{outcome}`: the
-//!   domain's [`Telemetry`] counters.
+//!   `latchkey_lockouts_total`, `latchkey_refresh_token_reuse_total{outcome}`,
+//!   `latchkey_signing_key_rotations_total`, `latchkey_signing_key_revocations_total`:
+//!   the domain's [`Telemetry`] counters.
 //! - `latchkey_db_pool_connections{pool,state}` and `latchkey_db_pool_max_connections{pool}`.
 //!
 //! The exposition is written by hand rather than with `prometheus-client`: that crate's
@@ -190,6 +191,16 @@ impl Metrics {
                 "Requests refused by a brute-force lockout.",
                 t.lockouts,
             ),
+            (
+                "latchkey_signing_key_rotations_total",
+                "New signing keys seen by this instance's key reloads (rotations, and the key taking over from a revoked one).",
+                t.signing_key_rotations,
+            ),
+            (
+                "latchkey_signing_key_revocations_total",
+                "Signing keys seen revoked by this instance's key reloads.",
+                t.signing_key_revocations,
+            ),
         ];
         for (name, help, value) in simple {
             counter_header(out, name, help);
@@ -316,6 +327,17 @@ mod tests {
         assert!(text.contains("route=\"un\\\"matched\",status=\"404\",le=\"2.5\"} 0\n"));
         assert!(text.contains("route=\"un\\\"matched\",status=\"404\",le=\"+Inf\"} 1\n"));
         assert!(text.contains("latchkey_tokens_issued_total{kind=\"client_access\"} 0\n"));
+    }
+
+    #[test]
+    fn signing_key_rotations_and_revocations_are_exported() {
+        let telemetry = Arc::new(Telemetry::default());
+        telemetry.signing_key_rotated();
+        telemetry.signing_key_revoked();
+        let text = Metrics::new(telemetry, None).render();
+        assert!(text.contains("# TYPE latchkey_signing_key_rotations_total counter\n"));
+        assert!(text.contains("\nlatchkey_signing_key_rotations_total 1\n"));
+        assert!(text.contains("\nlatchkey_signing_key_revocations_total 1\n"));
     }
 
     /// The per-request cost of the middleware's bookkeeping (run with `--ignored

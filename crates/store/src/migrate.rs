@@ -70,6 +70,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "checking",
         include_str!("../migrations/sqlite/0008_checking.sql"),
     ),
+    (
+        9,
+        "key_revocation",
+        include_str!("../migrations/sqlite/0009_key_revocation.sql"),
+    ),
 ]);
 
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -107,6 +112,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         8,
         "checking",
         include_str!("../migrations/postgres/0008_checking.sql"),
+    ),
+    (
+        9,
+        "key_revocation",
+        include_str!("../migrations/postgres/0009_key_revocation.sql"),
     ),
 ]);
 

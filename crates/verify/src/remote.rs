@@ -5,7 +5,10 @@
 //!
 //! - **Background refresh.** A task refetches the JWKS when the cached copy is
 //!   `refresh_interval` old, so keys published ahead of a rotation are in the cache before
-//!   the first token signed with them arrives.
+//!   the first token signed with them arrives. Each fetch replaces the whole cache, so a
+//!   key the issuer withdrew (revoked, or retired past its window) stops verifying at the
+//!   next refresh at the latest: `refresh_interval` bounds how long a revoked key is
+//!   still accepted here once the issuer has stopped publishing it.
 //! - **Unknown `kid`.** A token naming a key the cache does not hold triggers one
 //!   refetch, but at most one per `min_refetch_interval`, however many such tokens arrive:
 //!   forged key ids cannot turn into a flood of requests to the issuer. Concurrent callers
@@ -171,7 +174,8 @@ impl VerifierBuilder {
     }
 
     /// Age at which the background task refetches the JWKS (default 5 minutes, the
-    /// `max-age` latchkeyd serves it with).
+    /// `max-age` latchkeyd serves it with). Keys no longer published are dropped then, so
+    /// this is also the longest a revoked key still verifies after the issuer withdrew it.
     ///
     /// ```
     /// let b = latchkey_verify::Verifier::builder("https://a.test")

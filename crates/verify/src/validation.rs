@@ -113,6 +113,18 @@ impl Validation {
         &self.kinds
     }
 
+    /// The token type checked: access (`at+jwt`) or refresh (`rt+jwt`).
+    ///
+    /// ```
+    /// use latchkey_verify::{TokenType, Validation};
+    /// let rules = Validation::refresh("https://a.test", "https://a.test");
+    /// assert_eq!(rules.token_type(), TokenType::Refresh);
+    /// ```
+    #[must_use]
+    pub fn token_type(&self) -> TokenType {
+        self.token_type
+    }
+
     /// The scopes every token must carry (empty: none).
     ///
     /// ```

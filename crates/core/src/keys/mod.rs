@@ -6,6 +6,7 @@
 //! - [`SigningKey`] (`signing_key.rs`): one parsed key, ready to sign.
 //! - [`schedule`]: which key signs, which are published, when the next one is due.
 //! - [`MasterKey`] (`sealing.rs`): AES-256-GCM encryption of stored private keys.
+//! - `revocation.rs`: [`KeyRing::revoke`], withdrawing a key at once.
 //! - [`KeyRing`] (here): loads the keys from storage, serves the current state to the
 //!   hot paths without locking, and runs rotation and pruning.
 //!
@@ -13,16 +14,25 @@
 //! key and publishes the same JWKS. Rotation is race-free across instances: storage
 //! retires the signing keys and adds the successor in one conditional transaction,
 //! which only the first instance wins.
+//!
+//! latchkeyd trusts a key only in its verification window (see [`schedule`]): access
+//! tokens under the published keys, refresh tokens under the stored ones, nothing under
+//! a revoked key. A revocation reaches the instance that made it at once and every other
+//! instance at its next reload (`key_reload_interval`).
 
+mod revocation;
 pub mod schedule;
 mod sealing;
 mod signing_key;
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use latchkey_verify::{Algorithm, Jwks, KeySet};
+use latchkey_proto::TokenType;
+use latchkey_verify::{Algorithm, Jwks, KeySet, Validation};
 
+pub use revocation::Revocation;
 pub use schedule::{Plan, Policy, Stage};
 pub use sealing::{MASTER_KEY_LEN, MasterKey, is_sealed};
 pub use signing_key::SigningKey;
@@ -30,6 +40,7 @@ pub use signing_key::SigningKey;
 use crate::clock::Clock;
 use crate::service::EventKind;
 use crate::store::{AuditRecord, SigningKeyRecord, Store};
+use crate::telemetry::Telemetry;
 use crate::{Error, Result};
 
 /// How the key ring makes and keeps keys.
@@ -43,7 +54,8 @@ pub struct KeyOptions {
     pub master_key: Option<MasterKey>,
 }
 
-/// The keys in force at one moment: the one that signs, and all that are published.
+/// The keys in force at one moment: the one that signs, all that are published, and
+/// the ones latchkeyd's own checks trust.
 pub struct KeyState {
     /// The key new tokens are signed with.
     pub current: Arc<SigningKey>,
@@ -52,9 +64,33 @@ pub struct KeyState {
     pub next: Option<(i64, Arc<SigningKey>)>,
     /// Every published key, as `/.well-known/jwks.json` serves it.
     pub jwks: Jwks,
-    /// Every stored key, parsed for latchkeyd's own checks (a retired key no longer
-    /// published still checks the refresh tokens it signed).
-    pub key_set: KeySet,
+    /// The published keys, parsed: the only ones access tokens are checked against.
+    access_keys: KeySet,
+    /// Every stored key not revoked: a retired key no longer published still checks the
+    /// refresh tokens it signed.
+    refresh_keys: KeySet,
+    /// Every stored key id, revoked or not: a reload counts the new ones as rotations.
+    stored: BTreeSet<String>,
+    /// The revoked key ids: a reload counts the new ones as revocations.
+    revoked: BTreeSet<String>,
+}
+
+impl KeyState {
+    /// The keys a token checked with `rules` may be signed with: the published ones for
+    /// access tokens, every unrevoked stored one for refresh tokens.
+    #[must_use]
+    pub fn keys_for(&self, rules: &Validation) -> &KeySet {
+        match rules.token_type() {
+            TokenType::Access => &self.access_keys,
+            TokenType::Refresh => &self.refresh_keys,
+        }
+    }
+
+    /// Whether any token may be checked against key `kid`.
+    #[must_use]
+    pub fn trusts(&self, kid: &str) -> bool {
+        self.refresh_keys.contains(kid)
+    }
 }
 
 /// One stored key, as `latchkeyd keys list` shows it.
@@ -74,6 +110,8 @@ pub struct KeyInfo {
     pub retires_at: Option<i64>,
     /// When it leaves the JWKS, if scheduled.
     pub expires_at: Option<i64>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<i64>,
     /// Whether its private key is encrypted at rest.
     pub sealed: bool,
 }
@@ -95,13 +133,15 @@ pub struct KeyRing {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     options: KeyOptions,
+    telemetry: Arc<Telemetry>,
     state: RwLock<Arc<KeyState>>,
     last_reload: Mutex<Instant>,
 }
 
 impl KeyRing {
-    /// Loads the keys from storage, creating the first one if there is none, and
-    /// encrypting any stored in clear when a master key is given.
+    /// Loads the keys from storage, creating the first one if there is none (or every
+    /// key is revoked), and encrypting any stored in clear when a master key is given.
+    /// Rotations and revocations seen by later reloads are counted in `telemetry`.
     ///
     /// # Errors
     ///
@@ -111,6 +151,7 @@ impl KeyRing {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         options: KeyOptions,
+        telemetry: Arc<Telemetry>,
     ) -> Result<Self> {
         if options.master_key.is_some() {
             seal_clear_keys(store.as_ref(), &options).await?;
@@ -136,6 +177,7 @@ impl KeyRing {
             store,
             clock,
             options,
+            telemetry,
             state: RwLock::new(Arc::new(state)),
             last_reload: Mutex::new(Instant::now()),
         })
@@ -175,10 +217,12 @@ impl KeyRing {
         let records = self.store.signing_keys().await?;
         let master = self.options.master_key.as_ref();
         if let Some(state) = build_state(&records, self.clock.now(), master)? {
-            match self.state.write() {
-                Ok(mut guard) => *guard = Arc::new(state),
-                Err(poisoned) => *poisoned.into_inner() = Arc::new(state),
-            }
+            let state = Arc::new(state);
+            let previous = match self.state.write() {
+                Ok(mut guard) => std::mem::replace(&mut *guard, Arc::clone(&state)),
+                Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), Arc::clone(&state)),
+            };
+            self.count_changes(&previous, &state);
         }
         if let Ok(mut last) = self.last_reload.lock() {
             *last = Instant::now();
@@ -201,7 +245,18 @@ impl KeyRing {
         if due {
             self.reload().await?;
         }
-        Ok(self.state().key_set.contains(kid))
+        Ok(self.state().trusts(kid))
+    }
+
+    /// Counts the keys that appeared (rotations) and were revoked since `previous`:
+    /// whichever process made the change, each instance counts it at its next reload.
+    fn count_changes(&self, previous: &KeyState, state: &KeyState) {
+        for _ in state.stored.difference(&previous.stored) {
+            self.telemetry.signing_key_rotated();
+        }
+        for _ in state.revoked.difference(&previous.revoked) {
+            self.telemetry.signing_key_revoked();
+        }
     }
 
     /// The periodic upkeep: publishes the next key when a rotation is due, deletes
@@ -250,14 +305,18 @@ impl KeyRing {
         let records = self.store.signing_keys().await?;
         let after = if immediately { 0 } else { policy.overlap };
         let plan = Plan::starting(now, after, &policy);
-        let rotated = match records.iter().find(|r| r.activates_at > now) {
+        let rotated = match schedule::scheduled(&records, now) {
             Some(next) if immediately => {
                 let advanced = self
                     .store
                     .advance_signing_key(&next.kid, now, plan.retiring_expires_at)
                     .await?;
                 if advanced {
-                    self.audit_rotation(&next.kid, now).await;
+                    self.audit(
+                        EventKind::SigningKeyRotated,
+                        format!("kid {}, signs from {now}", next.kid),
+                    )
+                    .await;
                 }
                 advanced.then(|| Rotated {
                     kid: next.kid.clone(),
@@ -271,19 +330,19 @@ impl KeyRing {
         Ok(rotated)
     }
 
-    /// Records a rotation in the audit trail (a storage error is logged).
-    async fn audit_rotation(&self, kid: &str, activates_at: i64) {
+    /// Records a key event in the audit trail (a storage error is logged).
+    async fn audit(&self, kind: EventKind, detail: String) {
         let event = AuditRecord {
             id: 0,
             at: self.clock.now(),
-            kind: EventKind::SigningKeyRotated.as_str().to_owned(),
+            kind: kind.as_str().to_owned(),
             account_id: None,
             client_id: None,
             source: None,
-            detail: Some(format!("kid {kid}, signs from {activates_at}")),
+            detail: Some(detail),
         };
         if let Err(err) = self.store.insert_audit_event(&event).await {
-            tracing::error!(error = %err, "could not record the key rotation in the audit trail");
+            tracing::error!(error = %err, kind = kind.as_str(), "could not record a signing-key event in the audit trail");
         }
     }
 
@@ -306,6 +365,7 @@ impl KeyRing {
                 activates_at: r.activates_at,
                 retires_at: r.retires_at,
                 expires_at: r.expires_at,
+                revoked_at: r.revoked_at,
                 sealed: is_sealed(&r.private_key),
             })
             .collect())
@@ -327,7 +387,11 @@ impl KeyRing {
             algorithm = %next.algorithm,
             "published the next signing key"
         );
-        self.audit_rotation(&next.kid, plan.activates_at).await;
+        self.audit(
+            EventKind::SigningKeyRotated,
+            format!("kid {}, signs from {}", next.kid, plan.activates_at),
+        )
+        .await;
         Ok(Some(Rotated {
             kid: next.kid,
             activates_at: plan.activates_at,
@@ -352,6 +416,7 @@ fn new_record(options: &KeyOptions, now: i64, activates_at: i64) -> Result<Signi
         activates_at,
         retires_at: None,
         expires_at: None,
+        revoked_at: None,
     })
 }
 
@@ -387,7 +452,8 @@ fn parse(record: &SigningKeyRecord, master: Option<&MasterKey>) -> Result<Signin
     )
 }
 
-/// The keys in force at `now`, or `None` if no key signs.
+/// The keys in force at `now`, or `None` if no key signs. Revoked keys are not even
+/// parsed: nothing signs or checks with them.
 fn build_state(
     records: &[SigningKeyRecord],
     now: i64,
@@ -399,8 +465,13 @@ fn build_state(
     let mut current = None;
     let mut next = None;
     let mut published = Vec::new();
-    let mut all = Vec::new();
+    let mut stored = Vec::new();
+    let mut revoked = BTreeSet::new();
     for record in records {
+        if !schedule::checks_refresh_tokens(record) {
+            revoked.insert(record.kid.clone());
+            continue;
+        }
         let key = Arc::new(parse(record, master)?);
         if record.kid == current_kid {
             current = Some(Arc::clone(&key));
@@ -414,12 +485,16 @@ fn build_state(
         if schedule::is_published(record, now) {
             published.push(key.jwk().clone());
         }
-        all.push(key.jwk().clone());
+        stored.push(key.jwk().clone());
     }
+    let jwks = Jwks { keys: published };
     Ok(current.map(|current| KeyState {
         current,
         next,
-        key_set: KeySet::from_jwks(&Jwks { keys: all }),
-        jwks: Jwks { keys: published },
+        access_keys: KeySet::from_jwks(&jwks),
+        refresh_keys: KeySet::from_jwks(&Jwks { keys: stored }),
+        stored: records.iter().map(|r| r.kid.clone()).collect(),
+        revoked,
+        jwks,
     }))
 }

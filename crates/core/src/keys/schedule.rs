@@ -8,6 +8,13 @@
 //! every access token it signed has expired (its `expires_at`). After that latchkeyd
 //! alone keeps it, to check the refresh tokens it signed, and deletes it once none of
 //! those can still be in use.
+//!
+//! A key's *verification window* follows from this: access tokens (latchkeyd's own
+//! checks and the JWKS alike) are trusted under a key exactly while it is published
+//! ([`is_published`]); refresh tokens under every stored key ([`checks_refresh_tokens`]),
+//! since a key is stored only while a refresh token it signed may be live. An operator
+//! may end a key's life at any stage by *revoking* it: from then on it is neither
+//! published nor trusted, and if it was signing, a new key takes over at once.
 
 use crate::store::SigningKeyRecord;
 
@@ -61,6 +68,8 @@ pub enum Stage {
     Retired,
     /// Retired and no longer published; kept for refresh tokens it signed.
     Kept,
+    /// Revoked by an operator: neither published nor trusted.
+    Revoked,
 }
 
 impl Stage {
@@ -72,18 +81,21 @@ impl Stage {
             Self::Current => "current",
             Self::Retired => "retired",
             Self::Kept => "kept",
+            Self::Revoked => "revoked",
         }
     }
 }
 
-/// The key that signs at `now`: the most recently activated key that is active and not
-/// retired. Ties (two instances creating a first key at once) go to the smaller kid, so
-/// every instance picks the same one.
+/// The key that signs at `now`: the most recently activated key that is active, not
+/// retired and not revoked. Ties (two instances creating a first key at once) go to the
+/// smaller kid, so every instance picks the same one.
 #[must_use]
 pub fn current(records: &[SigningKeyRecord], now: i64) -> Option<&SigningKeyRecord> {
     records
         .iter()
-        .filter(|r| r.activates_at <= now && r.retires_at.is_none_or(|t| t > now))
+        .filter(|r| {
+            r.revoked_at.is_none() && r.activates_at <= now && r.retires_at.is_none_or(|t| t > now)
+        })
         .max_by(|a, b| {
             a.activates_at
                 .cmp(&b.activates_at)
@@ -91,10 +103,21 @@ pub fn current(records: &[SigningKeyRecord], now: i64) -> Option<&SigningKeyReco
         })
 }
 
+/// The key scheduled to sign next at `now`, if any (published, not yet signing).
+#[must_use]
+pub fn scheduled(records: &[SigningKeyRecord], now: i64) -> Option<&SigningKeyRecord> {
+    records
+        .iter()
+        .filter(|r| r.revoked_at.is_none() && r.activates_at > now)
+        .min_by_key(|r| r.activates_at)
+}
+
 /// The stage of `record` at `now`, given the current key's id.
 #[must_use]
 pub fn stage(record: &SigningKeyRecord, current_kid: Option<&str>, now: i64) -> Stage {
-    if Some(record.kid.as_str()) == current_kid {
+    if record.revoked_at.is_some() {
+        Stage::Revoked
+    } else if Some(record.kid.as_str()) == current_kid {
         Stage::Current
     } else if record.activates_at > now {
         Stage::Next
@@ -105,10 +128,27 @@ pub fn stage(record: &SigningKeyRecord, current_kid: Option<&str>, now: i64) -> 
     }
 }
 
-/// Whether `record` belongs in the JWKS at `now`.
+/// Whether `record` belongs in the JWKS at `now`, which is also whether latchkeyd
+/// accepts access tokens it signed: next, current, or retired while an access token it
+/// signed may be unexpired; never once revoked.
 #[must_use]
 pub fn is_published(record: &SigningKeyRecord, now: i64) -> bool {
-    record.expires_at.is_none_or(|e| e > now)
+    record.revoked_at.is_none() && record.expires_at.is_none_or(|e| e > now)
+}
+
+/// Whether latchkeyd accepts refresh tokens `record` signed: while it is stored (see
+/// [`prune_window`]) and not revoked.
+#[must_use]
+pub fn checks_refresh_tokens(record: &SigningKeyRecord) -> bool {
+    record.revoked_at.is_none()
+}
+
+/// When a key that takes over signing at `now` (from a revoked key) retires: when the
+/// scheduled successor activates, if there is one, as a rotation would have set it.
+#[must_use]
+pub fn stand_in_plan(records: &[SigningKeyRecord], now: i64, policy: &Policy) -> Option<Plan> {
+    scheduled(records, now)
+        .map(|next| Plan::starting(now, next.activates_at.saturating_sub(now), policy))
 }
 
 /// The automatic rotation due at `now`, if any: when the current key has signed for
@@ -118,7 +158,7 @@ pub fn is_published(record: &SigningKeyRecord, now: i64) -> bool {
 #[must_use]
 pub fn due_rotation(records: &[SigningKeyRecord], now: i64, policy: &Policy) -> Option<Plan> {
     let period = policy.period?;
-    if records.iter().any(|r| r.activates_at > now) {
+    if scheduled(records, now).is_some() {
         return None;
     }
     let current = current(records, now)?;
@@ -171,6 +211,7 @@ mod tests {
             activates_at,
             retires_at,
             expires_at: retires_at.map(|r| r + POLICY.overlap),
+            revoked_at: None,
         }
     }
 
@@ -223,6 +264,39 @@ mod tests {
     fn two_first_keys_resolve_to_the_same_current_key_everywhere() {
         let keys = [key("b", 5, None), key("a", 5, None)];
         assert_eq!(current(&keys, 10).unwrap().kid, "a");
+    }
+
+    fn revoked(mut record: SigningKeyRecord, at: i64) -> SigningKeyRecord {
+        record.revoked_at = Some(at);
+        record
+    }
+
+    #[test]
+    fn a_revoked_key_never_signs_is_never_published_and_checks_nothing() {
+        let keys = [revoked(key("a", 0, None), 10), key("b", 10, None)];
+        assert_eq!(current(&keys, 20).map(|k| k.kid.as_str()), Some("b"));
+        assert_eq!(stage(&keys[0], Some("b"), 20), Stage::Revoked);
+        assert!(!is_published(&keys[0], 20));
+        assert!(!checks_refresh_tokens(&keys[0]));
+        assert!(is_published(&keys[1], 20) && checks_refresh_tokens(&keys[1]));
+        // Alone, a revoked key leaves no key signing (the key ring then makes one).
+        assert!(current(&keys[..1], 20).is_none());
+    }
+
+    #[test]
+    fn a_revoked_successor_is_not_scheduled_and_does_not_block_the_next_rotation() {
+        let keys = [key("a", 0, None), revoked(key("b", 30 * DAY, None), DAY)];
+        assert!(scheduled(&keys, 2 * DAY).is_none());
+        assert!(due_rotation(&keys, 30 * DAY, &POLICY).is_some());
+    }
+
+    #[test]
+    fn a_stand_in_for_a_revoked_signing_key_retires_when_the_scheduled_key_activates() {
+        let keys = [key("a", 0, Some(30 * DAY)), key("b", 30 * DAY, None)];
+        let plan = stand_in_plan(&keys, 29 * DAY, &POLICY).unwrap();
+        assert_eq!(plan.activates_at, 30 * DAY);
+        assert_eq!(plan.retiring_expires_at, 30 * DAY + POLICY.overlap);
+        assert_eq!(stand_in_plan(&keys[..1], DAY, &POLICY), None);
     }
 
     #[test]

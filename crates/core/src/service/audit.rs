@@ -37,13 +37,15 @@ pub enum EventKind {
     AccountTokensRevoked,
     /// A retired rotating refresh token was presented again: its session was revoked.
     RefreshTokenReuseDetected,
-    /// A new signing key was published.
+    /// A new signing key was published (or brought forward to sign at once).
     SigningKeyRotated,
+    /// An operator revoked a signing key.
+    SigningKeyRevoked,
 }
 
 impl EventKind {
     /// Every kind, as stored and shown.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginLocked,
@@ -56,6 +58,7 @@ impl EventKind {
         Self::AccountTokensRevoked,
         Self::RefreshTokenReuseDetected,
         Self::SigningKeyRotated,
+        Self::SigningKeyRevoked,
     ];
 
     /// The kind's name, e.g. `login_failed`.
@@ -74,6 +77,7 @@ impl EventKind {
             Self::AccountTokensRevoked => "account_tokens_revoked",
             Self::RefreshTokenReuseDetected => "refresh_token_reuse_detected",
             Self::SigningKeyRotated => "signing_key_rotated",
+            Self::SigningKeyRevoked => "signing_key_revoked",
         }
     }
 

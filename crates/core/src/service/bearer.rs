@@ -20,14 +20,14 @@ impl Latchkey {
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
         let claims = match latchkey_verify::verify(
             token,
-            &self.keys.state().key_set,
+            self.keys.state().keys_for(&self.account_rules),
             &self.account_rules,
             self.now(),
         ) {
             Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
                 latchkey_verify::verify(
                     token,
-                    &self.keys.state().key_set,
+                    self.keys.state().keys_for(&self.account_rules),
                     &self.account_rules,
                     self.now(),
                 )

@@ -210,14 +210,14 @@ impl Latchkey {
     ) -> Result<IssuedTokens> {
         let claims = match latchkey_verify::verify(
             token,
-            &self.keys.state().key_set,
+            self.keys.state().keys_for(&self.refresh_rules),
             &self.refresh_rules,
             self.now(),
         ) {
             Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
                 latchkey_verify::verify(
                     token,
-                    &self.keys.state().key_set,
+                    self.keys.state().keys_for(&self.refresh_rules),
                     &self.refresh_rules,
                     self.now(),
                 )

@@ -110,10 +110,12 @@ impl Latchkey {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
+        let telemetry = Arc::new(Telemetry::default());
         let keys = KeyRing::load(
             Arc::clone(&store),
             Arc::clone(&clock),
             key_options(&settings),
+            Arc::clone(&telemetry),
         )
         .await?;
         let hasher = PasswordHasher::new(settings.hash_concurrency)?;
@@ -129,7 +131,7 @@ impl Latchkey {
             keys,
             settings,
             clock,
-            telemetry: Arc::default(),
+            telemetry,
         })
     }
 

@@ -126,10 +126,11 @@ impl Latchkey {
         token: &str,
         rules: &Validation,
     ) -> Result<std::result::Result<Claims, VerifyError>> {
-        let first = latchkey_verify::verify(token, &self.keys.state().key_set, rules, self.now());
+        let first =
+            latchkey_verify::verify(token, self.keys.state().keys_for(rules), rules, self.now());
         Ok(match first {
             Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
-                latchkey_verify::verify(token, &self.keys.state().key_set, rules, self.now())
+                latchkey_verify::verify(token, self.keys.state().keys_for(rules), rules, self.now())
             }
             other => other,
         })

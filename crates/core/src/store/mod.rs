@@ -19,7 +19,7 @@ pub use attempts::{AttemptCounter, AttemptRecord, Attempts};
 pub use audit::{Audit, AuditQuery, AuditRecord};
 pub use client_keys::{ClientKeyRecord, ClientKeys};
 pub use sessions::{IssuedAccess, SessionGuard, SessionRecord, Sessions};
-pub use signing_keys::{SigningKeyRecord, SigningKeys};
+pub use signing_keys::{KeyRevocation, SigningKeyRecord, SigningKeys};
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,8 @@
-//! `latchkeyd keys …`: list and rotate signing keys, make a master key.
+//! `latchkeyd keys …`: list, rotate and revoke signing keys, make a master key.
 
 use anyhow::Context as _;
-use latchkey_core::keys::{KeyInfo, MasterKey};
+use latchkey_core::Error;
+use latchkey_core::keys::{KeyInfo, MasterKey, Revocation};
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -54,6 +55,28 @@ pub async fn run(options: &Options, command: &KeysCommand) -> anyhow::Result<()>
                 }
             }
         }
+        KeysCommand::Revoke { kid } => {
+            let latchkey = super::open(options).await?;
+            match latchkey.key_ring().revoke(kid).await {
+                Ok(Revocation::Revoked { successor }) => {
+                    println!("revoked signing key {kid}: it is no longer published or trusted");
+                    if let Some(successor) = successor {
+                        println!("signing key {successor} signs from now on");
+                    }
+                    println!(
+                        "running latchkeyd instances stop trusting it at their next key reload \
+                         (within a minute); resource services at their next JWKS refresh"
+                    );
+                }
+                Ok(Revocation::AlreadyRevoked) => {
+                    println!("signing key {kid} was already revoked");
+                }
+                Err(Error::NotFound(_)) => {
+                    anyhow::bail!("no signing key has the id {kid:?} (see `latchkeyd keys list`)")
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
     }
     Ok(())
 }
@@ -73,6 +96,7 @@ fn key_json(key: &KeyInfo) -> serde_json::Value {
         "activatesAt": timestamp(Some(key.activates_at)),
         "retiresAt": key.retires_at.map(|t| timestamp(Some(t))),
         "unpublishedAt": key.expires_at.map(|t| timestamp(Some(t))),
+        "revokedAt": key.revoked_at.map(|t| timestamp(Some(t))),
         "encrypted": key.sealed,
     })
 }

@@ -14,6 +14,7 @@ mod crash;
 mod errors;
 mod hardening;
 mod introspection;
+mod key_revocation;
 mod lockout;
 mod oauth2;
 mod oauth2_crate;

@@ -27,7 +27,7 @@ backend_tests!(
     a_master_key_given_later_encrypts_the_keys_stored_in_clear,
 );
 
-async fn kids(app: &TestApp) -> Vec<String> {
+pub(crate) async fn kids(app: &TestApp) -> Vec<String> {
     let jwks = app.client.jwks().await.unwrap();
     jwks["keys"]
         .as_array()
@@ -38,7 +38,7 @@ async fn kids(app: &TestApp) -> Vec<String> {
 }
 
 /// The kid that signs a fresh login's access token.
-async fn signing_kid(app: &TestApp, email: &str) -> String {
+pub(crate) async fn signing_kid(app: &TestApp, email: &str) -> String {
     let token = app.login(email).await;
     decode(&token).0["kid"].as_str().unwrap().to_owned()
 }

@@ -145,18 +145,36 @@ async fn after_the_interval_an_unknown_kid_may_fetch_again() {
     assert!(verifier.verify(&token).await.is_ok());
 }
 
+/// A verifier refreshing its keys every 5 minutes in the background and never on
+/// demand, for tests on a paused clock (no HTTP timeout: the paused clock jumps ahead
+/// while the test waits for the fake issuer).
+fn background_only_verifier(issuer: &FakeIssuer) -> Verifier {
+    Verifier::builder(issuer.url.clone())
+        .clock(|| NOW)
+        .refresh_interval(Duration::from_secs(300))
+        .min_refetch_interval(Duration::from_secs(10 * 365 * 86_400))
+        .http_client(reqwest::Client::new())
+        .build()
+        .unwrap()
+}
+
+/// Sleeps past the refresh interval, then lets the background refresh (under way on this
+/// runtime) finish, until verifying `token` gives `passes`.
+async fn after_the_background_refresh(verifier: &Verifier, token: &str, passes: bool) {
+    tokio::time::sleep(Duration::from_secs(301)).await;
+    let mut turns = 0;
+    while verifier.verify(token).await.is_ok() != passes {
+        turns += 1;
+        assert!(turns < 100_000, "the background refresh never happened");
+        tokio::task::yield_now().await;
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_background_task_refreshes_the_keys_before_they_age_out() {
     let old = TestKey::ed25519("old");
     let issuer = FakeIssuer::start(&jwks(&[&old]));
-    let verifier = Verifier::builder(issuer.url.clone())
-        .clock(|| NOW)
-        .refresh_interval(Duration::from_secs(300))
-        // On-demand fetches are out of the picture: only the background task refetches.
-        .min_refetch_interval(Duration::from_secs(10 * 365 * 86_400))
-        .http_client(reqwest::Client::new())
-        .build()
-        .unwrap();
+    let verifier = background_only_verifier(&issuer);
     assert!(
         verifier
             .verify(&old.sign(&claims_from(&issuer, Kind::ClientAccess)))
@@ -172,15 +190,29 @@ async fn the_background_task_refreshes_the_keys_before_they_age_out() {
         Err(VerifyError::UnknownKey(_))
     ));
 
-    tokio::time::sleep(Duration::from_secs(301)).await;
-    // The refresh is under way on this runtime; let it finish, whatever it takes.
-    let mut turns = 0;
-    while verifier.verify(&token).await.is_err() {
-        turns += 1;
-        assert!(turns < 100_000, "the background refresh never happened");
-        tokio::task::yield_now().await;
-    }
+    after_the_background_refresh(&verifier, &token, true).await;
     assert!(issuer.fetches() >= 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_key_withdrawn_from_the_jwks_stops_verifying_at_the_next_scheduled_refresh() {
+    let revoked = TestKey::ed25519("revoked");
+    let successor = TestKey::ed25519("successor");
+    let issuer = FakeIssuer::start(&jwks(&[&revoked]));
+    let verifier = background_only_verifier(&issuer);
+    let token = revoked.sign(&claims_from(&issuer, Kind::ClientAccess));
+    assert!(verifier.verify(&token).await.is_ok());
+
+    // The issuer revokes the key: it is still cached, and still accepted, until the
+    // background refresh replaces the whole cache with what is published now.
+    issuer.publish(&jwks(&[&successor]));
+    assert!(verifier.verify(&token).await.is_ok());
+    after_the_background_refresh(&verifier, &token, false).await;
+    assert_eq!(
+        verifier.verify(&token).await,
+        Err(VerifyError::UnknownKey("revoked".into()))
+    );
+    assert_eq!(verifier.key_count(), 1);
 }
 
 #[tokio::test]
