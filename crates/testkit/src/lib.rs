@@ -1,7 +1,7 @@
-//! What several crates' tests share: unique names, and a PostgreSQL database created for
+//! What several crates' tests share: unique names, a PostgreSQL database created for
 //! one test and dropped when the test ends, on the server at `LATCHKEY_TEST_POSTGRES_URL` (else
 //! `postgres://postgres@127.0.0.1:5432/postgres`, which `scripts/ensure-postgres.sh`
-//! provides).
+//! provides), and [`OpenApi`], which holds an answer against `crates/server/openapi.json`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -9,6 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::Connection as _;
+
+pub mod openapi;
+
+pub use openapi::OpenApi;
 
 /// `prefix` followed by this process's id, a counter and the time in nanoseconds: a name
 /// no other test, in this process or another, uses (for a database, a file, a directory).
