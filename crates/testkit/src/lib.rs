@@ -1,85 +1,66 @@
-//! What several crates' tests share: unique names, and a PostgreSQL database created for
-//! one test and dropped when the test ends, on the server at `LATCHKEY_TEST_POSTGRES_URL` (else
-//! `postgres://postgres@127.0.0.1:5432/postgres`, which `scripts/ensure-postgres.sh`
-//! provides).
+//! What the workspace's tests share, so that a new feature's test starts from one line:
+//! `let app = TestApp::spawn().await;`.
+//!
+//! # Layout
+//!
+//! - [`scratch`]: names no other test uses, directories removed on drop, free ports.
+//! - [`database`]: a fresh SQLite or PostgreSQL database per test ([`TestDatabase`]), and
+//!   [`backend_tests!`], which runs a test once per storage backend.
+//! - [`postgres`]: [`PgDatabase`], a PostgreSQL database created for one test and dropped
+//!   after it.
+//! - [`tokens`]: [`TestKey`]s that sign tokens the way latchkeyd does, [`claims`] as it
+//!   issues them, and [`decode`] for reading a token back.
+//! - [`issuer`]: [`FakeIssuer`], a JWKS served on a free port.
+//! - [`openapi`]: [`OpenApi`], which holds an answer against `crates/server/openapi.json`
+//!   (a small validator for the JSON-Schema subset the document uses).
+//! - `app` (feature `app`): [`TestApp`], the real latchkeyd on a fresh database behind a
+//!   proxy that checks every answer against the OpenAPI document, with the SDK at hand;
+//!   [`LatchkeydProcess`], the same around the `latchkeyd` binary.
+//!
+//! This crate is a dev-dependency only: no library or binary of the workspace uses it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+#[cfg(feature = "app")]
+pub mod app;
+pub mod database;
+pub mod issuer;
+pub mod openapi;
+pub mod postgres;
+pub mod scratch;
+pub mod tokens;
 
-use sqlx::Connection as _;
+#[cfg(feature = "app")]
+pub use app::{LatchkeydProcess, Reply, TestApp, TestClock, assert_api_error};
+pub use database::{Backend, OnBackend, TestDatabase, run_on};
+pub use issuer::FakeIssuer;
+pub use openapi::OpenApi;
+pub use postgres::PgDatabase;
+pub use scratch::{TempDir, free_address, unique_name, unix_now};
+pub use tokens::{TestKey, b64, claims, decode, jwks};
 
-/// `prefix` followed by this process's id, a counter and the time in nanoseconds: a name
-/// no other test, in this process or another, uses (for a database, a file, a directory).
-pub fn unique_name(prefix: &str) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "{prefix}_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    )
-}
+/// The password every test account gets (strong enough for the password policy).
+pub const PASSWORD: &str = "correct horse battery staple";
 
-/// A database created for one test and dropped when this is dropped, even if the test
-/// failed.
-#[derive(Debug)]
-pub struct PgDatabase {
-    admin: String,
-    name: String,
-}
-
-impl PgDatabase {
-    /// Creates a database whose name no other test (in this process or another) uses, and
-    /// returns it with its connection URL.
-    ///
-    /// # Panics
-    ///
-    /// If the PostgreSQL server cannot be reached or refuses the database.
-    pub async fn create() -> (Self, String) {
-        let admin = std::env::var("LATCHKEY_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = unique_name("latchkey_test");
-        let mut connection = sqlx::PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL is not reachable at {admin} ({e}); run scripts/ensure-postgres.sh"
-                )
-            });
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut connection)
-            .await
-            .unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        let url = format!("{base}/{name}");
-        (Self { admin, name }, url)
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let (admin, name) = (self.admin.clone(), self.name.clone());
-        // Its own runtime: the test's may be shutting down.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let mut connection = sqlx::PgConnection::connect(&admin).await?;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&mut connection)
-                    .await
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(_))) {
-            eprintln!("could not drop test database {}", self.name);
+#[cfg(test)]
+mod tests {
+    /// The kit is for tests: no library or binary of the workspace may depend on it.
+    #[test]
+    fn only_dev_dependencies_name_the_test_kit() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for entry in std::fs::read_dir(crates).unwrap() {
+            let manifest = entry.unwrap().path().join("Cargo.toml");
+            let Ok(text) = std::fs::read_to_string(&manifest) else {
+                continue;
+            };
+            let mut section = "";
+            for line in text.lines().map(str::trim) {
+                if line.starts_with('[') {
+                    section = line;
+                } else if line.starts_with("latchkey-testkit") {
+                    assert_eq!(section, "[dev-dependencies]", "{}", manifest.display());
+                }
+            }
         }
     }
 }

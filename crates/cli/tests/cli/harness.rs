@@ -1,32 +1,15 @@
 //! Runs the real binaries: `latchkeyd` and `latchkey-nodes` on free ports with a fresh
 //! SQLite file, and `latchkey` with its own config directory.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-pub const PASSWORD: &str = "correct horse battery staple";
+use latchkey_testkit::{TempDir, free_address};
 
-/// A scratch directory removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("latchkey-cli-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
-}
+pub use latchkey_testkit::PASSWORD;
 
 /// `latchkeyd` and `latchkey-nodes`, built by this workspace: next to the `latchkey`
 /// binary, built once here if `cargo test -p latchkey-cli` alone did not build them.
@@ -50,17 +33,9 @@ fn sibling(name: &str) -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_until_listening(port: u16, child: &mut Child, name: &str) {
+fn wait_until_listening(address: &str, child: &mut Child, name: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while TcpStream::connect(address).is_err() {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("{name} exited early: {status}");
         }
@@ -116,10 +91,10 @@ impl Env {
             ),
         )
         .unwrap();
-        let port = free_port();
-        let server = format!("http://127.0.0.1:{port}");
+        let listen = free_address();
+        let server = format!("http://{listen}");
         let mut latchkeyd = Command::new(sibling("latchkeyd"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--listen", &listen])
             .arg("--database")
             .arg(format!("sqlite://{}", dir.0.join("latchkey.db").display()))
             .arg("--config")
@@ -129,26 +104,21 @@ impl Env {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        wait_until_listening(port, &mut latchkeyd, "latchkeyd");
+        wait_until_listening(&listen, &mut latchkeyd, "latchkeyd");
         let latchkeyd = Service(latchkeyd);
 
-        let nodes_port = free_port();
+        let nodes_listen = free_address();
         let mut nodes = Command::new(sibling("latchkey-nodes"))
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{nodes_port}"),
-                "--issuer",
-                &server,
-            ])
+            .args(["--listen", &nodes_listen, "--issuer", &server])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        wait_until_listening(nodes_port, &mut nodes, "latchkey-nodes");
+        wait_until_listening(&nodes_listen, &mut nodes, "latchkey-nodes");
         Self {
             server,
-            nodes: format!("http://127.0.0.1:{nodes_port}/nodes/v1/status"),
+            nodes: format!("http://{nodes_listen}/nodes/v1/status"),
             dir,
             _services: vec![latchkeyd, Service(nodes)],
         }

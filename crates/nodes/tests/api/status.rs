@@ -1,9 +1,10 @@
 //! `GET /nodes/v1/status`: who gets in, who does not, and what they are told.
 
+use latchkey_testkit::{FakeIssuer, TestKey, jwks, unix_now};
 use latchkey_verify::{ErrorBody, ErrorCode, Kind};
 use serde_json::Value;
 
-use crate::helpers::{FakeIssuer, Key, Nodes, now};
+use crate::helpers::Nodes;
 
 async fn refused(
     response: reqwest::Response,
@@ -19,8 +20,8 @@ async fn refused(
 
 #[tokio::test]
 async fn account_and_client_access_tokens_get_the_status_naming_the_caller() {
-    let key = Key::new("k1");
-    let issuer = FakeIssuer::start(&[&key]).await;
+    let key = TestKey::ed25519("k1");
+    let issuer = FakeIssuer::start(&jwks(&[&key]));
     let nodes = Nodes::start(&issuer).await;
     for kind in [Kind::AccountAccess, Kind::ClientAccess] {
         let claims = issuer.claims(kind);
@@ -44,8 +45,8 @@ async fn account_and_client_access_tokens_get_the_status_naming_the_caller() {
 
 #[tokio::test]
 async fn x_auth_token_is_accepted_too() {
-    let key = Key::new("k1");
-    let issuer = FakeIssuer::start(&[&key]).await;
+    let key = TestKey::ed25519("k1");
+    let issuer = FakeIssuer::start(&jwks(&[&key]));
     let nodes = Nodes::start(&issuer).await;
     let response = nodes
         .http
@@ -59,14 +60,14 @@ async fn x_auth_token_is_accepted_too() {
 
 #[tokio::test]
 async fn refresh_expired_tampered_foreign_and_garbage_tokens_get_401() {
-    let key = Key::new("k1");
-    let issuer = FakeIssuer::start(&[&key]).await;
+    let key = TestKey::ed25519("k1");
+    let issuer = FakeIssuer::start(&jwks(&[&key]));
     let nodes = Nodes::start(&issuer).await;
 
     let mut expired = issuer.claims(Kind::ClientAccess);
-    expired.iat = now() - 7200;
-    expired.nbf = now() - 7200;
-    expired.exp = Some(now() - 3600);
+    expired.iat = unix_now() - 7200;
+    expired.nbf = unix_now() - 7200;
+    expired.exp = Some(unix_now() - 3600);
     let mut foreign = issuer.claims(Kind::ClientAccess);
     foreign.iss = "http://evil.test".into();
     let mut other_audience = issuer.claims(Kind::ClientAccess);
@@ -90,11 +91,11 @@ async fn refresh_expired_tampered_foreign_and_garbage_tokens_get_401() {
         ("other audience", key.sign(&other_audience)),
         (
             "unknown key",
-            Key::new("k9").sign(&issuer.claims(Kind::ClientAccess)),
+            TestKey::ed25519("k9").sign(&issuer.claims(Kind::ClientAccess)),
         ),
         (
             "same kid, other key",
-            Key::new("k1").sign(&issuer.claims(Kind::ClientAccess)),
+            TestKey::ed25519("k1").sign(&issuer.claims(Kind::ClientAccess)),
         ),
         ("garbage", "xxxxxx.xxxxxxxxxx.xxxxxx".to_owned()),
     ];
@@ -116,8 +117,8 @@ async fn refresh_expired_tampered_foreign_and_garbage_tokens_get_401() {
 
 #[tokio::test]
 async fn no_token_gets_401_with_a_bearer_challenge() {
-    let key = Key::new("k1");
-    let issuer = FakeIssuer::start(&[&key]).await;
+    let key = TestKey::ed25519("k1");
+    let issuer = FakeIssuer::start(&jwks(&[&key]));
     let nodes = Nodes::start(&issuer).await;
     let response = nodes
         .http
@@ -131,8 +132,8 @@ async fn no_token_gets_401_with_a_bearer_challenge() {
 
 #[tokio::test]
 async fn a_token_without_nodes_read_gets_403_insufficient_scope() {
-    let key = Key::new("k1");
-    let issuer = FakeIssuer::start(&[&key]).await;
+    let key = TestKey::ed25519("k1");
+    let issuer = FakeIssuer::start(&jwks(&[&key]));
     let nodes = Nodes::start(&issuer).await;
     let mut write_only = issuer.claims(Kind::ClientAccess);
     write_only.scope = latchkey_verify::Scope::parse("nodes:write").unwrap();
@@ -150,8 +151,8 @@ async fn a_token_without_nodes_read_gets_403_insufficient_scope() {
 
 #[tokio::test]
 async fn a_rotated_key_is_accepted_without_restarting() {
-    let old = Key::new("old");
-    let issuer = FakeIssuer::start(&[&old]).await;
+    let old = TestKey::ed25519("old");
+    let issuer = FakeIssuer::start(&jwks(&[&old]));
     // Unknown kids may refetch at once here; the rate limit has tests of its own.
     let verifier = latchkey_verify::Verifier::builder(issuer.url.clone())
         .min_refetch_interval(std::time::Duration::ZERO)
@@ -165,16 +166,16 @@ async fn a_rotated_key_is_accepted_without_restarting() {
             .status(),
         200
     );
-    let new = Key::new("new");
-    issuer.publish(&[&new, &old]);
+    let new = TestKey::ed25519("new");
+    issuer.publish(&jwks(&[&new, &old]));
     let token = new.sign(&issuer.claims(Kind::AccountAccess));
     assert_eq!(nodes.status(&token).await.status(), 200);
 }
 
 #[tokio::test]
 async fn healthz_is_open_and_unknown_routes_get_json_errors() {
-    let key = Key::new("k1");
-    let issuer = FakeIssuer::start(&[&key]).await;
+    let key = TestKey::ed25519("k1");
+    let issuer = FakeIssuer::start(&jwks(&[&key]));
     let nodes = Nodes::start(&issuer).await;
     let health = nodes
         .http

@@ -1,9 +1,7 @@
 //! Sign-up, login, profile and password change.
 
 use latchkey_client::api::LoginRequest;
-
-use crate::backend_tests;
-use crate::helpers::{PASSWORD, TestApp, assert_api_error, decode};
+use latchkey_testkit::{PASSWORD, TestApp, assert_api_error, backend_tests, decode};
 
 backend_tests!(
     signup_normalises_the_email_and_returns_the_account,

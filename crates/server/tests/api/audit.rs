@@ -4,9 +4,8 @@
 
 use latchkey_client::api::{AuditEvent, CreateClientKeyRequest, EventsQuery, LoginRequest};
 use latchkey_core::service::{AuditFilter, EventKind};
+use latchkey_testkit::{PASSWORD, TempDir, TestApp, assert_api_error, backend_tests};
 
-use crate::backend_tests;
-use crate::helpers::{PASSWORD, TempDir, TestApp, assert_api_error};
 use crate::signing_keys::latchkeyd;
 
 backend_tests!(
@@ -52,7 +51,7 @@ async fn logins_are_recorded_with_their_source_address(app: TestApp) {
 
 async fn a_lockout_is_recorded(app: TestApp) {
     // Locked for 15 minutes after two failures: no race with the real clock.
-    let app = TestApp::start(app.database_url.clone(), TempDir::new(), |config| {
+    let app = TestApp::start(&app.database_url, |config| {
         config.settings.lockout.free_attempts = 1;
         config.settings.lockout.lockout_after = 2;
     })
@@ -245,7 +244,7 @@ async fn a_signing_key_rotation_is_recorded_for_operators(app: TestApp) {
 async fn operators_read_the_trail_with_latchkeyd_audit() {
     let dir = TempDir::new();
     let database = format!("sqlite://{}", dir.0.join("audit.db").display());
-    let app = TestApp::start(database.clone(), TempDir::new(), |_| {}).await;
+    let app = TestApp::start(&database, |_| {}).await;
     app.account(EMAIL).await;
     let _ = app
         .client

@@ -1,9 +1,7 @@
 //! Client keys: creation, listing, deletion, and the kind rule on account endpoints.
 
 use latchkey_client::api::CreateClientKeyRequest;
-
-use crate::backend_tests;
-use crate::helpers::{TestApp, assert_api_error};
+use latchkey_testkit::{TestApp, assert_api_error, backend_tests};
 
 backend_tests!(
     a_new_key_has_a_40_hex_id_and_an_80_hex_secret_shown_once,

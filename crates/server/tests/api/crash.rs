@@ -3,15 +3,12 @@
 //! that every client key and refresh token whose creation was acknowledged (a 2xx
 //! response received) still works.
 
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use latchkey_client::Client;
 use latchkey_client::api::{CreateClientKeyRequest, LoginRequest};
-use tokio::process::{Child, Command};
-
-use crate::helpers::{PASSWORD, PgDatabase, TempDir};
+use latchkey_testkit::{LatchkeydProcess, PASSWORD, PgDatabase, TempDir};
 
 /// Requests in flight at once.
 const WORKERS: usize = 8;
@@ -20,35 +17,10 @@ const MAX_OPERATIONS: usize = 2_000;
 /// A fixed issuer, so the restarted process (on another port) accepts the old tokens.
 const ISSUER: &str = "http://latchkey.test";
 
-fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
-}
-
-async fn start(database: &str) -> (Child, Client) {
-    let address = free_address();
-    let child = Command::new(env!("CARGO_BIN_EXE_latchkeyd"))
-        .args([
-            "--listen",
-            &address,
-            "--database",
-            database,
-            "--issuer",
-            ISSUER,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let client = Client::new(format!("http://{address}")).unwrap();
-    for _ in 0..200 {
-        if client.ready().await.is_ok() {
-            return (child, client);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("latchkeyd did not become ready");
+/// `latchkeyd` on `database`, with the fixed issuer.
+async fn start(database: &str) -> LatchkeydProcess {
+    let args = ["--database", database, "--issuer", ISSUER];
+    LatchkeydProcess::start(env!("CARGO_BIN_EXE_latchkeyd"), &args).await
 }
 
 /// What the server acknowledged before it died.
@@ -108,7 +80,8 @@ async fn acknowledged_keys_and_refresh_tokens_survive_a_kill_9_on_postgres() {
 }
 
 async fn survive_a_kill_9(database: &str) {
-    let (mut server, client) = start(database).await;
+    let mut server = start(database).await;
+    let client = server.client.clone();
     client.signup("ada@example.com", PASSWORD).await.unwrap();
     let account = client
         .login("ada@example.com", PASSWORD, &LoginRequest::default())
@@ -142,8 +115,8 @@ async fn survive_a_kill_9(database: &str) {
         .subsec_nanos();
     let delay = Duration::from_millis(150 + u64::from(nanos % 1000));
     tokio::time::sleep(delay).await;
-    server.start_kill().unwrap(); // SIGKILL: no graceful shutdown, no flush.
-    let status = server.wait().await.unwrap();
+    server.child.start_kill().unwrap(); // SIGKILL: no graceful shutdown, no flush.
+    let status = server.child.wait().await.unwrap();
     assert!(
         !status.success(),
         "latchkeyd was killed, not stopped: {status}"
@@ -168,7 +141,8 @@ async fn survive_a_kill_9(database: &str) {
         "no load before the kill"
     );
 
-    let (_server, client) = start(database).await;
+    let server = start(database).await;
+    let client = &server.client;
     for (id, secret) in &acked.keys {
         client
             .client_credentials(id, secret)

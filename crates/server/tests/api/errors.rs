@@ -1,7 +1,6 @@
 //! Malformed requests get a JSON error body with a stable code, never a 500.
 
-use crate::backend_tests;
-use crate::helpers::TestApp;
+use latchkey_testkit::{TestApp, backend_tests};
 
 backend_tests!(
     malformed_json_is_400_invalid_request,

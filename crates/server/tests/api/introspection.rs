@@ -1,11 +1,10 @@
 //! Introspection (RFC 7662) and revocation (RFC 7009) with client keys.
 
 use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
+use latchkey_testkit::{PASSWORD, Reply, TestApp, assert_api_error, backend_tests, decode};
 use serde_json::Value;
 
-use crate::backend_tests;
-use crate::helpers::{PASSWORD, TestApp, assert_api_error, decode};
-use crate::oauth2_kit::{Auth, Reply, another_key, client_token, form, refresh};
+use crate::oauth2_kit::{Auth, another_key, client_token, form, refresh};
 
 backend_tests!(
     an_active_client_access_token_introspects_with_its_claims,

@@ -12,9 +12,8 @@ use latchkey_store::StoreOptions;
 use latchkey_verify::{TokenType, Verifier, VerifyError};
 use serde_json::Value;
 
-use crate::backend_tests;
-use crate::helpers::{TempDir, TestApp, assert_api_error, decode};
 use crate::signing_keys::{kids, latchkeyd, signing_kid};
+use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
 /// The default overlap: the longest access-token lifetime (12 h).
 const OVERLAP: i64 = 43_200;
@@ -180,7 +179,7 @@ async fn revoking_the_signing_key_refuses_its_tokens_at_once_and_a_new_key_signs
 
 async fn keys_revoke_reaches_a_running_instance_within_its_reload_interval(app: TestApp) {
     // Another instance on the database, reloading its keys every second (60 s by default).
-    let other = TestApp::start(app.database_url.clone(), TempDir::new(), |config| {
+    let other = TestApp::start(&app.database_url, |config| {
         config.settings.key_reload_interval = 1;
     })
     .await;

@@ -8,9 +8,7 @@ use std::net::IpAddr;
 use latchkey_client::Error;
 use latchkey_client::api::LoginRequest;
 use latchkey_core::{Clock as _, Lockout};
-
-use crate::backend_tests;
-use crate::helpers::{PASSWORD, TempDir, TestApp, assert_api_error};
+use latchkey_testkit::{PASSWORD, TestApp, assert_api_error, backend_tests};
 
 backend_tests!(
     wrong_passwords_bring_a_growing_delay_then_a_lockout_that_expires,
@@ -132,7 +130,7 @@ async fn an_unknown_email_is_locked_like_a_known_one(app: TestApp) {
 }
 
 async fn a_source_address_is_limited_across_accounts(app: TestApp) {
-    let strict = TestApp::start(app.database_url.clone(), TempDir::new(), |config| {
+    let strict = TestApp::start(&app.database_url, |config| {
         config.settings.lockout = Lockout {
             free_attempts: 2,
             lockout_after: 4,
@@ -181,7 +179,7 @@ async fn wrong_client_secrets_lock_the_client_id(app: TestApp) {
 
 async fn instances_on_one_database_share_the_counters(app: TestApp) {
     app.account(EMAIL).await;
-    let other = TestApp::start(app.database_url.clone(), TempDir::new(), |_| {}).await;
+    let other = TestApp::start(&app.database_url, |_| {}).await;
     // Both clocks stopped at the same second, so the 1-second delay cannot run out.
     app.clock.freeze();
     other.clock.freeze();
@@ -191,7 +189,7 @@ async fn instances_on_one_database_share_the_counters(app: TestApp) {
 }
 
 async fn the_protection_can_be_turned_off(app: TestApp) {
-    let open = TestApp::start(app.database_url.clone(), TempDir::new(), |config| {
+    let open = TestApp::start(&app.database_url, |config| {
         config.settings.lockout.lockout_after = 0;
     })
     .await;

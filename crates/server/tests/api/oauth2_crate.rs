@@ -6,14 +6,12 @@
 //! it is handed an async HTTP client function over the workspace's `reqwest`, with
 //! redirects off as its documentation requires (SSRF).
 
+use latchkey_testkit::{TestApp, backend_tests, decode};
 use oauth2::basic::BasicClient;
 use oauth2::{
     AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, IntrospectionUrl, RevocationUrl,
     Scope, StandardRevocableToken, TokenIntrospectionResponse, TokenResponse, TokenUrl,
 };
-
-use crate::backend_tests;
-use crate::helpers::{TestApp, decode};
 
 backend_tests!(
     the_oauth2_crate_gets_refreshes_introspects_and_revokes_tokens,

@@ -2,24 +2,8 @@
 //! authentication method, and shortcuts for the token endpoint.
 
 use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey};
-use reqwest::header::HeaderMap;
+use latchkey_testkit::{Reply, TestApp, decode};
 use serde_json::Value;
-
-use crate::helpers::{TestApp, decode};
-
-/// An answer of an OAuth 2 endpoint.
-pub struct Reply {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Value,
-}
-
-impl Reply {
-    /// The `error` code of an error body.
-    pub fn error(&self) -> &str {
-        self.body["error"].as_str().unwrap_or("")
-    }
-}
 
 /// How a test authenticates its client.
 #[derive(Clone, Copy)]
@@ -43,15 +27,7 @@ pub async fn form(app: &TestApp, path: &str, auth: Auth<'_>, fields: &[(&str, &s
         }
         Auth::None => {}
     }
-    let response = request.form(&fields).send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.json().await.unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    app.send(request.form(&fields)).await
 }
 
 /// A client-credentials grant that must succeed: the token response body.

@@ -1,9 +1,7 @@
 //! Offline logins (Wazo style): account refresh tokens bound to an application id.
 
 use latchkey_client::api::LoginRequest;
-
-use crate::backend_tests;
-use crate::helpers::{PASSWORD, TestApp, assert_api_error, decode};
+use latchkey_testkit::{PASSWORD, TestApp, assert_api_error, backend_tests, decode};
 
 backend_tests!(
     an_offline_login_returns_an_account_refresh_token_without_expiry,

@@ -4,10 +4,10 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use latchkey_client::api::LoginRequest;
+use latchkey_testkit::{
+    LatchkeydProcess, PASSWORD, TempDir, TestApp, assert_api_error, backend_tests, decode,
+};
 use latchkey_verify::{KeySet, Validation};
-
-use crate::backend_tests;
-use crate::helpers::{Backend, PASSWORD, TempDir, TestApp, assert_api_error, decode};
 
 backend_tests!(
     health_and_readiness_answer_ok,
@@ -18,15 +18,7 @@ backend_tests!(
 
 async fn health_and_readiness_answer_ok(app: TestApp) {
     for path in ["/healthz", "/readyz"] {
-        let body: serde_json::Value = app
-            .http
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: serde_json::Value = app.get_json(path).await;
         assert_eq!(body["status"], "ok");
     }
 }
@@ -51,8 +43,7 @@ async fn the_jwks_alone_verifies_an_access_token(app: TestApp) {
 async fn signing_keys_survive_a_restart(app: TestApp) {
     let token = app.account("ada@example.com").await;
     let (header, _) = decode(&token);
-    let dir = TempDir::new();
-    let restarted = TestApp::start(app.database_url.clone(), dir, |_| {}).await;
+    let restarted = TestApp::start(&app.database_url, |_| {}).await;
     let (fresh, _) = decode(
         &restarted
             .client
@@ -69,15 +60,7 @@ async fn signing_keys_survive_a_restart(app: TestApp) {
 }
 
 async fn the_openapi_document_is_served(app: TestApp) {
-    let doc: serde_json::Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = app.get_json("/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/users",
@@ -92,10 +75,7 @@ async fn the_openapi_document_is_served(app: TestApp) {
 
 #[tokio::test]
 async fn sign_up_can_be_closed_by_configuration() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| {
-        config.settings.signup_open = false
-    })
-    .await;
+    let app = TestApp::spawn_with(|config| config.settings.signup_open = false).await;
     assert_api_error(
         app.client.signup("ada@example.com", PASSWORD).await,
         403,
@@ -135,7 +115,7 @@ async fn latchkeyd_user_add_creates_an_account_even_with_sign_up_closed() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("ops@example.com"));
-    let app = TestApp::start(url, dir, |config| config.settings.signup_open = false).await;
+    let app = TestApp::start(&url, |config| config.settings.signup_open = false).await;
     app.client
         .login("ops@example.com", PASSWORD, &LoginRequest::default())
         .await
@@ -195,16 +175,8 @@ fn fields(value: &serde_json::Value) -> Vec<String> {
 
 #[tokio::test]
 async fn documented_examples_have_the_fields_of_real_responses() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    let doc: serde_json::Value = app
-        .http
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let app = TestApp::spawn().await;
+    let doc: serde_json::Value = app.get_json("/openapi.json").await;
     let example = |pointer: &str| {
         doc.pointer(pointer)
             .unwrap_or_else(|| panic!("no example at {pointer}"))
@@ -284,32 +256,16 @@ async fn documented_examples_have_the_fields_of_real_responses() {
 async fn the_binary_exits_cleanly_on_sigterm() {
     let dir = TempDir::new();
     let url = format!("sqlite://{}", dir.0.join("latchkey.db").display());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap().to_string();
-    drop(listener);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_latchkeyd"))
-        .args(["--listen", &address, "--database", &url])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let client = latchkey_client::Client::new(format!("http://{address}")).unwrap();
-    let mut ready = false;
-    for _ in 0..100 {
-        if client.ready().await.is_ok() {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(ready, "latchkeyd did not become ready");
-    let pid = child.id().unwrap().to_string();
+    let mut process =
+        LatchkeydProcess::start(env!("CARGO_BIN_EXE_latchkeyd"), &["--database", &url]).await;
+    let pid = process.child.id().unwrap().to_string();
     let killed = tokio::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .await
         .unwrap();
     assert!(killed.success());
-    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), process.child.wait())
         .await
         .unwrap()
         .unwrap();

@@ -2,23 +2,21 @@
 //! sharing one database.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use latchkey_client::Error;
 use latchkey_client::api::{CreateClientKeyRequest, LoginRequest};
-use latchkey_client::{Client, Error};
+use latchkey_testkit::{LatchkeydProcess, PASSWORD, PgDatabase, TestApp, decode};
 use latchkey_verify::{KeySet, Validation};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-use crate::helpers::{PASSWORD, PgDatabase, TempDir, TestApp, decode};
-
 /// A TCP proxy to PostgreSQL that a test can cut (dropping every connection and refusing
 /// new ones) and restore.
-struct Proxy {
+pub(crate) struct Proxy {
     address: SocketAddr,
     up: Arc<AtomicBool>,
     pipes: Arc<Mutex<Vec<JoinHandle<()>>>>,
@@ -47,7 +45,7 @@ impl Proxy {
         Self { address, up, pipes }
     }
 
-    async fn cut(&self) {
+    pub(crate) async fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
         for pipe in self.pipes.lock().await.drain(..) {
             pipe.abort();
@@ -59,15 +57,22 @@ impl Proxy {
     }
 }
 
-#[tokio::test]
-async fn a_database_outage_answers_503_quickly_and_recovers_by_itself() {
+/// latchkeyd on a fresh PostgreSQL database that it reaches through a [`Proxy`] the test
+/// can cut, waiting at most `acquire_timeout` for a connection.
+pub(crate) async fn behind_a_proxy(acquire_timeout: Duration) -> (PgDatabase, Proxy, TestApp) {
     let (database, url) = PgDatabase::create().await;
     let proxy = Proxy::start().await;
     let proxied = url.replace("127.0.0.1:5432", &proxy.address.to_string());
-    let app = TestApp::start(proxied, TempDir::new(), |config| {
-        config.store.acquire_timeout = Duration::from_secs(2);
+    let app = TestApp::start(&proxied, |config| {
+        config.store.acquire_timeout = acquire_timeout;
     })
     .await;
+    (database, proxy, app)
+}
+
+#[tokio::test]
+async fn a_database_outage_answers_503_quickly_and_recovers_by_itself() {
+    let (database, proxy, app) = behind_a_proxy(Duration::from_secs(2)).await;
     let token = app.account("ada@example.com").await;
 
     proxy.cut().await;
@@ -127,7 +132,7 @@ async fn a_database_outage_answers_503_quickly_and_recovers_by_itself() {
 #[tokio::test]
 async fn connections_ended_by_the_server_answer_503_and_are_replaced() {
     let (database, url) = PgDatabase::create().await;
-    let app = TestApp::start(url.clone(), TempDir::new(), |_| {}).await;
+    let app = TestApp::start(&url, |_| {}).await;
     let token = app.account("ada@example.com").await;
     app.client.me(&token).await.unwrap();
 
@@ -163,55 +168,18 @@ async fn connections_ended_by_the_server_answer_503_and_are_replaced() {
     drop(database);
 }
 
-/// A `latchkeyd` process on `url`, killed when dropped.
-struct Instance {
-    child: tokio::process::Child,
-    client: Client,
-    address: String,
-}
-
-impl Instance {
-    async fn start(url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let address = format!("http://127.0.0.1:{port}");
-        // Both instances are one service: they share the issuer (as behind a load balancer).
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_latchkeyd"))
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--database",
-                url,
-                "--issuer",
-                "http://latchkey.test",
-            ])
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let client = Client::new(&address).unwrap();
-        for _ in 0..100 {
-            if client.ready().await.is_ok() {
-                return Self {
-                    child,
-                    client,
-                    address,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("latchkeyd at {address} did not start");
-    }
+/// A `latchkeyd` process on `url`, killed when dropped. Both instances are one service:
+/// they share the issuer (as behind a load balancer).
+async fn instance(url: &str) -> LatchkeydProcess {
+    let args = ["--database", url, "--issuer", "http://latchkey.test"];
+    LatchkeydProcess::start(env!("CARGO_BIN_EXE_latchkeyd"), &args).await
 }
 
 #[tokio::test]
 async fn two_instances_on_one_database_behave_as_one_service() {
     let (database, url) = PgDatabase::create().await;
-    let a = Instance::start(&url).await;
-    let b = Instance::start(&url).await;
+    let a = instance(&url).await;
+    let b = instance(&url).await;
 
     a.client.signup("ada@example.com", PASSWORD).await.unwrap();
     let token = b

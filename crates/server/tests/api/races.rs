@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use latchkey_client::api::LoginRequest;
 
-use crate::backend_tests;
-use crate::helpers::{PASSWORD, TestApp, assert_api_error};
+use latchkey_testkit::{PASSWORD, TestApp, assert_api_error, backend_tests};
 
 backend_tests!(
     a_password_change_leaves_no_session_of_an_offline_login_racing_it,

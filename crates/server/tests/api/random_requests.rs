@@ -10,11 +10,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use latchkey_testkit::TestApp;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::{Value, json};
-
-use crate::helpers::{Backend, TestApp};
 
 /// xorshift64*: deterministic, dependency-free.
 struct Rng(u64);
@@ -311,7 +310,7 @@ fn method(rng: &mut Rng) -> Method {
 
 #[tokio::test]
 async fn random_requests_never_get_a_5xx_and_errors_have_the_documented_shape() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+    let app = TestApp::spawn().await;
     let (account, key) = app.account_with_key("ada@example.com").await;
     let granted = app
         .client

@@ -4,9 +4,7 @@
 use std::collections::HashSet;
 
 use latchkey_client::api::CreateClientKeyRequest;
-
-use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, assert_api_error, decode};
+use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
 backend_tests!(
     without_rotation_a_refresh_returns_no_new_refresh_token,
@@ -29,26 +27,14 @@ async fn rotating_key(app: &TestApp, email: &str) -> (String, String) {
         .await
         .unwrap();
     assert!(key.rotate_refresh_tokens);
-    let refresh = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap()
-        .refresh_token
-        .unwrap();
+    let refresh = app.client_refresh_token(&key).await;
     (token, refresh)
 }
 
 async fn without_rotation_a_refresh_returns_no_new_refresh_token(app: TestApp) {
     let (token, key) = app.account_with_key("ada@example.com").await;
     assert!(!key.rotate_refresh_tokens);
-    let refresh = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap()
-        .refresh_token
-        .unwrap();
+    let refresh = app.client_refresh_token(&key).await;
     for _ in 0..3 {
         assert!(
             app.client
@@ -107,12 +93,7 @@ async fn reuse_after_the_grace_window_revokes_the_family_and_nothing_else(app: T
             .create_client_key(&token, &CreateClientKeyRequest::default())
             .await
             .unwrap();
-        app.client
-            .client_credentials(&key.client_id, &key.client_secret)
-            .await
-            .unwrap()
-            .refresh_token
-            .unwrap()
+        app.client_refresh_token(&key).await
     };
     let second = app
         .client
@@ -174,19 +155,10 @@ async fn a_revoked_rotating_session_cannot_be_refreshed(app: TestApp) {
 
 #[tokio::test]
 async fn the_deployment_can_turn_rotation_on_for_every_key() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| {
-        config.settings.rotation.enabled = true
-    })
-    .await;
+    let app = TestApp::spawn_with(|config| config.settings.rotation.enabled = true).await;
     let (_, key) = app.account_with_key("ada@example.com").await;
     assert!(key.rotate_refresh_tokens);
-    let refresh = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap()
-        .refresh_token
-        .unwrap();
+    let refresh = app.client_refresh_token(&key).await;
     assert!(
         app.client
             .refresh(&refresh, None)
@@ -215,7 +187,7 @@ async fn metric(app: &TestApp, sample: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn metrics_tell_a_grace_reuse_from_a_detected_one() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+    let app = TestApp::spawn().await;
     let (_, first) = rotating_key(&app, "ada@example.com").await;
     app.client.refresh(&first, None).await.unwrap();
     app.client.refresh(&first, None).await.unwrap();

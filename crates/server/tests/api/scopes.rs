@@ -4,9 +4,8 @@
 
 use latchkey_client::api::{CreateClientKeyRequest, TokenRequest};
 use latchkey_core::Scope;
+use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
-use crate::backend_tests;
-use crate::helpers::{TestApp, assert_api_error, decode};
 use crate::oauth2_kit::{Auth, another_key, claim, client_token, form, refresh};
 
 backend_tests!(
@@ -219,7 +218,7 @@ async fn a_rotated_refresh_token_keeps_its_session_s_scope(app: TestApp) {
 /// (Configuration, not storage: one backend is enough.)
 #[tokio::test]
 async fn the_configured_scopes_are_the_default_key_scope_and_the_advertised_ones() {
-    let dir = crate::helpers::TempDir::new();
+    let dir = latchkey_testkit::TempDir::new();
     let file = dir.0.join("latchkey.toml");
     std::fs::write(&file, "scopes = \"reports:write reports:read\"\n").unwrap();
     let options = latchkeyd::config::Options {
@@ -228,21 +227,15 @@ async fn the_configured_scopes_are_the_default_key_scope_and_the_advertised_ones
     };
     let loaded = latchkeyd::Config::load(&options).unwrap();
     let database_url = format!("sqlite://{}", dir.0.join("latchkey.db").display());
-    let app = TestApp::start(database_url, dir, |config| {
+    let app = TestApp::start(&database_url, |config| {
         config.settings.scopes = loaded.settings.scopes;
     })
     .await;
     let (_, key) = app.account_with_key("ada@example.com").await;
     assert_eq!(key.scope.to_string(), "reports:read reports:write");
     let doc: serde_json::Value = app
-        .http
-        .get(app.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/.well-known/oauth-authorization-server")
+        .await;
     assert_eq!(
         doc["scopes_supported"],
         serde_json::json!(["reports:read", "reports:write"])

@@ -2,9 +2,7 @@
 
 use latchkey_client::Kind;
 use latchkey_client::api::LoginRequest;
-
-use crate::backend_tests;
-use crate::helpers::{PASSWORD, TestApp, assert_api_error, decode};
+use latchkey_testkit::{PASSWORD, TestApp, assert_api_error, backend_tests, decode};
 
 backend_tests!(
     the_list_shows_live_refresh_tokens_but_never_the_tokens,
@@ -107,14 +105,7 @@ async fn log_out_everywhere_ends_every_refresh_token(app: TestApp) {
     let (token, key) = app.account_with_key("ada@example.com").await;
     let mut refresh_tokens = Vec::new();
     for _ in 0..3 {
-        refresh_tokens.push(
-            app.client
-                .client_credentials(&key.client_id, &key.client_secret)
-                .await
-                .unwrap()
-                .refresh_token
-                .unwrap(),
-        );
+        refresh_tokens.push(app.client_refresh_token(&key).await);
     }
     assert_eq!(
         app.client.revoke_all_refresh_tokens(&token).await.unwrap(),

@@ -4,12 +4,10 @@
 
 use latchkey_client::api::LoginRequest;
 use latchkey_core::keys::{MasterKey, Stage};
+use latchkey_testkit::{PASSWORD, TempDir, TestApp, backend_tests, decode};
 use latchkey_verify::Algorithm;
 use latchkeyd::{Application, Config};
 use serde_json::Value;
-
-use crate::backend_tests;
-use crate::helpers::{PASSWORD, TempDir, TestApp, decode};
 
 const DAY: i64 = 86_400;
 /// The default overlap: the longest access-token lifetime (12 h).
@@ -121,7 +119,7 @@ async fn keys_rotate_now_signs_with_a_new_key_at_once(app: TestApp) {
 }
 
 async fn two_instances_due_at_once_publish_one_next_key(app: TestApp) {
-    let other = TestApp::start(app.database_url.clone(), TempDir::new(), |_| {}).await;
+    let other = TestApp::start(&app.database_url, |_| {}).await;
     app.clock.advance(30 * DAY);
     other.clock.advance(30 * DAY);
     let (a, b) = tokio::join!(
@@ -137,8 +135,7 @@ async fn two_instances_due_at_once_publish_one_next_key(app: TestApp) {
 }
 
 async fn es256_can_be_chosen_for_new_keys(app: TestApp) {
-    let dir = TempDir::new();
-    let es = TestApp::start(app.database_url.clone(), dir, |config| {
+    let es = TestApp::start(&app.database_url, |config| {
         config.settings.signing_keys.algorithm = Algorithm::ES256;
     })
     .await;
@@ -289,7 +286,7 @@ async fn a_master_key_given_later_encrypts_the_keys_stored_in_clear(app: TestApp
     let master = MasterKey::generate_base64().unwrap();
     let master_key = with_master_key(Some(&master));
     let issuer = app.address.clone();
-    let sealed = TestApp::start(app.database_url.clone(), TempDir::new(), |config| {
+    let sealed = TestApp::start(&app.database_url, |config| {
         master_key(config);
         config.issuer = Some(issuer);
     })

@@ -1,9 +1,7 @@
 //! The token endpoint: client credentials and refresh, as the seeds describe them.
 
 use latchkey_client::api::TokenRequest;
-
-use crate::backend_tests;
-use crate::helpers::{TestApp, assert_api_error, decode};
+use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
 backend_tests!(
     client_credentials_return_a_1_hour_access_token_and_a_365_day_refresh_token,
@@ -49,13 +47,7 @@ async fn client_credentials_return_a_1_hour_access_token_and_a_365_day_refresh_t
 
 async fn the_seed_refresh_sample_with_its_trailing_comma_returns_an_access_token(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
-    let refresh = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap()
-        .refresh_token
-        .unwrap();
+    let refresh = app.client_refresh_token(&key).await;
     let body =
         format!("{{\n  \"grantType\": \"refreshToken\",\n  \"refreshToken\": \"{refresh}\",\n}}");
     let (status, tokens) = app.post_raw("/auth/token", &body).await;
@@ -169,13 +161,7 @@ async fn a_missing_field_is_400_invalid_request(app: TestApp) {
 
 async fn a_refresh_token_used_as_a_bearer_token_is_401(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
-    let refresh = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap()
-        .refresh_token
-        .unwrap();
+    let refresh = app.client_refresh_token(&key).await;
     for header in ["authorization", "x-auth-token"] {
         let value = if header == "authorization" {
             format!("Bearer {refresh}")

@@ -2,10 +2,8 @@
 
 use std::process::Command;
 
+use latchkey_testkit::{PASSWORD, TestApp, backend_tests, decode};
 use serde_json::Value;
-
-use crate::backend_tests;
-use crate::helpers::{PASSWORD, TestApp, decode};
 
 backend_tests!(
     the_wazo_seed_curl_samples_work_as_written,
@@ -293,12 +291,12 @@ async fn a_users_refresh_tokens_can_be_listed_and_deleted_by_client_id(app: Test
 /// The seed post's three samples exactly as written: HTTPS, `-k` and all.
 #[tokio::test]
 async fn the_wazo_seed_curl_samples_work_over_https_with_k() {
-    let dir = crate::helpers::TempDir::new();
+    let dir = latchkey_testkit::TempDir::new();
     let mut config = latchkeyd::Config::new(
         "127.0.0.1:0".parse().unwrap(),
         format!("sqlite://{}", dir.0.join("db").display()),
     );
-    config.tls = Some(crate::hardening::self_signed(&dir));
+    config.tls = Some(crate::tls::self_signed(&dir));
     let app = latchkeyd::Application::build(config).await.unwrap();
     let hostname = format!("127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped(std::future::pending()));

@@ -7,78 +7,43 @@ mod guards;
 mod rotation;
 mod sqlite;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use latchkey_core::Store;
 use latchkey_store::StoreOptions;
-use latchkey_testkit::{PgDatabase, unique_name};
+use latchkey_testkit::{Backend, OnBackend, TestDatabase};
 
 /// A store on a fresh database, removed when this is dropped.
 pub struct TestStore {
     /// The store under test.
     pub store: Arc<dyn Store>,
-    /// The SQLite file, removed on drop.
-    file: Option<PathBuf>,
-    /// The PostgreSQL database, dropped after the store (fields drop in order).
-    _database: Option<PgDatabase>,
+    /// The database, dropped after the store (fields drop in order).
+    pub database: TestDatabase,
 }
 
 impl TestStore {
-    /// A store on a new SQLite file in the temporary directory.
-    pub async fn sqlite() -> Self {
-        let path = std::env::temp_dir().join(format!("{}.db", unique_name("latchkey_store_test")));
-        let url = format!("sqlite://{}", path.display());
-        let store = latchkey_store::open(&url, &StoreOptions::default())
+    /// A store on a new database of `backend`.
+    pub async fn open(backend: Backend) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let store = latchkey_store::open(database.url(), &StoreOptions::default())
             .await
             .unwrap();
-        Self {
-            store,
-            file: Some(path),
-            _database: None,
-        }
-    }
-
-    /// A store on a new PostgreSQL database.
-    pub async fn postgres() -> Self {
-        let (database, url) = PgDatabase::create().await;
-        let store = latchkey_store::open(&url, &StoreOptions::default())
-            .await
-            .unwrap();
-        Self {
-            store,
-            file: None,
-            _database: Some(database),
-        }
+        Self { store, database }
     }
 }
 
-impl Drop for TestStore {
-    fn drop(&mut self) {
-        if let Some(path) = &self.file {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut file = path.clone().into_os_string();
-                file.push(suffix);
-                let _ = std::fs::remove_file(file);
-            }
-        }
+impl OnBackend for TestStore {
+    fn on(backend: Backend) -> impl Future<Output = Self> {
+        Self::open(backend)
     }
 }
 
-/// Runs each listed `async fn(TestStore)` on both backends.
+/// Runs each listed `async fn(TestStore)` on both backends, on two worker threads.
 macro_rules! backend_tests {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::TestStore::sqlite().await).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name($crate::TestStore::postgres().await).await;
-            }
-        }
-    )*};
+    ($($name:ident),* $(,)?) => {
+        latchkey_testkit::backend_tests!(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)] $($name),*
+        );
+    };
 }
 pub(crate) use backend_tests;

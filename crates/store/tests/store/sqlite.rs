@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use latchkey_testkit::Backend;
+
 use crate::TestStore;
 use crate::rotation::rotating_sessions;
 
@@ -10,8 +12,8 @@ use crate::rotation::rotating_sessions;
 /// the new pages into it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn committed_pages_are_checkpointed_into_the_database_file_by_themselves() {
-    let test = TestStore::sqlite().await;
-    let file = test.file.clone().unwrap();
+    let test = TestStore::open(Backend::Sqlite).await;
+    let file = test.database.sqlite_file().unwrap().to_owned();
     let size = || std::fs::metadata(&file).unwrap().len();
     let before = size();
     rotating_sessions(test.store.as_ref(), 100).await;

@@ -1,0 +1,238 @@
+//! [`TestApp`]: the real latchkeyd on a free port and a fresh database, behind the
+//! [`proxy`] that checks every answer against the OpenAPI document, with the SDK and a
+//! raw HTTP client pointed at it and shortcuts for the usual first steps.
+//!
+//! ```ignore
+//! let app = TestApp::spawn().await;
+//! let (token, key) = app.account_with_key("ada@example.com").await;
+//! ```
+
+mod clock;
+mod process;
+pub mod proxy;
+
+use std::sync::Arc;
+
+use latchkey_client::Client;
+use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
+use latchkey_core::Latchkey;
+use latchkeyd::{Application, Config};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+pub use clock::TestClock;
+pub use process::LatchkeydProcess;
+use proxy::CheckingProxy;
+
+use crate::PASSWORD;
+use crate::database::{Backend, OnBackend, TestDatabase};
+
+/// A running latchkeyd, its answers checked against `crates/server/openapi.json`.
+///
+/// Its issuer (and so its audience) is [`TestApp::address`], the proxy's URL, unless the
+/// test configures another. TLS is not offered: build [`Application`] directly for that.
+pub struct TestApp {
+    /// `http://127.0.0.1:port`: where tests send requests, and the issuer.
+    pub address: String,
+    /// The project's SDK, pointed at [`TestApp::address`].
+    pub client: Client,
+    /// A plain HTTP client for the requests the SDK will not make.
+    pub http: reqwest::Client,
+    /// The server's clock.
+    pub clock: Arc<TestClock>,
+    /// The database URL, for starting another instance on it ([`TestApp::start`]).
+    pub database_url: String,
+    /// The domain service, for what only operators do (key upkeep, the audit trail).
+    pub latchkey: Arc<Latchkey>,
+    proxy: CheckingProxy,
+    /// Dropped last: after the server has stopped using it.
+    _database: Option<TestDatabase>,
+}
+
+/// An answer read whole: status, headers, and the body as JSON (`Null` if it is not).
+#[derive(Debug)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body, parsed; `Null` if empty or not JSON.
+    pub body: Value,
+    /// The body as text.
+    pub text: String,
+}
+
+impl Reply {
+    /// The `error` code of an error body ("" if there is none).
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    /// latchkeyd with the default configuration on a fresh SQLite database.
+    pub async fn spawn() -> Self {
+        Self::spawn_on(Backend::Sqlite, |_| {}).await
+    }
+
+    /// latchkeyd on a fresh SQLite database, configured by `configure` first.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_on(Backend::Sqlite, configure).await
+    }
+
+    /// latchkeyd with the default configuration on a fresh PostgreSQL database.
+    pub async fn spawn_postgres() -> Self {
+        Self::spawn_on(Backend::Postgres, |_| {}).await
+    }
+
+    /// latchkeyd on a fresh database of `backend`, configured by `configure` first.
+    pub async fn spawn_on(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let mut app = Self::start(database.url(), configure).await;
+        app._database = Some(database);
+        app
+    }
+
+    /// latchkeyd on an existing database that the caller keeps (a restart, or a second
+    /// instance beside `app`: `TestApp::start(&app.database_url, |_| {})`).
+    ///
+    /// # Panics
+    ///
+    /// If the app does not start, or `configure` asks for TLS.
+    pub async fn start(database_url: &str, configure: impl FnOnce(&mut Config)) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), database_url.to_owned());
+        config.issuer = Some(address.clone());
+        configure(&mut config);
+        assert!(
+            config.tls.is_none(),
+            "TestApp serves plain HTTP; build latchkeyd::Application for TLS"
+        );
+        let clock = Arc::new(TestClock::default());
+        let app = Application::build_with_clock(config, clock.clone())
+            .await
+            .expect("the app starts");
+        let upstream = format!("http://127.0.0.1:{}", app.port());
+        let latchkey = app.latchkey();
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        Self {
+            client: Client::new(&address).unwrap(),
+            http: reqwest::Client::new(),
+            proxy: CheckingProxy::start(listener, upstream),
+            address,
+            clock,
+            database_url: database_url.to_owned(),
+            latchkey,
+            _database: None,
+        }
+    }
+
+    /// The URL of `path` on this app.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Sends a raw request and reads the whole answer; fails the test at once if this or
+    /// an earlier answer disagreed with the OpenAPI document.
+    ///
+    /// # Panics
+    ///
+    /// If the request cannot be sent, or as said.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        self.proxy.assert_documented();
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        }
+    }
+
+    /// GETs `path` and returns its JSON body, whatever the status.
+    ///
+    /// # Panics
+    ///
+    /// If the body is not JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let reply = self.send(self.http.get(self.url(path))).await;
+        serde_json::from_str(&reply.text).unwrap()
+    }
+
+    /// POSTs a raw body to `path` as JSON and returns (status, JSON body).
+    pub async fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
+        let request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        let reply = self.send(request).await;
+        (reply.status, reply.body)
+    }
+
+    /// Signs up `email` with [`PASSWORD`] and returns an account access token.
+    pub async fn account(&self, email: &str) -> String {
+        self.client.signup(email, PASSWORD).await.unwrap();
+        self.login(email).await
+    }
+
+    /// A fresh account access token for an existing account.
+    pub async fn login(&self, email: &str) -> String {
+        self.client
+            .login(email, PASSWORD, &LoginRequest::default())
+            .await
+            .unwrap()
+            .access_token
+    }
+
+    /// The refresh token of a client-credentials grant with `key`.
+    pub async fn client_refresh_token(&self, key: &CreatedClientKey) -> String {
+        self.client
+            .client_credentials(&key.client_id, &key.client_secret)
+            .await
+            .unwrap()
+            .refresh_token
+            .unwrap()
+    }
+
+    /// A new account with one client key: (account token, key).
+    pub async fn account_with_key(&self, email: &str) -> (String, CreatedClientKey) {
+        let token = self.account(email).await;
+        let key = self
+            .client
+            .create_client_key(&token, &CreateClientKeyRequest::default())
+            .await
+            .unwrap();
+        (token, key)
+    }
+}
+
+impl OnBackend for TestApp {
+    fn on(backend: Backend) -> impl Future<Output = Self> {
+        Self::spawn_on(backend, |_| {})
+    }
+}
+
+/// Asserts that a result is an API error with `code` and `status`.
+///
+/// # Panics
+///
+/// If it is not.
+#[track_caller]
+pub fn assert_api_error<T: std::fmt::Debug>(
+    result: latchkey_client::Result<T>,
+    status: u16,
+    code: &str,
+) {
+    match result {
+        Err(latchkey_client::Error::Api {
+            status: s, code: c, ..
+        }) => assert_eq!((s, c.as_str()), (status, code)),
+        other => panic!("expected {status} {code}, got {other:?}"),
+    }
+}
