@@ -5,9 +5,10 @@ use std::net::IpAddr;
 use latchkey_proto::Kind;
 use latchkey_proto::api::LoginRequest;
 
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::throttle::Subject;
 use super::{AccessGrant, IssuedTokens, Latchkey, Principal};
+use crate::audit::EventKind;
 use crate::email::Email;
 use crate::ids::{AccountId, AppId, SessionId};
 use crate::secret::Password;

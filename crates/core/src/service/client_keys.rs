@@ -3,8 +3,9 @@
 use latchkey_proto::Scope;
 use latchkey_proto::api::CreateClientKeyRequest;
 
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::{Latchkey, Principal};
+use crate::audit::EventKind;
 use crate::ids::ClientId;
 use crate::secret::ClientSecret;
 use crate::store::ClientKeyRecord;

@@ -1,7 +1,7 @@
 //! The token endpoint's grants: client credentials and refresh.
 
 use latchkey_proto::api::TokenRequest;
-use latchkey_proto::{Kind, Scope};
+use latchkey_proto::{Claims, Kind, Scope};
 use latchkey_verify::VerifyError;
 
 use super::{AccessGrant, IssuedTokens, Latchkey, last_used_is_stale};
@@ -196,27 +196,32 @@ impl Latchkey {
         expiration: Option<u64>,
         scope: Option<Scope>,
     ) -> Result<IssuedTokens> {
-        let claims = match latchkey_verify::verify(
-            token,
-            &self.keys.state().key_set,
-            &self.refresh_rules,
-            self.now(),
-        ) {
-            Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
-                latchkey_verify::verify(
-                    token,
-                    &self.keys.state().key_set,
-                    &self.refresh_rules,
-                    self.now(),
-                )
-            }
-            other => other,
-        }
-        .map_err(|e| match e {
-            VerifyError::Expired => Error::InvalidGrant("the refresh token has expired"),
-            VerifyError::WrongType => Error::InvalidGrant("not a refresh token"),
-            _ => Error::InvalidGrant("the refresh token is invalid"),
-        })?;
+        let claims = self.verify_refresh(token).await?;
+        self.refresh_verified(claims, client_id, expiration, scope)
+            .await
+    }
+
+    /// The claims of a presented refresh token, or the `invalid_grant` that says why
+    /// it is refused.
+    pub(super) async fn verify_refresh(&self, token: &str) -> Result<Claims> {
+        self.keys
+            .verify(token, &self.refresh_rules)
+            .await?
+            .map_err(|e| match e {
+                VerifyError::Expired => Error::InvalidGrant("the refresh token has expired"),
+                VerifyError::WrongType => Error::InvalidGrant("not a refresh token"),
+                _ => Error::InvalidGrant("the refresh token is invalid"),
+            })
+    }
+
+    /// A refresh with a token already verified: the session must be live and match.
+    pub(super) async fn refresh_verified(
+        &self,
+        claims: Claims,
+        client_id: Option<&str>,
+        expiration: Option<u64>,
+        scope: Option<Scope>,
+    ) -> Result<IssuedTokens> {
         let session_id = claims
             .sid
             .as_deref()

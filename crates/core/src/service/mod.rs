@@ -17,11 +17,11 @@ use std::sync::Arc;
 use latchkey_proto::{Claims, Kind, Scope, TokenType};
 use latchkey_verify::{Jwks, Validation};
 
+pub use crate::audit::{AuditFilter, EventKind};
 pub use accounts::LoginOptions;
-pub use audit::{AuditFilter, EventKind};
 pub use client_keys::NewClientKey;
 pub use grants::{Grant, GrantRequest};
-pub use introspection::{Revocation, TokenHint};
+pub use introspection::Revocation;
 pub use oauth::{ClientCredentials, OAuthGrant};
 
 use crate::clock::Clock;

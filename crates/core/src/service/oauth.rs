@@ -7,12 +7,12 @@
 //! client key, so no client can authenticate for them; they stay on the native
 //! `POST /auth/token` (`invalid_grant` here).
 
-use latchkey_proto::{Claims, Kind, Scope};
-use latchkey_verify::{Validation, VerifyError};
+use latchkey_proto::{Kind, Scope};
 
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::throttle::Subject;
 use super::{IssuedTokens, Latchkey};
+use crate::audit::EventKind;
 use crate::ids::ClientId;
 use crate::secret::{ClientSecret, SecretDigest};
 use crate::store::ClientKeyRecord;
@@ -106,35 +106,20 @@ impl Latchkey {
                 let key = self
                     .client_key_for(&client.client_id, &client.client_secret)
                     .await?;
-                // A token that does not verify is left to `refresh`, which says why.
-                if let Ok(claims) = self.verified(&token, &self.refresh_rules).await?
-                    && !(claims.kind == Kind::ClientRefresh
-                        && claims.client_id.as_deref() == Some(key.id.as_str()))
+                // One verification: a token that does not verify is `invalid_grant`,
+                // saying why; one issued to another client is refused before its session
+                // is read.
+                let claims = self.verify_refresh(&token).await?;
+                if !(claims.kind == Kind::ClientRefresh
+                    && claims.client_id.as_deref() == Some(key.id.as_str()))
                 {
                     return Err(Error::InvalidGrant(
                         "the refresh token was not issued to this client",
                     ));
                 }
-                self.refresh(&token, Some(key.id.as_str()), None, scope)
+                self.refresh_verified(claims, Some(key.id.as_str()), None, scope)
                     .await
             }
         }
-    }
-
-    /// Verifies `token` against the published keys and `rules`, re-reading the keys once
-    /// if the token names one this instance has not loaded yet. The outer error is a
-    /// storage failure; the inner one says which rule the token broke.
-    pub(super) async fn verified(
-        &self,
-        token: &str,
-        rules: &Validation,
-    ) -> Result<std::result::Result<Claims, VerifyError>> {
-        let first = latchkey_verify::verify(token, &self.keys.state().key_set, rules, self.now());
-        Ok(match first {
-            Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
-                latchkey_verify::verify(token, &self.keys.state().key_set, rules, self.now())
-            }
-            other => other,
-        })
     }
 }

@@ -12,9 +12,10 @@
 
 use latchkey_proto::Scope;
 
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::grants::access_for;
 use super::{IssuedTokens, Latchkey};
+use crate::audit::EventKind;
 use crate::ids::TokenId;
 use crate::store::{IssuedAccess, SessionRecord};
 use crate::telemetry::RefreshReuse;

@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::service::{OAuthGrant, Revocation, TokenHint};
+use latchkey_core::service::{OAuthGrant, Revocation};
 use latchkey_core::{Claims, Error, IssuedTokens, Scope};
 use latchkey_proto::oauth2::{IntrospectionResponse, ServerMetadata, TokenResponse};
 
@@ -97,14 +97,9 @@ pub async fn introspect(
     OAuthRequest { client, mut params }: OAuthRequest,
 ) -> Result<Response, OAuthError> {
     let token = params.require("token")?;
-    let hint = params.take("token_type_hint");
     let claims = state
         .latchkey
-        .introspect(
-            &client.credentials,
-            &token,
-            hint.as_deref().and_then(TokenHint::parse),
-        )
+        .introspect(&client.credentials, &token)
         .await
         .map_err(|e| client.error(e))?;
     Ok(no_cache(axum::Json(claims.map_or_else(
@@ -119,14 +114,9 @@ pub async fn revoke(
     OAuthRequest { client, mut params }: OAuthRequest,
 ) -> Result<StatusCode, OAuthError> {
     let token = params.require("token")?;
-    let hint = params.take("token_type_hint");
     match state
         .latchkey
-        .revoke_token(
-            &client.credentials,
-            &token,
-            hint.as_deref().and_then(TokenHint::parse),
-        )
+        .revoke_token(&client.credentials, &token)
         .await
         .map_err(|e| client.error(e))?
     {
