@@ -68,12 +68,12 @@ impl Latchkey {
     ) -> Result<(ClientKeyRecord, ClientSecret)> {
         let name = parse_name(new.name)?;
         let scope = match new.scope {
-            None => self.settings.scopes.clone(),
-            Some(scope) if scope.is_subset(&self.settings.scopes) => scope,
+            None => self.settings.policies.scopes.clone(),
+            Some(scope) if scope.is_subset(&self.settings.policies.scopes) => scope,
             Some(scope) => {
                 return Err(Error::InvalidScope(format!(
                     "scope {scope} is not within {}",
-                    self.settings.scopes
+                    self.settings.policies.scopes
                 )));
             }
         };

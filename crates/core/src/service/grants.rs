@@ -161,7 +161,7 @@ impl Latchkey {
             scope: scope.clone(),
             created_at: now,
             expires_at: Some(now.saturating_add(
-                i64::try_from(self.settings.lifetimes.client_refresh).unwrap_or(i64::MAX),
+                i64::try_from(self.settings.policies.lifetimes.client_refresh).unwrap_or(i64::MAX),
             )),
             last_used_at: None,
             generation: 0,

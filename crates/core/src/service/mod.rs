@@ -81,13 +81,13 @@ pub struct IssuedTokens {
 /// The key ring's options: the schedule follows the token lifetimes.
 fn key_options(settings: &Settings) -> KeyOptions {
     let seconds = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
-    let lifetimes = &settings.lifetimes;
+    let lifetimes = &settings.policies.lifetimes;
     let overlap = seconds(
         lifetimes
             .account_access_max
             .max(lifetimes.client_access_max),
     );
-    let signing = &settings.signing_keys;
+    let signing = &settings.policies.signing_keys;
     KeyOptions {
         algorithm: signing.algorithm,
         policy: Policy {
@@ -116,7 +116,7 @@ impl Latchkey {
             key_options(&settings),
         )
         .await?;
-        let hasher = PasswordHasher::new(settings.hash_concurrency)?;
+        let hasher = PasswordHasher::new(settings.policies.hash_concurrency)?;
         Ok(Self {
             account_rules: Validation::access(&settings.issuer, &settings.audience)
                 .with_kinds(&[Kind::AccountAccess]),
@@ -170,7 +170,7 @@ impl Latchkey {
     /// The lifetime of a new access token of `kind`: the configured default, or the
     /// caller's `expiration` if it is between 1 and the configured maximum.
     fn access_lifetime(&self, kind: Kind, expiration: Option<u64>) -> Result<u64> {
-        let lifetimes = &self.settings.lifetimes;
+        let lifetimes = &self.settings.policies.lifetimes;
         let (default, max) = match kind {
             Kind::ClientAccess => (lifetimes.client_access, lifetimes.client_access_max),
             _ => (lifetimes.account_access, lifetimes.account_access_max),
@@ -238,7 +238,7 @@ impl Latchkey {
 
     /// Whether a new session should rotate: the client key's choice, else the deployment's.
     fn rotates(&self, key_choice: Option<bool>) -> bool {
-        key_choice.unwrap_or(self.settings.rotation.enabled)
+        key_choice.unwrap_or(self.settings.policies.rotation.enabled)
     }
 
     /// Signs the refresh token of a session's current generation.

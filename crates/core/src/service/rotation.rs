@@ -56,7 +56,8 @@ impl Latchkey {
                     ))?;
         }
         let within_grace = session.rotated_at.is_some_and(|at| {
-            now - at <= i64::try_from(self.settings.rotation.grace_seconds).unwrap_or(i64::MAX)
+            now - at
+                <= i64::try_from(self.settings.policies.rotation.grace_seconds).unwrap_or(i64::MAX)
         });
         if presented.checked_add(1) == Some(session.generation) && within_grace {
             tracing::info!(sid = %session.id, generation = session.generation, "retired refresh token reused within the grace window; same tokens returned");

@@ -1,4 +1,5 @@
-//! Credentials: HTTP Basic for login, bearer tokens for account endpoints.
+//! Credentials: HTTP Basic for login, bearer tokens for account endpoints (read by
+//! `latchkey_verify::bearer_token`, the one reading shared with resource services).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -6,11 +7,12 @@ use axum::http::{HeaderMap, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use latchkey_core::{Error, Principal};
+use latchkey_verify::bearer_token;
 
 use super::SourceAddr;
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// `Authorization: Basic …` credentials: an account id or email, and a password.
 pub struct BasicAuth {
@@ -62,18 +64,6 @@ impl<S: Send + Sync> FromRequestParts<S> for BasicAuth {
             password: password.to_owned(),
         })
     }
-}
-
-/// The bearer token of a request: `Authorization: Bearer …` or `X-Auth-Token: …`.
-pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    scheme_value(headers, "bearer")
-        .or_else(|| {
-            headers
-                .get("x-auth-token")
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        })
-        .filter(|t| !t.is_empty())
 }
 
 /// The caller of an account endpoint, authenticated by a live account access token.

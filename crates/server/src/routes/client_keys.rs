@@ -7,9 +7,9 @@ use latchkey_core::store::ClientKeyRecord;
 use latchkey_proto::api::{ClientKey, CreateClientKeyRequest, CreatedClientKey};
 
 use super::{no_store, timestamp};
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, OptionalJson};
+use crate::state::AppState;
 
 fn client_key(state: &AppState, record: ClientKeyRecord) -> ClientKey {
     ClientKey {

@@ -12,9 +12,9 @@ use latchkey_core::{Claims, Error, IssuedTokens, Scope};
 use latchkey_proto::oauth2::{IntrospectionResponse, ServerMetadata, TokenResponse};
 
 use super::no_store;
-use crate::app::AppState;
 use crate::extract::{OAuthRequest, Params};
 use crate::oauth_error::OAuthError;
+use crate::state::AppState;
 
 /// The client authentication methods of every OAuth 2 endpoint.
 const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
@@ -146,7 +146,7 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         revocation_endpoint: format!("{issuer}/oauth2/revoke"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         service_documentation: format!("{issuer}/openapi.json"),
-        scopes_supported: settings.scopes.iter().map(str::to_owned).collect(),
+        scopes_supported: settings.policies.scopes.iter().map(str::to_owned).collect(),
         response_types_supported: Vec::new(),
         grant_types_supported: vec!["client_credentials".into(), "refresh_token".into()],
         token_endpoint_auth_methods_supported: methods.clone(),

@@ -22,9 +22,9 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::{no_store, timestamp};
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, BasicAuth, OptionalJson, SourceAddr};
+use crate::state::AppState;
 
 /// The body of `POST /api/auth/0.1/token`.
 #[derive(Debug, Default, Deserialize)]

@@ -53,8 +53,8 @@ async fn logins_are_recorded_with_their_source_address(app: TestApp) {
 async fn a_lockout_is_recorded(app: TestApp) {
     // Locked for 15 minutes after two failures: no race with the real clock.
     let app = TestApp::start(app.database_url.clone(), TempDir::new(), |config| {
-        config.settings.lockout.free_attempts = 1;
-        config.settings.lockout.lockout_after = 2;
+        config.policies.lockout.free_attempts = 1;
+        config.policies.lockout.lockout_after = 2;
     })
     .await;
     let token = app.account(EMAIL).await;

@@ -126,7 +126,7 @@ async fn an_unknown_email_is_locked_like_a_known_one(app: TestApp) {
 
 async fn a_source_address_is_limited_across_accounts(app: TestApp) {
     let strict = TestApp::start(app.database_url.clone(), TempDir::new(), |config| {
-        config.settings.lockout = Lockout {
+        config.policies.lockout = Lockout {
             free_attempts: 2,
             lockout_after: 4,
             address_factor: 2,
@@ -185,7 +185,7 @@ async fn instances_on_one_database_share_the_counters(app: TestApp) {
 
 async fn the_protection_can_be_turned_off(app: TestApp) {
     let open = TestApp::start(app.database_url.clone(), TempDir::new(), |config| {
-        config.settings.lockout.lockout_after = 0;
+        config.policies.lockout.lockout_after = 0;
     })
     .await;
     open.account(EMAIL).await;

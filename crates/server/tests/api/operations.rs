@@ -93,7 +93,7 @@ async fn the_openapi_document_is_served(app: TestApp) {
 #[tokio::test]
 async fn sign_up_can_be_closed_by_configuration() {
     let app = TestApp::spawn_with(Backend::Sqlite, |config| {
-        config.settings.signup_open = false
+        config.policies.signup_open = false
     })
     .await;
     assert_api_error(
@@ -135,7 +135,7 @@ async fn latchkeyd_user_add_creates_an_account_even_with_sign_up_closed() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("ops@example.com"));
-    let app = TestApp::start(url, dir, |config| config.settings.signup_open = false).await;
+    let app = TestApp::start(url, dir, |config| config.policies.signup_open = false).await;
     app.client
         .login("ops@example.com", PASSWORD, &LoginRequest::default())
         .await

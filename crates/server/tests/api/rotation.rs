@@ -175,7 +175,7 @@ async fn a_revoked_rotating_session_cannot_be_refreshed(app: TestApp) {
 #[tokio::test]
 async fn the_deployment_can_turn_rotation_on_for_every_key() {
     let app = TestApp::spawn_with(Backend::Sqlite, |config| {
-        config.settings.rotation.enabled = true
+        config.policies.rotation.enabled = true
     })
     .await;
     let (_, key) = app.account_with_key("ada@example.com").await;

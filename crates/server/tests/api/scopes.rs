@@ -229,7 +229,7 @@ async fn the_configured_scopes_are_the_default_key_scope_and_the_advertised_ones
     let loaded = latchkeyd::Config::load(&options).unwrap();
     let database_url = format!("sqlite://{}", dir.0.join("latchkey.db").display());
     let app = TestApp::start(database_url, dir, |config| {
-        config.settings.scopes = loaded.settings.scopes;
+        config.policies.scopes = loaded.policies.scopes;
     })
     .await;
     let (_, key) = app.account_with_key("ada@example.com").await;

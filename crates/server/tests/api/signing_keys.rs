@@ -139,7 +139,7 @@ async fn two_instances_due_at_once_publish_one_next_key(app: TestApp) {
 async fn es256_can_be_chosen_for_new_keys(app: TestApp) {
     let dir = TempDir::new();
     let es = TestApp::start(app.database_url.clone(), dir, |config| {
-        config.settings.signing_keys.algorithm = Algorithm::ES256;
+        config.policies.signing_keys.algorithm = Algorithm::ES256;
     })
     .await;
     // The existing EdDSA key keeps signing until the next rotation, which makes ES256.
@@ -231,7 +231,7 @@ async fn ended_sessions_are_purged_after_the_retention(app: TestApp) {
 
 fn with_master_key(key: Option<&str>) -> impl FnOnce(&mut Config) {
     let master = key.map(|k| MasterKey::from_base64(k).unwrap());
-    move |config| config.settings.signing_keys.master_key = master
+    move |config| config.policies.signing_keys.master_key = master
 }
 
 async fn stored_private_keys(database_url: &str) -> Vec<Vec<u8>> {
