@@ -5,7 +5,7 @@ use latchkey_proto::api::{
     CreatedClientKey, EventsQuery, Health, LoginRequest, RefreshTokenInfo, RevokedCount,
     SignupRequest, TokenRequest, TokenResponse,
 };
-use latchkey_proto::{ErrorBody, ErrorCode};
+use latchkey_proto::{ErrorBody, ErrorCode, GrantType};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
@@ -202,7 +202,7 @@ impl Client {
         client_secret: &str,
     ) -> Result<TokenResponse> {
         self.token(&TokenRequest {
-            grant_type: "clientCredentials".into(),
+            grant_type: GrantType::ClientCredentials,
             client_id: Some(client_id.into()),
             client_secret: Some(client_secret.into()),
             ..TokenRequest::default()
@@ -222,7 +222,7 @@ impl Client {
         client_id: Option<&str>,
     ) -> Result<TokenResponse> {
         self.token(&TokenRequest {
-            grant_type: "refreshToken".into(),
+            grant_type: GrantType::RefreshToken,
             refresh_token: Some(refresh_token.into()),
             client_id: client_id.map(Into::into),
             ..TokenRequest::default()

@@ -24,7 +24,7 @@ mod token_source;
 
 pub use client::Client;
 pub use error::{Error, Result};
-pub use latchkey_proto::{ErrorCode, Kind, Scope, api};
+pub use latchkey_proto::{ErrorCode, GrantType, Kind, Scope, api};
 pub use token_source::{
     BackgroundRefresh, TokenEndpoint, TokenFuture, TokenSource, TokenSourceBuilder, Tokens,
 };

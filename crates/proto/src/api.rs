@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{Kind, Scope};
+use crate::{GrantType, Kind, Scope};
 
 /// `POST /users`: sign up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,7 +65,7 @@ pub struct TokenResponse {
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
     /// `"clientCredentials"` or `"refreshToken"`.
-    pub grant_type: String,
+    pub grant_type: GrantType,
     /// The client ID (40 hex characters), or the application id of an account refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,

@@ -4,6 +4,7 @@
 //!
 //! - [`error`]: the stable, snake_case error codes and the `{error, message}` body.
 //! - [`token`]: token kinds, JWT header types and the claims every Latchkey token carries.
+//! - [`grant`]: the grant types ([`GrantType`]) of both token endpoints.
 //! - [`scope`]: OAuth-style scope sets (`"nodes:read nodes:write"`).
 //! - [`api`]: request and response bodies of the native JSON API (camelCase, as in the seeds).
 //! - [`oauth2`]: answers of the standard OAuth 2 interface (snake_case, as in the RFCs).
@@ -13,10 +14,12 @@
 
 pub mod api;
 pub mod error;
+pub mod grant;
 pub mod oauth2;
 pub mod scope;
 pub mod token;
 
 pub use error::{ErrorBody, ErrorCode};
+pub use grant::GrantType;
 pub use scope::{Scope, ScopeError};
 pub use token::{Claims, Kind, TokenType};

@@ -20,8 +20,8 @@ mod lifetime;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use latchkey_proto::ErrorCode;
 use latchkey_proto::api::{TokenRequest, TokenResponse};
+use latchkey_proto::{ErrorCode, GrantType};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
@@ -254,7 +254,7 @@ impl TokenSource {
         let credentials = self.shared.credentials.as_ref();
         if let Some(refresh) = refresh {
             let request = TokenRequest {
-                grant_type: "refreshToken".into(),
+                grant_type: GrantType::RefreshToken,
                 refresh_token: Some(refresh.expose_secret().to_owned()),
                 client_id: self.shared.refresh_client_id.clone(),
                 ..TokenRequest::default()
@@ -272,7 +272,7 @@ impl TokenSource {
             return Err(Error::NoCredentials);
         };
         let request = TokenRequest {
-            grant_type: "clientCredentials".into(),
+            grant_type: GrantType::ClientCredentials,
             client_id: Some(credentials.client_id.clone()),
             client_secret: Some(credentials.client_secret.expose_secret().to_owned()),
             ..TokenRequest::default()

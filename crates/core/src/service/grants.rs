@@ -1,7 +1,7 @@
 //! The token endpoint's grants: client credentials and refresh.
 
 use latchkey_proto::api::TokenRequest;
-use latchkey_proto::{Claims, Kind, Scope};
+use latchkey_proto::{Claims, GrantType, Kind, Scope};
 use latchkey_verify::VerifyError;
 
 use super::{AccessGrant, IssuedTokens, Latchkey, last_used_is_stale};
@@ -10,7 +10,8 @@ use crate::secret::ClientSecret;
 use crate::store::SessionRecord;
 use crate::{Error, Result};
 
-/// A grant presented to the token endpoint.
+/// A grant presented to the native token endpoint (`POST /auth/token`, or Wazo's), with
+/// what it trades; which [`GrantType`] it is decides its variant.
 #[derive(Debug)]
 pub enum Grant {
     /// Trade client keys for an access token and a client refresh token.
@@ -49,23 +50,19 @@ impl TryFrom<TokenRequest> for GrantRequest {
     type Error = Error;
 
     fn try_from(request: TokenRequest) -> Result<Self> {
-        let grant = match request.grant_type.as_str() {
-            "clientCredentials" => Grant::ClientCredentials {
+        let grant = match request.grant_type {
+            GrantType::ClientCredentials => Grant::ClientCredentials {
                 client_id: required(request.client_id, "clientId")?,
                 client_secret: ClientSecret::presented(required(
                     request.client_secret,
                     "clientSecret",
                 )?),
             },
-            "refreshToken" => Grant::RefreshToken {
+            GrantType::RefreshToken => Grant::RefreshToken {
                 refresh_token: required(request.refresh_token, "refreshToken")?,
                 client_id: request.client_id,
             },
-            other => {
-                return Err(Error::UnsupportedGrantType(
-                    other.chars().take(64).collect(),
-                ));
-            }
+            GrantType::Unsupported(name) => return Err(Error::unsupported_grant_type(&name)),
         };
         Ok(Self {
             grant,

@@ -22,7 +22,7 @@ pub use accounts::LoginOptions;
 pub use client_keys::NewClientKey;
 pub use grants::{Grant, GrantRequest};
 pub use introspection::Revocation;
-pub use oauth::{ClientCredentials, OAuthGrant};
+pub use oauth::ClientCredentials;
 
 use crate::clock::Clock;
 use crate::ids::{AccountId, SessionId, TokenId};

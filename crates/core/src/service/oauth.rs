@@ -28,15 +28,6 @@ pub struct ClientCredentials {
     pub client_secret: ClientSecret,
 }
 
-/// The grant of an OAuth 2 token request.
-#[derive(Debug)]
-pub enum OAuthGrant {
-    /// `grant_type=client_credentials`: a new session for the client key.
-    ClientCredentials,
-    /// `grant_type=refresh_token`: a new access token from a session of the client key.
-    RefreshToken(String),
-}
-
 impl Latchkey {
     /// Authenticates a client key.
     ///
@@ -80,46 +71,55 @@ impl Latchkey {
         Ok(key)
     }
 
-    /// Runs a grant of `POST /oauth2/token` for an authenticating client.
+    /// `grant_type=client_credentials` at `POST /oauth2/token`: a new session for the
+    /// authenticating client key.
     ///
-    /// `scope` narrows the grant's scope; a client-credentials session keeps the narrowed
-    /// scope for every later refresh, while a refresh narrows only the access token it
-    /// returns (RFC 6749 §6: the refresh token keeps its scope).
+    /// `scope` narrows the key's scope; the session keeps the narrowed scope for every
+    /// later refresh.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidClient`], [`Error::InvalidScope`], or storage errors.
+    pub async fn oauth_client_credentials(
+        &self,
+        client: &ClientCredentials,
+        scope: Option<Scope>,
+    ) -> Result<IssuedTokens> {
+        self.client_credentials(&client.client_id, &client.client_secret, None, scope)
+            .await
+    }
+
+    /// `grant_type=refresh_token` at `POST /oauth2/token`: a new access token from a
+    /// session of the authenticating client key.
+    ///
+    /// `scope` narrows only the access token it returns (RFC 6749 §6: the refresh token
+    /// keeps its scope).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidClient`], [`Error::InvalidGrant`] (including a refresh token issued
     /// to another client, or an account refresh token), [`Error::InvalidScope`], or
     /// storage errors.
-    pub async fn oauth_token(
+    pub async fn oauth_refresh(
         &self,
         client: &ClientCredentials,
-        grant: OAuthGrant,
+        refresh_token: &str,
         scope: Option<Scope>,
     ) -> Result<IssuedTokens> {
-        match grant {
-            OAuthGrant::ClientCredentials => {
-                self.client_credentials(&client.client_id, &client.client_secret, None, scope)
-                    .await
-            }
-            OAuthGrant::RefreshToken(token) => {
-                let key = self
-                    .client_key_for(&client.client_id, &client.client_secret)
-                    .await?;
-                // One verification: a token that does not verify is `invalid_grant`,
-                // saying why; one issued to another client is refused before its session
-                // is read.
-                let claims = self.verify_refresh(&token).await?;
-                if !(claims.kind == Kind::ClientRefresh
-                    && claims.client_id.as_deref() == Some(key.id.as_str()))
-                {
-                    return Err(Error::InvalidGrant(
-                        "the refresh token was not issued to this client",
-                    ));
-                }
-                self.refresh_verified(claims, Some(key.id.as_str()), None, scope)
-                    .await
-            }
+        let key = self
+            .client_key_for(&client.client_id, &client.client_secret)
+            .await?;
+        // One verification: a token that does not verify is `invalid_grant`, saying why;
+        // one issued to another client is refused before its session is read.
+        let claims = self.verify_refresh(refresh_token).await?;
+        if !(claims.kind == Kind::ClientRefresh
+            && claims.client_id.as_deref() == Some(key.id.as_str()))
+        {
+            return Err(Error::InvalidGrant(
+                "the refresh token was not issued to this client",
+            ));
         }
+        self.refresh_verified(claims, Some(key.id.as_str()), None, scope)
+            .await
     }
 }

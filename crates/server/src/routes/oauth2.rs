@@ -7,8 +7,9 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::service::{OAuthGrant, Revocation};
+use latchkey_core::service::Revocation;
 use latchkey_core::{Claims, Error, IssuedTokens, Scope};
+use latchkey_proto::GrantType;
 use latchkey_proto::oauth2::{IntrospectionResponse, ServerMetadata, TokenResponse};
 
 use super::no_store;
@@ -28,21 +29,14 @@ fn no_cache(response: impl IntoResponse) -> Response {
     response
 }
 
-/// The grant and scope of a token request.
-fn grant(params: &mut Params) -> Result<(OAuthGrant, Option<Scope>), OAuthError> {
-    let grant = match params.require("grant_type")?.as_str() {
-        "client_credentials" => OAuthGrant::ClientCredentials,
-        "refresh_token" => OAuthGrant::RefreshToken(params.require("refresh_token")?),
-        other => {
-            return Err(Error::UnsupportedGrantType(other.chars().take(64).collect()).into());
-        }
-    };
+/// The optional `scope` of a token request.
+fn scope(params: &mut Params) -> Result<Option<Scope>, OAuthError> {
     let scope = params
         .take("scope")
         .map(|s| Scope::parse(&s))
         .transpose()
         .map_err(|e| Error::InvalidScope(e.to_string()))?;
-    Ok((grant, scope))
+    Ok(scope)
 }
 
 fn token_response(issued: IssuedTokens) -> TokenResponse {
@@ -82,12 +76,24 @@ pub async fn token(
     State(state): State<AppState>,
     OAuthRequest { client, mut params }: OAuthRequest,
 ) -> Result<Response, OAuthError> {
-    let (grant, scope) = grant(&mut params)?;
-    let issued = state
-        .latchkey
-        .oauth_token(&client.credentials, grant, scope)
-        .await
-        .map_err(|e| client.error(e))?;
+    let latchkey = &state.latchkey;
+    let issued = match GrantType::from_oauth(&params.require("grant_type")?) {
+        GrantType::ClientCredentials => {
+            let scope = scope(&mut params)?;
+            latchkey
+                .oauth_client_credentials(&client.credentials, scope)
+                .await
+        }
+        GrantType::RefreshToken => {
+            let token = params.require("refresh_token")?;
+            let scope = scope(&mut params)?;
+            latchkey
+                .oauth_refresh(&client.credentials, &token, scope)
+                .await
+        }
+        GrantType::Unsupported(name) => return Err(Error::unsupported_grant_type(&name).into()),
+    }
+    .map_err(|e| client.error(e))?;
     Ok(no_cache(axum::Json(token_response(issued))))
 }
 
@@ -148,7 +154,10 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         service_documentation: format!("{issuer}/openapi.json"),
         scopes_supported: settings.policies.scopes.iter().map(str::to_owned).collect(),
         response_types_supported: Vec::new(),
-        grant_types_supported: vec!["client_credentials".into(), "refresh_token".into()],
+        grant_types_supported: GrantType::SUPPORTED
+            .iter()
+            .map(|grant| grant.oauth_name().to_owned())
+            .collect(),
         token_endpoint_auth_methods_supported: methods.clone(),
         introspection_endpoint_auth_methods_supported: methods.clone(),
         revocation_endpoint_auth_methods_supported: methods,
