@@ -7,7 +7,7 @@ use super::audit::Event;
 use super::{Latchkey, Principal};
 use crate::audit::EventKind;
 use crate::ids::ClientId;
-use crate::secret::ClientSecret;
+use crate::secret::{ClientSecret, SecretDigest, generate_client_secret};
 use crate::store::ClientKeyRecord;
 use crate::{Error, Result};
 
@@ -77,12 +77,12 @@ impl Latchkey {
                 )));
             }
         };
-        let secret = ClientSecret::generate()?;
+        let secret = generate_client_secret()?;
         let key = ClientKeyRecord {
             id: ClientId::generate()?,
             account_id: who.account_id.clone(),
             name,
-            secret_digest: secret.digest(),
+            secret_digest: SecretDigest::of(&secret),
             scope,
             created_at: self.now(),
             last_used_at: None,

@@ -6,7 +6,7 @@ use latchkey_verify::VerifyError;
 
 use super::{AccessGrant, IssuedTokens, Latchkey, last_used_is_stale};
 use crate::ids::SessionId;
-use crate::secret::ClientSecret;
+use crate::secret::{ClientSecret, RefreshToken};
 use crate::store::SessionRecord;
 use crate::{Error, Result};
 
@@ -24,7 +24,7 @@ pub enum Grant {
     /// Trade a refresh token for an access token.
     RefreshToken {
         /// The refresh token.
-        refresh_token: String,
+        refresh_token: RefreshToken,
         /// The client ID or application id, which must match the token's if given (and
         /// must be given for an account refresh token).
         client_id: Option<String>,
@@ -42,7 +42,7 @@ pub struct GrantRequest {
     pub scope: Option<Scope>,
 }
 
-fn required(field: Option<String>, name: &str) -> Result<String> {
+fn required<T>(field: Option<T>, name: &str) -> Result<T> {
     field.ok_or_else(|| Error::InvalidRequest(format!("{name} is required")))
 }
 
@@ -53,10 +53,7 @@ impl TryFrom<TokenRequest> for GrantRequest {
         let grant = match request.grant_type {
             GrantType::ClientCredentials => Grant::ClientCredentials {
                 client_id: required(request.client_id, "clientId")?,
-                client_secret: ClientSecret::presented(required(
-                    request.client_secret,
-                    "clientSecret",
-                )?),
+                client_secret: required(request.client_secret, "clientSecret")?,
             },
             GrantType::RefreshToken => Grant::RefreshToken {
                 refresh_token: required(request.refresh_token, "refreshToken")?,
@@ -188,7 +185,7 @@ impl Latchkey {
 
     pub(super) async fn refresh(
         &self,
-        token: &str,
+        token: &RefreshToken,
         client_id: Option<&str>,
         expiration: Option<u64>,
         scope: Option<Scope>,
@@ -200,9 +197,9 @@ impl Latchkey {
 
     /// The claims of a presented refresh token, or the `invalid_grant` that says why
     /// it is refused.
-    pub(super) async fn verify_refresh(&self, token: &str) -> Result<Claims> {
+    pub(super) async fn verify_refresh(&self, token: &RefreshToken) -> Result<Claims> {
         self.keys
-            .verify(token, &self.refresh_rules)
+            .verify(token.expose(), &self.refresh_rules)
             .await?
             .map_err(|e| match e {
                 VerifyError::Expired => Error::InvalidGrant("the refresh token has expired"),
@@ -266,5 +263,32 @@ impl Latchkey {
             self.store.touch_session(&session.id, now).await?;
         }
         Ok(tokens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use latchkey_proto::api::TokenRequest;
+
+    use super::*;
+
+    #[test]
+    fn grants_do_not_show_their_secrets_in_debug() {
+        for request in [
+            TokenRequest {
+                grant_type: GrantType::ClientCredentials,
+                client_id: Some("id".into()),
+                client_secret: Some("hunter2-secret".into()),
+                ..TokenRequest::default()
+            },
+            TokenRequest {
+                grant_type: GrantType::RefreshToken,
+                refresh_token: Some("hunter2.refresh.token".into()),
+                ..TokenRequest::default()
+            },
+        ] {
+            let grant = GrantRequest::try_from(request).unwrap();
+            assert!(!format!("{grant:?}").contains("hunter2"), "{grant:?}");
+        }
     }
 }

@@ -28,6 +28,7 @@ use crate::clock::Clock;
 use crate::ids::{AccountId, SessionId, TokenId};
 use crate::keys::{KeyOptions, KeyRing, Policy, SigningKey};
 use crate::password::PasswordHasher;
+use crate::secret::RefreshToken;
 use crate::store::{SessionRecord, Store};
 use crate::{Error, Result, Settings, Telemetry};
 
@@ -69,7 +70,7 @@ pub struct IssuedTokens {
     /// When it was issued (Unix seconds).
     pub issued_at: i64,
     /// The refresh token, when one was made.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// The scopes granted.
     pub scope: Scope,
     /// The account the tokens are for.
@@ -247,7 +248,7 @@ impl Latchkey {
         key: &SigningKey,
         session: &SessionRecord,
         issued_at: i64,
-    ) -> Result<String> {
+    ) -> Result<RefreshToken> {
         let claims = Claims {
             iss: self.settings.issuer.clone(),
             sub: session.account_id.to_string(),
@@ -264,7 +265,7 @@ impl Latchkey {
         };
         let token = key.sign(TokenType::Refresh, &claims)?;
         self.telemetry.token_issued(session.kind);
-        Ok(token)
+        Ok(RefreshToken::new(token))
     }
 }
 

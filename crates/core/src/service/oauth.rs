@@ -14,7 +14,7 @@ use super::throttle::Subject;
 use super::{IssuedTokens, Latchkey};
 use crate::audit::EventKind;
 use crate::ids::ClientId;
-use crate::secret::{ClientSecret, SecretDigest};
+use crate::secret::{ClientSecret, RefreshToken, SecretDigest};
 use crate::store::ClientKeyRecord;
 use crate::{Error, Result};
 
@@ -41,7 +41,7 @@ impl Latchkey {
     ) -> Result<ClientKeyRecord> {
         let Some(id) = ClientId::parse(client_id) else {
             // Compare against a dummy digest, so that a malformed ID takes the same path.
-            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&secret.digest());
+            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&SecretDigest::of(secret));
             return Err(Error::InvalidClient);
         };
         let subject = Subject::Client(&id);
@@ -50,7 +50,7 @@ impl Latchkey {
             .client_key_with_attempts(&id, &subject.key())
             .await?;
         let Some((key, counter)) = found else {
-            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&secret.digest());
+            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&SecretDigest::of(secret));
             return Err(Error::InvalidClient);
         };
         if let Err(locked) = self.refuse_if_locked([&counter]) {
@@ -62,7 +62,7 @@ impl Latchkey {
             .await;
             return Err(locked);
         }
-        if !key.secret_digest.matches(&secret.digest()) {
+        if !key.secret_digest.matches(&SecretDigest::of(secret)) {
             self.record_failure(&[subject]).await?;
             return Err(Error::InvalidClient);
         }
@@ -103,7 +103,7 @@ impl Latchkey {
     pub async fn oauth_refresh(
         &self,
         client: &ClientCredentials,
-        refresh_token: &str,
+        refresh_token: &RefreshToken,
         scope: Option<Scope>,
     ) -> Result<IssuedTokens> {
         let key = self

@@ -22,6 +22,14 @@ pub struct BasicAuth {
     pub password: String,
 }
 
+impl std::fmt::Debug for BasicAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicAuth")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
 fn scheme_value<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (given, rest) = value.split_once(' ')?;
@@ -81,5 +89,20 @@ impl FromRequestParts<AppState> for Authenticated {
         let Ok(SourceAddr(source)) = SourceAddr::from_request_parts(parts, state).await;
         principal.source = source;
         Ok(Self(principal))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BasicAuth;
+
+    #[test]
+    fn basic_credentials_do_not_show_the_password_in_debug() {
+        let credentials = BasicAuth {
+            username: "ada@example.com".into(),
+            password: "hunter2-password".into(),
+        };
+        let debug = format!("{credentials:?}");
+        assert!(debug.contains("ada@example.com") && !debug.contains("hunter2"));
     }
 }

@@ -32,7 +32,7 @@ pub async fn create(
     let created = CreatedClientKey {
         rotate_refresh_tokens: state.latchkey.key_rotates(&key),
         client_id: key.id.to_string(),
-        client_secret: secret.expose().to_owned(),
+        client_secret: secret,
         name: key.name,
         scope: key.scope,
         created_at: timestamp(key.created_at),

@@ -7,6 +7,7 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use latchkey_core::secret::RefreshToken;
 use latchkey_core::service::Revocation;
 use latchkey_core::{Claims, Error, IssuedTokens, Scope};
 use latchkey_proto::GrantType;
@@ -85,7 +86,7 @@ pub async fn token(
                 .await
         }
         GrantType::RefreshToken => {
-            let token = params.require("refresh_token")?;
+            let token = RefreshToken::new(params.require("refresh_token")?);
             let scope = scope(&mut params)?;
             latchkey
                 .oauth_refresh(&client.credentials, &token, scope)

@@ -104,7 +104,7 @@ async fn password_changes_and_client_keys_are_recorded(app: TestApp) {
     assert_eq!(trail[1].client_id.as_deref(), Some(key.client_id.as_str()));
     // No secret ever reaches the trail.
     let text = format!("{trail:?}");
-    assert!(!text.contains(&key.client_secret) && !text.contains("horse"));
+    assert!(!text.contains(key.client_secret.expose()) && !text.contains("horse"));
 }
 
 async fn revocations_and_refresh_reuse_are_recorded(app: TestApp) {
@@ -156,8 +156,8 @@ async fn an_oauth_revocation_is_recorded(app: TestApp) {
     let response = app
         .http
         .post(app.url("/oauth2/revoke"))
-        .basic_auth(&key.client_id, Some(&key.client_secret))
-        .form(&[("token", refresh.as_str())])
+        .basic_auth(&key.client_id, Some(key.client_secret.expose()))
+        .form(&[("token", refresh.expose())])
         .send()
         .await
         .unwrap();

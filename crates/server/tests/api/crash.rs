@@ -7,8 +7,8 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use latchkey_client::Client;
 use latchkey_client::api::{CreateClientKeyRequest, LoginRequest};
+use latchkey_client::{Client, ClientSecret, RefreshToken};
 use tokio::process::{Child, Command};
 
 use crate::helpers::{PASSWORD, PgDatabase, TempDir};
@@ -54,8 +54,8 @@ async fn start(database: &str) -> (Child, Client) {
 /// What the server acknowledged before it died.
 #[derive(Default)]
 struct Acknowledged {
-    keys: Vec<(String, String)>,
-    refresh_tokens: Vec<String>,
+    keys: Vec<(String, ClientSecret)>,
+    refresh_tokens: Vec<RefreshToken>,
     operations: usize,
 }
 
@@ -63,7 +63,7 @@ async fn worker(
     n: usize,
     client: Client,
     account: String,
-    first_key: (String, String),
+    first_key: (String, ClientSecret),
     acked: Arc<Mutex<Acknowledged>>,
 ) {
     let mut key = first_key;

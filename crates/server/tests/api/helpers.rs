@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_client::Client;
 use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
+use latchkey_client::{Client, RefreshToken};
 use latchkey_core::{Clock, Latchkey, SystemClock};
 use latchkeyd::{Application, Config};
 use serde_json::Value;
@@ -175,7 +175,7 @@ impl TestApp {
     }
 
     /// The refresh token of a client-credentials grant with `key`.
-    pub async fn client_refresh_token(&self, key: &CreatedClientKey) -> String {
+    pub async fn client_refresh_token(&self, key: &CreatedClientKey) -> RefreshToken {
         self.client
             .client_credentials(&key.client_id, &key.client_secret)
             .await

@@ -2,8 +2,8 @@
 //! per source address and per client ID, with 429 `too_many_attempts` and
 //! `Retry-After`; a success resets the account's count; counters shared by instances.
 
-use latchkey_client::Error;
 use latchkey_client::api::LoginRequest;
+use latchkey_client::{ClientSecret, Error};
 use latchkey_core::{Clock as _, Lockout};
 
 use crate::backend_tests;
@@ -148,7 +148,7 @@ async fn a_source_address_is_limited_across_accounts(app: TestApp) {
 async fn wrong_client_secrets_lock_the_client_id(app: TestApp) {
     app.clock.freeze();
     let (_, key) = app.account_with_key(EMAIL).await;
-    let wrong = "0".repeat(key.client_secret.len());
+    let wrong = ClientSecret::new("0".repeat(key.client_secret.expose().len()));
     for _ in 0..10 {
         let result = app.client.client_credentials(&key.client_id, &wrong).await;
         match result {

@@ -90,7 +90,7 @@ async fn basic_and_post_auth_in_one_request_is_invalid_request(app: TestApp) {
         Auth::Basic(&key),
         &[
             ("grant_type", "client_credentials"),
-            ("client_secret", &key.client_secret),
+            ("client_secret", key.client_secret.expose()),
         ],
     )
     .await;
@@ -116,7 +116,7 @@ async fn basic_and_post_auth_in_one_request_is_invalid_request(app: TestApp) {
 async fn a_failed_basic_auth_is_401_invalid_client_with_a_basic_challenge(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
     let wrong = CreatedClientKey {
-        client_secret: "0".repeat(80),
+        client_secret: "0".repeat(80).into(),
         ..key.clone()
     };
     let unknown = CreatedClientKey {
@@ -151,7 +151,7 @@ async fn a_failed_basic_auth_is_401_invalid_client_with_a_basic_challenge(app: T
 async fn a_failed_post_auth_is_401_invalid_client_without_a_challenge(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
     let wrong = CreatedClientKey {
-        client_secret: "0".repeat(80),
+        client_secret: "0".repeat(80).into(),
         ..key.clone()
     };
     let reply = form(
@@ -264,7 +264,13 @@ async fn an_offline_login_refresh_token_is_invalid_grant_here(app: TestApp) {
         )
         .await
         .unwrap();
-    let reply = refresh(&app, &key, offline.refresh_token.as_deref().unwrap(), None).await;
+    let reply = refresh(
+        &app,
+        &key,
+        offline.refresh_token.as_ref().unwrap().expose(),
+        None,
+    )
+    .await;
     assert_eq!((reply.status, reply.error()), (400, "invalid_grant"));
 }
 
@@ -320,7 +326,7 @@ async fn missing_repeated_or_json_parameters_are_invalid_request(app: TestApp) {
     let json = app
         .http
         .post(app.url("/oauth2/token"))
-        .basic_auth(&key.client_id, Some(&key.client_secret))
+        .basic_auth(&key.client_id, Some(key.client_secret.expose()))
         .json(&serde_json::json!({"grant_type": "client_credentials"}))
         .send()
         .await

@@ -233,7 +233,7 @@ async fn documented_examples_have_the_fields_of_real_responses() {
         .unwrap();
     let refreshed = app
         .client
-        .refresh(grant.refresh_token.as_deref().unwrap(), None)
+        .refresh(grant.refresh_token.as_ref().unwrap(), None)
         .await
         .unwrap();
     let cases = [

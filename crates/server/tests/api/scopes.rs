@@ -2,6 +2,7 @@
 //! a request may narrow the grant's scope, never widen it, and a narrowed client-credentials
 //! grant makes a narrowed session that every later refresh keeps.
 
+use latchkey_client::RefreshToken;
 use latchkey_client::api::{CreateClientKeyRequest, TokenRequest};
 use latchkey_core::Scope;
 
@@ -129,7 +130,7 @@ async fn a_narrowed_native_session_stays_narrow_on_every_refresh(app: TestApp) {
         .await
         .unwrap();
     let refresh_token = issued.refresh_token.unwrap();
-    assert_eq!(decode(&refresh_token).1["scope"], "nodes:read");
+    assert_eq!(decode(refresh_token.expose()).1["scope"], "nodes:read");
     let refreshed = app.client.refresh(&refresh_token, None).await.unwrap();
     assert_eq!(decode(&refreshed.access_token).1["scope"], "nodes:read");
     let widen = TokenRequest {
@@ -181,7 +182,7 @@ async fn a_refresh_narrows_only_the_access_token_it_returns(app: TestApp) {
     // The native interface narrows a refresh the same way.
     let native_refresh = TokenRequest {
         grant_type: "refreshToken".into(),
-        refresh_token: Some(refresh_token.to_owned()),
+        refresh_token: Some(RefreshToken::new(refresh_token)),
         scope: scope("nodes:read"),
         ..TokenRequest::default()
     };

@@ -207,7 +207,7 @@ async fn ended_sessions_are_purged_after_the_retention(app: TestApp) {
     let kept = app.client_refresh_token(&key).await;
     let listed = app.client.refresh_tokens(&token).await.unwrap();
     assert_eq!(listed.len(), 4);
-    let kept_id = decode(&kept).1["sid"].as_str().unwrap().to_owned();
+    let kept_id = decode(kept.expose()).1["sid"].as_str().unwrap().to_owned();
     for session in listed.iter().filter(|s| s.id != kept_id) {
         app.client
             .revoke_refresh_token(&token, &session.id)
