@@ -298,7 +298,7 @@ async fn the_wazo_seed_curl_samples_work_over_https_with_k() {
         "127.0.0.1:0".parse().unwrap(),
         format!("sqlite://{}", dir.0.join("db").display()),
     );
-    config.tls = Some(crate::hardening::self_signed(&dir));
+    config.tls = Some(crate::tls::self_signed(&dir));
     let app = latchkeyd::Application::build(config).await.unwrap();
     let hostname = format!("127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped(std::future::pending()));

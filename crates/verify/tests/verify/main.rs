@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod forgery;
 #[cfg(feature = "axum")]
 mod http;
 #[cfg(feature = "remote")]

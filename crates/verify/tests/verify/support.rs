@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_verify::{Claims, Jwk, Jwks, Kind, Scope};
+use latchkey_verify::{Claims, Jwk, Jwks, KeySet, Kind, Scope, Validation, VerifyError, verify};
 
 pub const ISSUER: &str = "http://issuer.test";
 /// "Now" for tokens: the tests pin the clock here.
@@ -20,6 +20,21 @@ pub const NOW: i64 = 1_700_000_000;
 
 pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The access-token rules of [`ISSUER`], for itself.
+pub fn access_rules() -> Validation {
+    Validation::access(ISSUER, ISSUER)
+}
+
+/// A key set of `keys`.
+pub fn key_set(keys: &[&TestKey]) -> KeySet {
+    KeySet::from_jwks(&jwks(keys))
+}
+
+/// Verifies `token` with `key` alone, by the access-token rules, at [`NOW`].
+pub fn check(key: &TestKey, token: &str) -> Result<latchkey_verify::Claims, VerifyError> {
+    verify(token, &key_set(&[key]), &access_rules(), NOW)
 }
 
 enum Pair {
