@@ -32,12 +32,11 @@ fn no_cache(response: impl IntoResponse) -> Response {
 
 /// The optional `scope` of a token request.
 fn scope(params: &mut Params) -> Result<Option<Scope>, OAuthError> {
-    let scope = params
+    params
         .take("scope")
         .map(|s| Scope::parse(&s))
         .transpose()
-        .map_err(|e| Error::InvalidScope(e.to_string()))?;
-    Ok(scope)
+        .map_err(|e| Error::InvalidScope(e.to_string()).into())
 }
 
 fn token_response(issued: IssuedTokens) -> TokenResponse {
