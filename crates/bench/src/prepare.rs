@@ -45,7 +45,7 @@ pub async fn run(server: &str, dir: &Path, rotating: usize) -> anyhow::Result<()
     write(
         dir,
         "client_basic",
-        &STANDARD.encode(format!("{}:{}", key.client_id, key.client_secret)),
+        &STANDARD.encode(format!("{}:{}", key.client_id, key.client_secret.expose())),
     )?;
     write(
         dir,
@@ -73,11 +73,10 @@ pub async fn run(server: &str, dir: &Path, rotating: usize) -> anyhow::Result<()
         let issued = client
             .client_credentials(&rotating_key.client_id, &rotating_key.client_secret)
             .await?;
-        chains.push(
-            issued
-                .refresh_token
-                .ok_or_else(|| anyhow::anyhow!("no rotating refresh token"))?,
-        );
+        let refresh = issued
+            .refresh_token
+            .ok_or_else(|| anyhow::anyhow!("no rotating refresh token"))?;
+        chains.push(refresh.expose().to_owned());
     }
     write(dir, "rotating.txt", &chains.join("\n"))?;
 

@@ -1,6 +1,7 @@
 //! The command line, as `clap` reads it: every command with an example in its help.
 
 use clap::{Args, Parser, Subcommand};
+use latchkey_client::ClientSecret;
 
 /// The Latchkey command line: log in, create client keys for your programs, and get
 /// access tokens that it keeps fresh for you.
@@ -154,7 +155,7 @@ pub struct ClientToken {
     /// The client secret (prefer the environment variable or --client-secret-stdin: a
     /// flag shows in the process list) [default: the stored one]
     #[arg(long, env = "LATCHKEY_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
     /// Read the client secret from the first line of standard input
     #[arg(long, conflicts_with = "client_secret")]
     pub client_secret_stdin: bool,

@@ -4,6 +4,7 @@
 //! and the same names are the keys of `latchkey conf`.
 
 use anyhow::bail;
+use latchkey_client::{ClientSecret, RefreshToken};
 use serde::{Deserialize, Serialize};
 
 /// One profile's values. Every field is optional: a profile fills up as commands run.
@@ -24,13 +25,13 @@ pub struct Profile {
     pub client_id: Option<String>,
     /// The client secret, only if asked to store it (`client-keys create --store`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
     /// The client access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_access_token: Option<String>,
     /// The client refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
 }
 
 /// The keys of `latchkey conf`, in display order, and whether each is a secret.
@@ -45,22 +46,41 @@ pub const KEYS: [(&str, bool); 7] = [
 ];
 
 impl Profile {
-    /// The value slot named `key`.
+    /// The value of `key`, as `latchkey conf` shows it (secrets included).
     ///
     /// # Errors
     ///
     /// An unknown key, with the list of known ones.
-    pub fn slot(&mut self, key: &str) -> anyhow::Result<&mut Option<String>> {
+    pub fn get(&self, key: &str) -> anyhow::Result<Option<&str>> {
         Ok(match key {
-            "server" => &mut self.server,
-            "email" => &mut self.email,
-            "accessToken" => &mut self.access_token,
-            "clientId" => &mut self.client_id,
-            "clientSecret" => &mut self.client_secret,
-            "clientAccessToken" => &mut self.client_access_token,
-            "refreshToken" => &mut self.refresh_token,
+            "server" => self.server.as_deref(),
+            "email" => self.email.as_deref(),
+            "accessToken" => self.access_token.as_deref(),
+            "clientId" => self.client_id.as_deref(),
+            "clientSecret" => self.client_secret.as_ref().map(ClientSecret::expose),
+            "clientAccessToken" => self.client_access_token.as_deref(),
+            "refreshToken" => self.refresh_token.as_ref().map(RefreshToken::expose),
             _ => bail!("unknown key {key:?}; the keys are {}", known_keys()),
         })
+    }
+
+    /// Sets (or, with `None`, unsets) the value of `key`.
+    ///
+    /// # Errors
+    ///
+    /// An unknown key, with the list of known ones.
+    pub fn set(&mut self, key: &str, value: Option<String>) -> anyhow::Result<()> {
+        match key {
+            "server" => self.server = value,
+            "email" => self.email = value,
+            "accessToken" => self.access_token = value,
+            "clientId" => self.client_id = value,
+            "clientSecret" => self.client_secret = value.map(ClientSecret::new),
+            "clientAccessToken" => self.client_access_token = value,
+            "refreshToken" => self.refresh_token = value.map(RefreshToken::new),
+            _ => bail!("unknown key {key:?}; the keys are {}", known_keys()),
+        }
+        Ok(())
     }
 
     /// Forgets the client tokens (and, with `keys`, the client keys too).
@@ -89,9 +109,9 @@ impl std::fmt::Debug for Profile {
             .field("email", &self.email)
             .field("access_token", &hidden(&self.access_token))
             .field("client_id", &self.client_id)
-            .field("client_secret", &hidden(&self.client_secret))
+            .field("client_secret", &self.client_secret)
             .field("client_access_token", &hidden(&self.client_access_token))
-            .field("refresh_token", &hidden(&self.refresh_token))
+            .field("refresh_token", &self.refresh_token)
             .finish()
     }
 }
@@ -116,7 +136,7 @@ mod tests {
     fn every_listed_key_has_a_slot() {
         let mut profile = Profile::default();
         for (key, _) in KEYS {
-            *profile.slot(key).unwrap() = Some(key.into());
+            profile.set(key, Some(key.into())).unwrap();
         }
         let text = toml::to_string(&profile).unwrap();
         let back: Profile = toml::from_str(&text).unwrap();
@@ -126,7 +146,7 @@ mod tests {
     #[test]
     fn an_unknown_key_lists_the_known_ones() {
         let error = Profile::default()
-            .slot("acessToken")
+            .get("acessToken")
             .unwrap_err()
             .to_string();
         assert!(error.contains("accessToken, clientId"), "{error}");
@@ -143,6 +163,8 @@ mod tests {
             "{:?}",
             Profile {
                 access_token: Some("hunter2-token".into()),
+                client_secret: Some("hunter2-secret".into()),
+                refresh_token: Some("hunter2.refresh.token".into()),
                 ..Profile::default()
             }
         );

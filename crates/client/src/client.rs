@@ -5,7 +5,8 @@ use latchkey_proto::api::{
     CreatedClientKey, EventsQuery, Health, LoginRequest, RefreshTokenInfo, RevokedCount,
     SignupRequest, TokenRequest, TokenResponse,
 };
-use latchkey_proto::{ErrorBody, ErrorCode};
+use latchkey_proto::secret::{ClientSecret, RefreshToken};
+use latchkey_proto::{ErrorBody, ErrorCode, GrantType};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
@@ -199,12 +200,12 @@ impl Client {
     pub async fn client_credentials(
         &self,
         client_id: &str,
-        client_secret: &str,
+        client_secret: &ClientSecret,
     ) -> Result<TokenResponse> {
         self.token(&TokenRequest {
-            grant_type: "clientCredentials".into(),
+            grant_type: GrantType::ClientCredentials,
             client_id: Some(client_id.into()),
-            client_secret: Some(client_secret.into()),
+            client_secret: Some(client_secret.clone()),
             ..TokenRequest::default()
         })
         .await
@@ -218,12 +219,12 @@ impl Client {
     /// `invalid_grant`, or as [`Client::token`].
     pub async fn refresh(
         &self,
-        refresh_token: &str,
+        refresh_token: &RefreshToken,
         client_id: Option<&str>,
     ) -> Result<TokenResponse> {
         self.token(&TokenRequest {
-            grant_type: "refreshToken".into(),
-            refresh_token: Some(refresh_token.into()),
+            grant_type: GrantType::RefreshToken,
+            refresh_token: Some(refresh_token.clone()),
             client_id: client_id.map(Into::into),
             ..TokenRequest::default()
         })

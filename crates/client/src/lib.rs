@@ -13,7 +13,8 @@
 //! # async fn demo() -> Result<(), latchkey_client::Error> {
 //! use latchkey_client::Client;
 //! let latchkey = Client::new("http://127.0.0.1:8400")?;
-//! let tokens = latchkey.client_credentials("0123…", "abcd…").await?;
+//! let secret = latchkey_client::ClientSecret::new("abcd…");
+//! let tokens = latchkey.client_credentials("0123…", &secret).await?;
 //! println!("access token: {}", tokens.access_token);
 //! # Ok(()) }
 //! ```
@@ -24,7 +25,8 @@ mod token_source;
 
 pub use client::Client;
 pub use error::{Error, Result};
-pub use latchkey_proto::{ErrorCode, Kind, Scope, api};
+pub use latchkey_proto::secret::{ClientSecret, RefreshToken};
+pub use latchkey_proto::{ErrorCode, GrantType, Kind, Scope, api};
 pub use token_source::{
     BackgroundRefresh, TokenEndpoint, TokenFuture, TokenSource, TokenSourceBuilder, Tokens,
 };

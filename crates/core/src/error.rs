@@ -76,6 +76,13 @@ impl From<StoreError> for Error {
 }
 
 impl Error {
+    /// `unsupported_grant_type` naming what the caller sent (cut to 64 characters: the
+    /// name is the caller's and is echoed back).
+    #[must_use]
+    pub fn unsupported_grant_type(name: &str) -> Self {
+        Self::UnsupportedGrantType(name.chars().take(64).collect())
+    }
+
     /// Maps a bearer-token verification failure to the answer account endpoints give.
     #[must_use]
     pub fn from_bearer(err: &VerifyError) -> Self {

@@ -6,6 +6,8 @@
 //!
 //! # Layout
 //!
+//! - [`audit`]: the audit vocabulary ([`audit::EventKind`], [`audit::AuditFilter`]), below
+//!   both the key ring and the service.
 //! - [`service`]: [`Latchkey`], one file per resource (accounts, client keys, grants,
 //!   sessions, bearer authentication).
 //! - [`store`]: the [`Store`] trait and the records it reads and writes.
@@ -17,6 +19,7 @@
 //! - [`telemetry`]: event counters the server exports as metrics.
 //! - [`error`]: the domain [`Error`], one variant per answer a caller acts on.
 
+pub mod audit;
 pub mod clock;
 pub mod email;
 pub mod error;
@@ -34,6 +37,6 @@ pub use clock::{Clock, SystemClock};
 pub use error::{Error, Result};
 pub use latchkey_proto::{Claims, Kind, Scope};
 pub use service::{IssuedTokens, Latchkey, Principal};
-pub use settings::{Lifetimes, Lockout, Rotation, Settings, SigningKeys};
+pub use settings::{Lifetimes, Lockout, Policies, Rotation, Settings, SigningKeys};
 pub use store::{Store, StoreError};
 pub use telemetry::Telemetry;

@@ -71,7 +71,7 @@ impl Latchkey {
         check(
             password.expose(),
             personal,
-            self.settings().password_min_score,
+            self.settings().policies.password_min_score,
         )
     }
 }

@@ -1,7 +1,11 @@
-//! Secrets: passwords and client secrets. Neither reaches `Debug`, a log or an error.
+//! Secrets: passwords, and the digests of client secrets. None reaches `Debug`, a log or
+//! an error. The client secret and the refresh token themselves are wire types
+//! ([`latchkey_proto::secret`]), re-exported here.
 
 use aws_lc_rs::{constant_time, digest};
 use secrecy::{ExposeSecret, SecretString};
+
+pub use latchkey_proto::secret::{ClientSecret, RefreshToken};
 
 use crate::ids::{random_bytes, to_hex};
 use crate::{Error, Result};
@@ -58,51 +62,16 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// A client secret: 80 lowercase hex characters (320 random bits).
-pub struct ClientSecret(SecretString);
+/// Length of a client secret Latchkey makes, in hex characters (320 random bits).
+pub const CLIENT_SECRET_LEN: usize = 80;
 
-impl ClientSecret {
-    /// Length in hex characters.
-    pub const LEN: usize = 80;
-
-    /// A new random secret.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Unexpected`] if the OS random source fails.
-    pub fn generate() -> Result<Self> {
-        Ok(Self(to_hex(&random_bytes::<40>()?).into()))
-    }
-
-    /// Wraps a secret presented by a client (not checked: a malformed secret is just a
-    /// wrong one).
-    #[must_use]
-    pub fn presented(text: String) -> Self {
-        Self(text.into())
-    }
-
-    /// The SHA-256 digest stored in place of the secret. A fast hash suffices: the secret
-    /// has 320 bits of entropy, so there is nothing to brute-force.
-    #[must_use]
-    pub fn digest(&self) -> SecretDigest {
-        let hash = digest::digest(
-            &digest::SHA256,
-            self.0.expose_secret().to_ascii_lowercase().as_bytes(),
-        );
-        SecretDigest(hash.as_ref().to_vec())
-    }
-
-    /// The secret itself, to show its owner once.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-}
-
-impl std::fmt::Debug for ClientSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ClientSecret(***)")
-    }
+/// A new random client secret: 80 lowercase hex characters (320 random bits).
+///
+/// # Errors
+///
+/// [`Error::Unexpected`] if the OS random source fails.
+pub fn generate_client_secret() -> Result<ClientSecret> {
+    Ok(ClientSecret::new(to_hex(&random_bytes::<40>()?)))
 }
 
 /// The stored digest of a client secret.
@@ -110,6 +79,18 @@ impl std::fmt::Debug for ClientSecret {
 pub struct SecretDigest(Vec<u8>);
 
 impl SecretDigest {
+    /// The SHA-256 digest stored in place of a client secret. A fast hash suffices: the
+    /// secret has 320 bits of entropy, so there is nothing to brute-force. Hex is
+    /// case-insensitive, so the secret is lower-cased first.
+    #[must_use]
+    pub fn of(secret: &ClientSecret) -> Self {
+        let hash = digest::digest(
+            &digest::SHA256,
+            secret.expose().to_ascii_lowercase().as_bytes(),
+        );
+        Self(hash.as_ref().to_vec())
+    }
+
     /// Wraps digest bytes read from storage.
     #[must_use]
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
@@ -141,7 +122,7 @@ mod tests {
 
     #[test]
     fn secrets_never_reach_debug_output() {
-        let secret = ClientSecret::generate().unwrap();
+        let secret = generate_client_secret().unwrap();
         assert!(!format!("{secret:?}").contains(secret.expose()));
         let password = Password::new("correct horse battery".into()).unwrap();
         assert!(!format!("{password:?}").contains("horse"));
@@ -149,14 +130,14 @@ mod tests {
 
     #[test]
     fn a_secret_matches_its_own_digest_only() {
-        let secret = ClientSecret::generate().unwrap();
-        let other = ClientSecret::generate().unwrap();
+        let secret = generate_client_secret().unwrap();
+        let other = generate_client_secret().unwrap();
         assert!(
-            secret
-                .digest()
-                .matches(&ClientSecret::presented(secret.expose().to_uppercase()).digest())
+            SecretDigest::of(&secret).matches(&SecretDigest::of(&ClientSecret::new(
+                secret.expose().to_uppercase()
+            )))
         );
-        assert!(!secret.digest().matches(&other.digest()));
+        assert!(!SecretDigest::of(&secret).matches(&SecretDigest::of(&other)));
     }
 
     #[test]

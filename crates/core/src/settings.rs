@@ -1,4 +1,5 @@
-//! What a deployment decides: issuer, audience, lifetimes, scopes and sign-up policy.
+//! What a deployment decides: issuer and audience ([`Settings`]), lifetimes, scopes and
+//! the other policies ([`Policies`]).
 
 use latchkey_proto::Scope;
 use latchkey_verify::Algorithm;
@@ -103,13 +104,11 @@ impl Default for SigningKeys {
     }
 }
 
-/// The domain's settings.
+/// What a deployment decides about accounts and tokens, wherever it runs: lifetimes,
+/// scopes, rotation, sign-up and the protections. Known before the service binds its
+/// address, unlike the issuer ([`Settings`]).
 #[derive(Debug, Clone)]
-pub struct Settings {
-    /// The `iss` claim: the service's public URL.
-    pub issuer: String,
-    /// The `aud` claim of access tokens; resource services check it.
-    pub audience: String,
+pub struct Policies {
     /// Token lifetimes.
     pub lifetimes: Lifetimes,
     /// Refresh-token rotation.
@@ -134,14 +133,9 @@ pub struct Settings {
     pub ended_session_retention: u64,
 }
 
-impl Settings {
-    /// Defaults for a service at `issuer`, whose tokens are meant for `issuer` too.
-    #[must_use]
-    pub fn new(issuer: impl Into<String>) -> Self {
-        let issuer = issuer.into();
+impl Default for Policies {
+    fn default() -> Self {
         Self {
-            audience: issuer.clone(),
-            issuer,
             lifetimes: Lifetimes::default(),
             rotation: Rotation::default(),
             scopes: Scope::parse("nodes:read nodes:write").unwrap_or_default(),
@@ -153,6 +147,30 @@ impl Settings {
             lockout: Lockout::default(),
             ended_session_retention: 7 * 86_400,
             password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
+        }
+    }
+}
+
+/// The domain's settings: where the service is (issuer and audience) and its policies.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The `iss` claim: the service's public URL.
+    pub issuer: String,
+    /// The `aud` claim of access tokens; resource services check it.
+    pub audience: String,
+    /// Everything else a deployment decides.
+    pub policies: Policies,
+}
+
+impl Settings {
+    /// Default policies for a service at `issuer`, whose tokens are meant for `issuer` too.
+    #[must_use]
+    pub fn new(issuer: impl Into<String>) -> Self {
+        let issuer = issuer.into();
+        Self {
+            audience: issuer.clone(),
+            issuer,
+            policies: Policies::default(),
         }
     }
 }

@@ -30,6 +30,11 @@ use axum::routing::get;
 use latchkey_verify::{AuthLayer, Scope, Verifier};
 use tokio::net::TcpListener;
 
+/// Resolves on ctrl-c or, on Unix, SIGTERM: the one shutdown signal of the workspace,
+/// from `latchkey-verify` (see `latchkey_verify::shutdown`), re-exported here so that
+/// `latchkey_nodes::shutdown_signal` keeps working.
+pub use latchkey_verify::shutdown_signal;
+
 /// The scope `GET /nodes/v1/status` requires.
 pub const READ_SCOPE: &str = "nodes:read";
 
@@ -158,36 +163,4 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
-}
-
-/// Resolves on ctrl-c or, on Unix, SIGTERM.
-///
-/// ```no_run
-/// # async fn run() {
-/// latchkey_nodes::shutdown_signal().await;
-/// println!("shutting down");
-/// # }
-/// ```
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // Without a ctrl-c handler, wait for SIGTERM alone.
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }

@@ -2,14 +2,17 @@
 //!
 //! Field names are camelCase, as in the seed documents. Timestamps are RFC 3339 strings.
 //! Requests ignore unknown fields, so older clients keep working as the API grows.
+//! Client secrets and refresh tokens are [`crate::secret`] types, and passwords are left
+//! out of `Debug`: no request or answer prints a secret when it is logged.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{Kind, Scope};
+use crate::secret::{ClientSecret, RefreshToken};
+use crate::{GrantType, Kind, Scope};
 
-/// `POST /users`: sign up.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `POST /users`: sign up. Its `Debug` leaves the password out.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SignupRequest {
     /// The account's email address; stored trimmed and lower-cased.
     pub email: String,
@@ -53,7 +56,7 @@ pub struct TokenResponse {
     pub access_token: String,
     /// A refresh token, when the request made one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
 }
 
 /// The body of `POST /auth/token`.
@@ -65,16 +68,16 @@ pub struct TokenResponse {
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
     /// `"clientCredentials"` or `"refreshToken"`.
-    pub grant_type: String,
+    pub grant_type: GrantType,
     /// The client ID (40 hex characters), or the application id of an account refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The client secret (80 hex characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
     /// The refresh token to trade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// Lifetime of the access token in seconds, at most the configured maximum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration: Option<u64>,
@@ -83,14 +86,29 @@ pub struct TokenRequest {
     pub scope: Option<Scope>,
 }
 
-/// The body of `PUT /users/me/password`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The body of `PUT /users/me/password`. Its `Debug` leaves both passwords out.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangePasswordRequest {
     /// The password in use.
     pub current_password: String,
     /// The new password, 8 to 1024 bytes.
     pub new_password: String,
+}
+
+impl std::fmt::Debug for SignupRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignupRequest")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePasswordRequest")
+            .finish_non_exhaustive()
+    }
 }
 
 /// The optional body of `POST /client-keys`.
@@ -115,7 +133,7 @@ pub struct CreatedClientKey {
     /// 40 lowercase hex characters.
     pub client_id: String,
     /// 80 lowercase hex characters. Never shown again.
-    pub client_secret: String,
+    pub client_secret: ClientSecret,
     /// The key's label.
     pub name: Option<String>,
     /// The scopes the key may grant.
@@ -218,4 +236,77 @@ pub struct RevokedCount {
 pub struct Health {
     /// `"ok"`, or `"unavailable"` when a dependency is down.
     pub status: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "hunter2-very-secret";
+
+    fn assert_hidden(what: &str, debug: &str) {
+        assert!(!debug.contains(SECRET), "{what} shows its secret: {debug}");
+    }
+
+    #[test]
+    fn no_request_or_answer_shows_a_secret_in_debug() {
+        let signup = SignupRequest {
+            email: "ada@example.com".into(),
+            password: SECRET.into(),
+        };
+        assert_hidden("SignupRequest", &format!("{signup:?}"));
+        let change = ChangePasswordRequest {
+            current_password: SECRET.into(),
+            new_password: SECRET.into(),
+        };
+        assert_hidden("ChangePasswordRequest", &format!("{change:?}"));
+        let credentials = TokenRequest {
+            grant_type: GrantType::ClientCredentials,
+            client_id: Some("id".into()),
+            client_secret: Some(SECRET.into()),
+            ..TokenRequest::default()
+        };
+        assert_hidden("TokenRequest", &format!("{credentials:?}"));
+        let refresh = TokenRequest {
+            grant_type: GrantType::RefreshToken,
+            refresh_token: Some(SECRET.into()),
+            ..TokenRequest::default()
+        };
+        assert_hidden("TokenRequest", &format!("{refresh:?}"));
+        let tokens = TokenResponse {
+            access_token: "a.b.c".into(),
+            refresh_token: Some(SECRET.into()),
+        };
+        assert_hidden("TokenResponse", &format!("{tokens:?}"));
+        let created = CreatedClientKey {
+            client_id: "id".into(),
+            client_secret: SECRET.into(),
+            name: None,
+            scope: Scope::default(),
+            rotate_refresh_tokens: false,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        };
+        assert_hidden("CreatedClientKey", &format!("{created:?}"));
+    }
+
+    #[test]
+    fn secrets_keep_their_wire_names_and_values() {
+        let request = TokenRequest {
+            grant_type: GrantType::ClientCredentials,
+            client_id: Some("id".into()),
+            client_secret: Some("s3cret".into()),
+            refresh_token: Some("r.t.k".into()),
+            ..TokenRequest::default()
+        };
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "grantType": "clientCredentials",
+                "clientId": "id",
+                "clientSecret": "s3cret",
+                "refreshToken": "r.t.k",
+            })
+        );
+    }
 }

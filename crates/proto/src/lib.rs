@@ -4,19 +4,27 @@
 //!
 //! - [`error`]: the stable, snake_case error codes and the `{error, message}` body.
 //! - [`token`]: token kinds, JWT header types and the claims every Latchkey token carries.
+//! - [`grant`]: the grant types ([`GrantType`]) of both token endpoints.
 //! - [`scope`]: OAuth-style scope sets (`"nodes:read nodes:write"`).
+//! - [`secret`]: client secrets and refresh tokens, redacted in `Debug` and compared in
+//!   constant time, plain strings on the wire.
 //! - [`api`]: request and response bodies of the native JSON API (camelCase, as in the seeds).
 //! - [`oauth2`]: answers of the standard OAuth 2 interface (snake_case, as in the RFCs).
+//! - [`wazo`]: bodies of the Wazo-compatible interface (snake_case, as wazo-auth has them).
 //!
 //! This crate depends on nothing but `serde` and `time`, so that any program talking to
 //! Latchkey can use it without pulling in the server.
 
 pub mod api;
 pub mod error;
+pub mod grant;
 pub mod oauth2;
 pub mod scope;
+pub mod secret;
 pub mod token;
+pub mod wazo;
 
 pub use error::{ErrorBody, ErrorCode};
+pub use grant::GrantType;
 pub use scope::{Scope, ScopeError};
 pub use token::{Claims, Kind, TokenType};

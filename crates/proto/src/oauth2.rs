@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::secret::RefreshToken;
 use crate::{Kind, Scope};
 
 /// A successful answer of `POST /oauth2/token` (RFC 6749 §5.1).
@@ -22,7 +23,7 @@ pub struct TokenResponse {
     /// A refresh token: after a client-credentials grant, and after a refresh when the
     /// session rotates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// The scope granted (RFC 6749 §3.3); absent when it is empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
@@ -170,4 +171,23 @@ pub struct ServerMetadata {
     pub token_signing_alg_values_supported: Vec<String>,
     /// The OpenAPI description of the service.
     pub service_documentation: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_response_does_not_show_its_refresh_token_in_debug() {
+        let response = TokenResponse {
+            access_token: "a.b.c".into(),
+            token_type: "Bearer".into(),
+            expires_in: 3600,
+            refresh_token: Some("hunter2.refresh.token".into()),
+            scope: None,
+        };
+        assert!(!format!("{response:?}").contains("hunter2"));
+        let json = serde_json::to_value(&response).unwrap();
+        assert_eq!(json["refresh_token"], "hunter2.refresh.token");
+    }
 }

@@ -28,11 +28,7 @@ pub async fn add_user(options: &Options, args: &AddUser) -> anyhow::Result<()> {
 /// The service on the configured database, as `latchkeyd serve` would build it.
 async fn open(options: &Options) -> anyhow::Result<Latchkey> {
     let config = Config::load(options)?;
-    let mut settings = config.settings;
-    settings.issuer = config
-        .issuer
-        .unwrap_or_else(|| format!("http://{}", config.listen));
-    settings.audience = config.audience.unwrap_or_else(|| settings.issuer.clone());
+    let settings = config.settings(config.listen);
     let store = latchkey_store::open(&config.database_url, &config.store).await?;
     Ok(Latchkey::new(store, settings, Arc::new(SystemClock)).await?)
 }

@@ -11,20 +11,10 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::middleware::{HttpPolicy, metrics_router, parse_origins};
+use crate::middleware::metrics_router;
 use crate::routes;
+use crate::state::{AppState, HttpPolicy};
 use crate::tls::{self, TlsListener};
-
-/// Shared state of the handlers.
-#[derive(Clone)]
-pub struct AppState {
-    /// The domain service.
-    pub latchkey: Arc<Latchkey>,
-    /// Request and domain metrics.
-    pub metrics: Arc<Metrics>,
-    /// CORS, TLS and metrics placement.
-    pub http: Arc<HttpPolicy>,
-}
 
 /// A built, bound, not yet running `latchkeyd`.
 pub struct Application {
@@ -66,19 +56,14 @@ impl Application {
             ),
             None => None,
         };
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let mut settings = config.settings;
-        settings.issuer = config
-            .issuer
-            .unwrap_or_else(|| format!("{scheme}://{address}"));
-        settings.audience = config.audience.unwrap_or_else(|| settings.issuer.clone());
+        let settings = config.settings(address);
         let (store, pools) =
             latchkey_store::open_with_probe(&config.database_url, &config.store).await?;
         let latchkey = Latchkey::new(store, settings, clock)
             .await
             .context("cannot start the token service")?;
         let http = HttpPolicy {
-            cors_allowed_origins: parse_origins(&config.cors_allowed_origins)?,
+            cors_allowed_origins: config.cors_allowed_origins,
             tls: tls.is_some(),
             metrics_on_main_listener: metrics_listener.is_none(),
         };
@@ -182,7 +167,7 @@ const PURGE_INTERVAL: Duration = Duration::from_secs(600);
 /// purge of ended sessions every ten minutes. Failures are logged and retried on the
 /// next tick.
 async fn upkeep(latchkey: Arc<Latchkey>) {
-    let interval = Duration::from_secs(latchkey.settings().key_reload_interval.max(1));
+    let interval = Duration::from_secs(latchkey.settings().policies.key_reload_interval.max(1));
     // The first round comes one interval after start: the key ring was loaded by the
     // build, and tests that move the clock know no upkeep runs behind their back.
     let start = tokio::time::Instant::now();

@@ -86,23 +86,26 @@ impl ApiError {
             Self::MethodNotAllowed => "this endpoint does not take that HTTP method".into(),
         }
     }
+}
 
-    fn log(&self) {
-        match self {
-            Self::Domain(Error::Unexpected(cause)) => {
-                tracing::error!(error = format!("{cause:#}"), "request failed")
-            }
-            Self::Domain(Error::Unavailable(cause)) => {
-                tracing::warn!(error = format!("{cause:#}"), "database unavailable")
-            }
-            _ => {}
+/// Logs the cause that an answer hides from its caller: an unexpected failure (500) or
+/// an unreachable database (503). Both error bodies, [`ApiError`] and the OAuth 2
+/// endpoints' `OAuthError`, call it once as they become a response.
+pub(crate) fn log_hidden_cause(error: &Error) {
+    match error {
+        Error::Unexpected(cause) => tracing::error!(error = format!("{cause:#}"), "request failed"),
+        Error::Unavailable(cause) => {
+            tracing::warn!(error = format!("{cause:#}"), "database unavailable");
         }
+        _ => {}
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.log();
+        if let Self::Domain(error) = &self {
+            log_hidden_cause(error);
+        }
         let (status, code) = self.status_and_code();
         let body = ErrorBody {
             error: code,

@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: command line, environment and TOML file, resolved into one [`Config`].
+//! - [`config`]: the command line, the TOML file, and their resolution into one
+//!   [`Config`]; the default issuer ([`config::issuer_for`]).
 //! - [`app`]: [`Application`] — `build(config)`, `port()`, `run_until_stopped(shutdown)`.
 //! - `routes`: the router and one thin handler file per resource.
 //! - `extract`: request extractors (lenient JSON bodies, HTTP Basic, bearer tokens).
@@ -10,6 +11,7 @@
 //! - `oauth_error`: `OAuthError`, the same for the OAuth 2 endpoints (RFC 6749 bodies).
 //! - [`telemetry`]: logging setup.
 //! - [`metrics`]: `/metrics` (Prometheus) and the middleware that times requests.
+//! - `state`: `AppState` and `HttpPolicy`, shared by the app, the routes and the layers.
 //! - `middleware`: security headers and CORS on every response.
 //! - [`tls`]: optional TLS on the listener (rustls).
 //! - [`admin`]: operator commands (`latchkeyd user add`).
@@ -25,6 +27,7 @@ pub mod metrics;
 mod middleware;
 mod oauth_error;
 mod routes;
+mod state;
 pub mod telemetry;
 pub mod tls;
 

@@ -33,7 +33,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None | Some(Command::Serve) => {
             let config = Config::load(&cli.options)?;
             let app = Application::build(config).await?;
-            app.run_until_stopped(telemetry::shutdown_signal()).await
+            app.run_until_stopped(latchkey_verify::shutdown_signal())
+                .await
         }
         Some(Command::User {
             command: UserCommand::Add(args),

@@ -5,13 +5,13 @@
 //!   that allows nothing (the API serves JSON, never pages), and, when TLS is on,
 //!   `Strict-Transport-Security`. A handler's own value wins.
 //! - CORS only for the origins listed in `cors_allowed_origins` (none by default, so
-//!   browsers on other origins cannot read any response). Tokens travel in headers,
+//!   browsers on other origins cannot read any response), as the configuration parsed
+//!   them. Tokens travel in headers,
 //!   never cookies, so credentials are not allowed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Method, header};
@@ -19,47 +19,14 @@ use axum::response::Response;
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::metrics;
+use crate::state::{AppState, HttpPolicy};
 
 /// `Strict-Transport-Security` when TLS is on: one year.
 pub const HSTS: &str = "max-age=31536000";
 /// The `Content-Security-Policy` of every response.
 pub const CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
-
-/// The HTTP-level policies of one `latchkeyd`.
-#[derive(Debug, Clone, Default)]
-pub struct HttpPolicy {
-    /// Origins allowed to call the API from a browser.
-    pub cors_allowed_origins: Vec<HeaderValue>,
-    /// Whether the listener speaks TLS (adds HSTS).
-    pub tls: bool,
-    /// Whether `/metrics` is served by the main listener (else by its own).
-    pub metrics_on_main_listener: bool,
-}
-
-/// Checks and converts the configured origins: `scheme://host[:port]`, no path, no `*`.
-///
-/// # Errors
-///
-/// If an origin is not of that form.
-pub fn parse_origins(origins: &[String]) -> anyhow::Result<Vec<HeaderValue>> {
-    origins
-        .iter()
-        .map(|origin| {
-            let trimmed = origin.trim_end_matches('/');
-            let rest = trimmed
-                .strip_prefix("https://")
-                .or_else(|| trimmed.strip_prefix("http://"));
-            anyhow::ensure!(
-                rest.is_some_and(|host| !host.is_empty() && !host.contains(['/', '*', '?', '#'])),
-                "invalid CORS origin {origin:?}: expected scheme://host[:port], such as https://console.example.com"
-            );
-            HeaderValue::from_str(trimmed).with_context(|| format!("invalid CORS origin {origin:?}"))
-        })
-        .collect()
-}
 
 /// Adds the metrics route (if served here) and the layers to the API's router.
 pub fn harden(router: Router<AppState>, state: &AppState) -> Router<AppState> {
@@ -131,29 +98,4 @@ async fn security_headers(
         set(header::STRICT_TRANSPORT_SECURITY, HSTS);
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_origins;
-
-    #[test]
-    fn origins_must_be_bare_scheme_and_host() {
-        let ok = parse_origins(&[
-            "https://console.example.com/".into(),
-            "http://localhost:3000".into(),
-        ])
-        .unwrap();
-        assert_eq!(ok[0], "https://console.example.com");
-        assert_eq!(ok[1], "http://localhost:3000");
-        for bad in [
-            "*",
-            "console.example.com",
-            "https://",
-            "https://a.example/path",
-            "https://*.example.com",
-        ] {
-            assert!(parse_origins(&[bad.into()]).is_err(), "{bad}");
-        }
-    }
 }

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::Error;
 use latchkey_proto::oauth2::{ErrorBody, ErrorCode};
 
+use crate::error::log_hidden_cause;
+
 /// The challenge of a failed client authentication.
 const BASIC_CHALLENGE: &str = r#"Basic realm="latchkey", charset="UTF-8""#;
 
@@ -87,25 +89,13 @@ impl OAuthError {
             Self::PayloadTooLarge => "the request body is over the 64 KiB limit".into(),
         }
     }
-
-    fn log(&self) {
-        match self {
-            Self::Domain {
-                error: Error::Unexpected(cause),
-                ..
-            } => tracing::error!(error = format!("{cause:#}"), "request failed"),
-            Self::Domain {
-                error: Error::Unavailable(cause),
-                ..
-            } => tracing::warn!(error = format!("{cause:#}"), "database unavailable"),
-            _ => {}
-        }
-    }
 }
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        self.log();
+        if let Self::Domain { error, .. } = &self {
+            log_hidden_cause(error);
+        }
         let (status, code) = self.status_and_code();
         let body = ErrorBody {
             error: code,

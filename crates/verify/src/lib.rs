@@ -9,10 +9,15 @@
 //! - [`error`]: [`VerifyError`], which says which rule a token broke.
 //! - [`verifier`]: [`Verifier`], rules and keys together, cheap to clone, `async fn verify`.
 //! - [`clock`]: where "now" comes from ([`Clock`], [`SystemClock`]), so tests can pin it.
-//! - `remote` (feature `remote`): `Verifier::builder`, which fetches the JWKS, caches it,
-//!   refreshes it in the background and refetches on an unknown `kid`, rate-limited.
-//! - `layer` (feature `axum`): the `VerifiedToken` extractor, the `AuthLayer` tower
-//!   layer and the RFC 6750 answers (`TokenRejection`).
+//! - `key_source`: where a verifier's keys come from (fixed, or the remote cache).
+//! - `remote` (feature `remote`): `Verifier::builder`, which fetches the JWKS, caches it
+//!   (`jwks_cache`), refreshes it in the background and refetches on an unknown `kid`,
+//!   rate-limited.
+//! - `layer` (feature `axum`): the `VerifiedToken` extractor and the `AuthLayer` tower
+//!   layer; `rejection`: the RFC 6750 answers (`TokenRejection`); `bearer`: reading the
+//!   bearer token of a request (`bearer_token`), shared with the token service.
+//! - `shutdown` (feature `axum`): `shutdown_signal`, ctrl-c or SIGTERM, for graceful
+//!   shutdown of the services built on this crate.
 //!
 //! Only the algorithms Latchkey signs with are accepted (`EdDSA` with Ed25519 and
 //! `ES256`); `none`, HMAC and RSA tokens are refused before any key is looked at.
@@ -26,26 +31,41 @@
 //! assert!(matches!(err, VerifyError::Malformed(_)));
 //! ```
 
+#[cfg(feature = "axum")]
+pub mod bearer;
 pub mod clock;
 pub mod error;
 pub mod jwk;
+#[cfg(feature = "remote")]
+mod jwks_cache;
 mod jws;
+mod key_source;
 #[cfg(feature = "axum")]
 pub mod layer;
+#[cfg(feature = "axum")]
+pub mod rejection;
 #[cfg(feature = "remote")]
 pub mod remote;
 mod seen;
+#[cfg(feature = "axum")]
+pub mod shutdown;
 pub mod validation;
 pub mod verifier;
 
+#[cfg(feature = "axum")]
+pub use bearer::bearer_token;
 pub use clock::{Clock, SystemClock};
 pub use error::VerifyError;
 pub use jwk::{Algorithm, Jwk, Jwks, KeySet};
 pub use jws::{Header, decode_header};
 pub use latchkey_proto::{Claims, ErrorBody, ErrorCode, Kind, Scope, ScopeError, TokenType};
 #[cfg(feature = "axum")]
-pub use layer::{AuthLayer, AuthService, TokenRejection, VerifiedToken, bearer_token};
+pub use layer::{AuthLayer, AuthService, VerifiedToken};
+#[cfg(feature = "axum")]
+pub use rejection::TokenRejection;
 #[cfg(feature = "remote")]
 pub use remote::{BuildError, VerifierBuilder};
+#[cfg(feature = "axum")]
+pub use shutdown::shutdown_signal;
 pub use validation::{Validation, verify};
 pub use verifier::Verifier;

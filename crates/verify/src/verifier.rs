@@ -9,17 +9,8 @@ use std::sync::Arc;
 use latchkey_proto::{Claims, Kind, Scope};
 
 use crate::clock::{Clock, SystemClock};
+use crate::key_source::KeySource;
 use crate::{KeySet, Validation, VerifyError};
-
-/// Where a verifier's keys come from.
-#[derive(Clone)]
-pub(crate) enum Keys {
-    /// A fixed key set, given at construction.
-    Static(Arc<KeySet>),
-    /// The issuer's JWKS, fetched over HTTP and cached.
-    #[cfg(feature = "remote")]
-    Remote(Arc<crate::remote::RemoteKeys>),
-}
 
 /// Verifies access tokens: a [`Validation`] plus the keys to check signatures with.
 ///
@@ -45,7 +36,7 @@ pub(crate) enum Keys {
 /// ```
 #[derive(Clone)]
 pub struct Verifier {
-    keys: Keys,
+    keys: KeySource,
     rules: Arc<Validation>,
     clock: Arc<dyn Clock>,
 }
@@ -62,10 +53,14 @@ impl Verifier {
     /// ```
     #[must_use]
     pub fn from_keys(keys: KeySet, rules: Validation) -> Self {
-        Self::new(Keys::Static(Arc::new(keys)), rules, Arc::new(SystemClock))
+        Self::new(
+            KeySource::Static(Arc::new(keys)),
+            rules,
+            Arc::new(SystemClock),
+        )
     }
 
-    pub(crate) fn new(keys: Keys, rules: Validation, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(keys: KeySource, rules: Validation, clock: Arc<dyn Clock>) -> Self {
         Self {
             keys,
             rules: Arc::new(rules),
@@ -171,12 +166,9 @@ impl Verifier {
     /// # while f.as_mut().poll(&mut cx).is_pending() {}
     /// ```
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
-        let now = self.clock.now_unix();
-        match &self.keys {
-            Keys::Static(keys) => crate::verify(token, keys, &self.rules, now),
-            #[cfg(feature = "remote")]
-            Keys::Remote(remote) => remote.verify(token, &self.rules, now).await,
-        }
+        self.keys
+            .verify(token, &self.rules, self.clock.now_unix())
+            .await
     }
 
     /// Fetches the issuer's JWKS now, whatever the cache holds, e.g. at start so that a
@@ -198,11 +190,7 @@ impl Verifier {
     /// # while f.as_mut().poll(&mut cx).is_pending() {}
     /// ```
     pub async fn fetch_keys(&self) -> Result<(), VerifyError> {
-        match &self.keys {
-            Keys::Static(_) => Ok(()),
-            #[cfg(feature = "remote")]
-            Keys::Remote(remote) => remote.fetch_now().await,
-        }
+        self.keys.fetch_now().await
     }
 
     /// How many usable keys the verifier holds now (0 before the first successful fetch).
@@ -214,11 +202,7 @@ impl Verifier {
     /// ```
     #[must_use]
     pub fn key_count(&self) -> usize {
-        match &self.keys {
-            Keys::Static(keys) => keys.len(),
-            #[cfg(feature = "remote")]
-            Keys::Remote(remote) => remote.current().map_or(0, |keys| keys.len()),
-        }
+        self.keys.count()
     }
 }
 

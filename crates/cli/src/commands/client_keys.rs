@@ -56,7 +56,7 @@ async fn create(
         let name = key.name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
         println!("✔ Created client key{name}:");
         println!("  * clientId: {}", key.client_id);
-        println!("  * clientSecret: {}", key.client_secret);
+        println!("  * clientSecret: {}", key.client_secret.expose());
         if store {
             println!("Stored in profile {profile:?} for `latchkey client-token`.");
         }

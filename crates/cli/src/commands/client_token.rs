@@ -2,6 +2,7 @@
 //! the seeds' words.
 
 use anyhow::Context as _;
+use latchkey_client::{ClientSecret, RefreshToken};
 use serde_json::json;
 
 use crate::args::ClientToken;
@@ -27,7 +28,7 @@ pub async fn run(context: &mut Context, args: ClientToken) -> anyhow::Result<()>
         .filter(|_| context.profile.client_id.as_deref() == Some(client_id.as_str()));
     let secret = match (args.client_secret, args.client_secret_stdin) {
         (Some(secret), _) => secret,
-        (None, true) => prompt::read_line()?,
+        (None, true) => ClientSecret::new(prompt::read_line()?),
         (None, false) => stored_secret.context(
             "no client secret: set LATCHKEY_CLIENT_SECRET or pass --client-secret-stdin",
         )?,
@@ -43,7 +44,9 @@ pub async fn run(context: &mut Context, args: ClientToken) -> anyhow::Result<()>
         .client_credentials(&client_id, &secret)
         .await
         .map_err(|e| explain(e, "get client tokens"))?;
-    let refresh = tokens.refresh_token.unwrap_or_default();
+    let refresh = tokens
+        .refresh_token
+        .unwrap_or_else(|| RefreshToken::new(String::new()));
     if store {
         if context.profile.client_id.as_deref() != Some(client_id.as_str()) {
             context.profile.forget_client(true);
@@ -59,7 +62,7 @@ pub async fn run(context: &mut Context, args: ClientToken) -> anyhow::Result<()>
     context.print(&body, || {
         println!("✔ Generated new tokens:");
         println!("  * clientAccessToken: {}", tokens.access_token);
-        println!("  * refreshToken: {refresh}");
+        println!("  * refreshToken: {}", refresh.expose());
         if store {
             println!("Stored in profile {profile:?}: `latchkey token` keeps the access token fresh.");
         }

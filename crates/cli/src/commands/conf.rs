@@ -17,20 +17,24 @@ pub fn run(context: &mut Context, args: Conf) -> anyhow::Result<()> {
     };
     match action {
         ConfAction::Get { key } => {
-            let value = context.profile.slot(&key)?.clone().with_context(|| {
-                format!("{key} is not set in profile {:?}", context.global.profile)
-            })?;
+            let value = context
+                .profile
+                .get(&key)?
+                .map(str::to_owned)
+                .with_context(|| {
+                    format!("{key} is not set in profile {:?}", context.global.profile)
+                })?;
             context.print(&Value::String(value.clone()), || println!("{value}"))
         }
         ConfAction::Set { key, value } => {
             if key == "server" && !(value.starts_with("http://") || value.starts_with("https://")) {
                 bail!("server must be an http:// or https:// URL");
             }
-            *context.profile.slot(&key)? = Some(value);
+            context.profile.set(&key, Some(value))?;
             context.save()
         }
         ConfAction::Unset { key } => {
-            *context.profile.slot(&key)? = None;
+            context.profile.set(&key, None)?;
             context.save()
         }
         ConfAction::List { show_secrets } => list(context, show_secrets),
@@ -44,11 +48,11 @@ pub fn run(context: &mut Context, args: Conf) -> anyhow::Result<()> {
 fn list(context: &mut Context, show_secrets: bool) -> anyhow::Result<()> {
     let mut values = Map::new();
     for (key, secret) in KEYS {
-        if let Some(value) = context.profile.slot(key)?.clone() {
+        if let Some(value) = context.profile.get(key)? {
             let shown = if secret && !show_secrets {
-                mask(&value)
+                mask(value)
             } else {
-                value
+                value.to_owned()
             };
             values.insert(key.to_owned(), Value::String(shown));
         }

@@ -46,7 +46,7 @@ pub fn source(context: &Context, which: Which) -> anyhow::Result<TokenSource> {
         Which::Client => {
             let builder = builder.tokens(
                 profile.client_access_token.as_deref(),
-                profile.refresh_token.as_deref(),
+                profile.refresh_token.as_ref(),
             );
             match (&profile.client_id, &profile.client_secret) {
                 (Some(id), Some(secret)) => builder.client_credentials(id, secret).build(),

@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use latchkey_proto::secret::{ClientSecret, RefreshToken};
 use tokio::sync::watch;
 
 use super::lifetime::Lifetime;
@@ -16,7 +17,7 @@ pub struct TokenSourceBuilder {
     credentials: Option<Credentials>,
     refresh_client_id: Option<String>,
     access: Option<String>,
-    refresh: Option<String>,
+    refresh: Option<RefreshToken>,
     margin: Duration,
     retry: (Duration, Duration),
 }
@@ -25,10 +26,10 @@ impl TokenSourceBuilder {
     /// Client keys: used for the first tokens, and again whenever the refresh token is
     /// expired or revoked.
     #[must_use]
-    pub fn client_credentials(mut self, client_id: &str, client_secret: &str) -> Self {
+    pub fn client_credentials(mut self, client_id: &str, client_secret: &ClientSecret) -> Self {
         self.credentials = Some(Credentials {
             client_id: client_id.into(),
-            client_secret: client_secret.into(),
+            client_secret: client_secret.clone(),
         });
         self
     }
@@ -36,9 +37,13 @@ impl TokenSourceBuilder {
     /// Tokens obtained earlier (e.g. loaded from storage); the access token is used
     /// until its `exp` claim, by the wall clock, comes within the margin.
     #[must_use]
-    pub fn tokens(mut self, access_token: Option<&str>, refresh_token: Option<&str>) -> Self {
+    pub fn tokens(
+        mut self,
+        access_token: Option<&str>,
+        refresh_token: Option<&RefreshToken>,
+    ) -> Self {
         self.access = access_token.map(Into::into);
-        self.refresh = refresh_token.map(Into::into);
+        self.refresh = refresh_token.cloned();
         self
     }
 
@@ -75,7 +80,7 @@ impl TokenSourceBuilder {
         });
         let state = State {
             access,
-            refresh: self.refresh.map(Into::into),
+            refresh: self.refresh,
             ..State::default()
         };
         let (changes, _) = watch::channel(snapshot(&state));

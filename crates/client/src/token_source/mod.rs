@@ -20,8 +20,9 @@ mod lifetime;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use latchkey_proto::ErrorCode;
 use latchkey_proto::api::{TokenRequest, TokenResponse};
+use latchkey_proto::secret::{ClientSecret, RefreshToken};
+use latchkey_proto::{ErrorCode, GrantType};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
@@ -43,7 +44,7 @@ pub struct Tokens {
     /// Its `exp` claim.
     pub expires_at: Option<SystemTime>,
     /// The current refresh token, if any (it changes when the service rotates it).
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -51,7 +52,7 @@ impl std::fmt::Debug for Tokens {
         f.debug_struct("Tokens")
             .field("access_token", &self.access_token.as_ref().map(|_| "…"))
             .field("expires_at", &self.expires_at)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "…"))
+            .field("refresh_token", &self.refresh_token)
             .finish()
     }
 }
@@ -60,7 +61,7 @@ impl std::fmt::Debug for Tokens {
 #[derive(Debug, Clone)]
 struct Credentials {
     client_id: String,
-    client_secret: SecretString,
+    client_secret: ClientSecret,
 }
 
 #[derive(Debug)]
@@ -72,7 +73,7 @@ struct Access {
 #[derive(Debug, Default)]
 struct State {
     access: Option<Access>,
-    refresh: Option<SecretString>,
+    refresh: Option<RefreshToken>,
     /// Counts finished renewals, so that callers that waited on one can tell.
     renewals: u64,
     /// How the last renewal failed, shared with the callers that waited on it.
@@ -100,7 +101,7 @@ struct Shared {
 /// use latchkey_client::{Client, TokenSource};
 /// let latchkey = Client::new("http://127.0.0.1:8400")?;
 /// let source = TokenSource::builder(latchkey)
-///     .client_credentials("0123…", "abcd…")
+///     .client_credentials("0123…", &latchkey_client::ClientSecret::new("abcd…"))
 ///     .build();
 /// let _refresher = source.refresh_in_background();
 /// let http = reqwest::Client::new();
@@ -231,7 +232,7 @@ impl TokenSource {
                     lifetime,
                 });
                 if let Some(refresh) = response.refresh_token {
-                    state.refresh = Some(refresh.into());
+                    state.refresh = Some(refresh);
                 }
                 self.shared.changes.send_replace(snapshot(&state));
                 Ok(token)
@@ -254,8 +255,8 @@ impl TokenSource {
         let credentials = self.shared.credentials.as_ref();
         if let Some(refresh) = refresh {
             let request = TokenRequest {
-                grant_type: "refreshToken".into(),
-                refresh_token: Some(refresh.expose_secret().to_owned()),
+                grant_type: GrantType::RefreshToken,
+                refresh_token: Some(refresh),
                 client_id: self.shared.refresh_client_id.clone(),
                 ..TokenRequest::default()
             };
@@ -272,9 +273,9 @@ impl TokenSource {
             return Err(Error::NoCredentials);
         };
         let request = TokenRequest {
-            grant_type: "clientCredentials".into(),
+            grant_type: GrantType::ClientCredentials,
             client_id: Some(credentials.client_id.clone()),
-            client_secret: Some(credentials.client_secret.expose_secret().to_owned()),
+            client_secret: Some(credentials.client_secret.clone()),
             ..TokenRequest::default()
         };
         self.shared.endpoint.token(&request).await
@@ -309,6 +310,26 @@ fn snapshot(state: &State) -> Tokens {
             .access
             .as_ref()
             .and_then(|a| a.lifetime.expires_at_wall),
-        refresh_token: state.refresh.as_ref().map(|r| r.expose_secret().to_owned()),
+        refresh_token: state.refresh.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_do_not_show_their_secrets_in_debug() {
+        let tokens = Tokens {
+            access_token: Some("hunter2.access.token".into()),
+            expires_at: None,
+            refresh_token: Some(RefreshToken::new("hunter2.refresh.token")),
+        };
+        assert!(!format!("{tokens:?}").contains("hunter2"));
+        let credentials = Credentials {
+            client_id: "id".into(),
+            client_secret: ClientSecret::new("hunter2-secret"),
+        };
+        assert!(!format!("{credentials:?}").contains("hunter2"));
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_client::api::{TokenRequest, TokenResponse};
-use latchkey_client::{Error, ErrorCode, TokenEndpoint, TokenFuture};
+use latchkey_client::{Error, ErrorCode, GrantType, RefreshToken, TokenEndpoint, TokenFuture};
 
 /// What the fake answers to one kind of grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ impl FakeEndpoint {
         match answer {
             Answer::Tokens => Ok(TokenResponse {
                 access_token: self.token(),
-                refresh_token: refresh_token.then(|| self.token()),
+                refresh_token: refresh_token.then(|| RefreshToken::new(self.token())),
             }),
             Answer::InvalidGrant => Err(error(400, ErrorCode::InvalidGrant, "revoked")),
             Answer::InvalidClient => Err(error(401, ErrorCode::InvalidClient, "bad keys")),
@@ -96,7 +96,7 @@ impl TokenEndpoint for FakeEndpoint {
         Box::pin(async move {
             // A request takes a little while, so that concurrent callers overlap.
             tokio::time::sleep(Duration::from_millis(20)).await;
-            if request.grant_type == "refreshToken" {
+            if request.grant_type == GrantType::RefreshToken {
                 self.refreshes.fetch_add(1, Ordering::SeqCst);
                 let answer = *self.refresh_answer.lock().unwrap();
                 self.answer(answer, false)

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
-use latchkey_client::TokenSource;
+use latchkey_client::{ClientSecret, TokenSource};
 
 use crate::fake::FakeEndpoint;
 
@@ -45,7 +45,7 @@ async fn refusing_service() -> (String, Arc<AtomicU64>) {
 fn source() -> (Arc<FakeEndpoint>, TokenSource) {
     let fake = Arc::new(FakeEndpoint::new(3600));
     let source = TokenSource::builder_with(fake.clone())
-        .client_credentials("client-id", "client-secret")
+        .client_credentials("client-id", &ClientSecret::new("client-secret"))
         .build();
     (fake, source)
 }

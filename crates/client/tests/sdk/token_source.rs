@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use latchkey_client::{Error, ErrorCode, TokenSource};
+use latchkey_client::{ClientSecret, Error, ErrorCode, RefreshToken, TokenSource};
 use tokio::time::advance;
 
 use crate::fake::{Answer, FakeEndpoint};
@@ -12,7 +12,7 @@ const HOUR: u64 = 3600;
 
 fn source(fake: &Arc<FakeEndpoint>) -> TokenSource {
     TokenSource::builder_with(fake.clone())
-        .client_credentials("client-id", "client-secret")
+        .client_credentials("client-id", &ClientSecret::new("client-secret"))
         .build()
 }
 
@@ -46,7 +46,7 @@ async fn the_first_token_comes_from_the_client_keys_and_is_reused_until_the_marg
 async fn the_margin_is_configurable() {
     let fake = Arc::new(FakeEndpoint::new(HOUR));
     let source = TokenSource::builder_with(fake.clone())
-        .client_credentials("client-id", "client-secret")
+        .client_credentials("client-id", &ClientSecret::new("client-secret"))
         .refresh_margin(Duration::from_secs(600))
         .build();
     let first = source.access_token().await.unwrap();
@@ -148,7 +148,7 @@ async fn a_revoked_refresh_token_falls_back_to_the_client_keys() {
 async fn without_client_keys_a_revoked_refresh_token_is_reported() {
     let fake = Arc::new(FakeEndpoint::new(HOUR));
     let access = fake.token();
-    let refresh = fake.token();
+    let refresh = RefreshToken::new(fake.token());
     let source = TokenSource::builder_with(fake.clone())
         .tokens(Some(&access), Some(&refresh))
         .build();
@@ -201,7 +201,7 @@ async fn the_background_task_refreshes_ahead_of_expiry() {
 async fn a_failed_background_refresh_is_retried_with_growing_delays_and_recovers() {
     let fake = Arc::new(FakeEndpoint::new(HOUR));
     let source = TokenSource::builder_with(fake.clone())
-        .client_credentials("client-id", "client-secret")
+        .client_credentials("client-id", &ClientSecret::new("client-secret"))
         .retry_delays(Duration::from_secs(1), Duration::from_secs(8))
         .build();
     source.access_token().await.unwrap();
@@ -291,7 +291,7 @@ async fn a_gone_grant_drops_the_token_even_before_it_expires() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
     let access = fake.token_at(now.as_secs() + 30 - HOUR, now.as_secs() + 30);
-    let refresh = fake.token();
+    let refresh = RefreshToken::new(fake.token());
     let source = TokenSource::builder_with(fake.clone())
         .tokens(Some(&access), Some(&refresh))
         .build();

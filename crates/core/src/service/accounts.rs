@@ -5,9 +5,10 @@ use std::net::IpAddr;
 use latchkey_proto::Kind;
 use latchkey_proto::api::LoginRequest;
 
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::throttle::{CheckOutcome, LoginName, Subject};
 use super::{AccessGrant, IssuedTokens, Latchkey, Principal};
+use crate::audit::EventKind;
 use crate::email::Email;
 use crate::ids::{AccountId, AppId, SessionId};
 use crate::secret::Password;
@@ -64,7 +65,7 @@ impl Latchkey {
     /// that is too short, too long or too easy to guess (see [`crate::password_policy`]),
     /// [`Error::Conflict`] if the email is registered, or storage errors.
     pub async fn signup(&self, email: &str, password: String) -> Result<AccountRecord> {
-        if !self.settings.signup_open {
+        if !self.settings.policies.signup_open {
             return Err(Error::SignupClosed);
         }
         self.create_account(email, password).await
@@ -179,7 +180,7 @@ impl Latchkey {
         options: LoginOptions,
     ) -> Result<IssuedTokens> {
         let now = self.now();
-        let scope = self.settings.scopes.clone();
+        let scope = self.settings.policies.scopes.clone();
         let session = match options.offline_for {
             Some(app) => {
                 let session = SessionRecord {

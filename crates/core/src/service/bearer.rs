@@ -1,7 +1,5 @@
 //! Authentication of account endpoints: a bearer token that is a live account access token.
 
-use latchkey_verify::VerifyError;
-
 use super::{Latchkey, Principal};
 use crate::ids::{AccountId, SessionId};
 use crate::{Error, Result};
@@ -18,23 +16,11 @@ impl Latchkey {
     /// [`Error::InvalidToken`] (401) or [`Error::InsufficientTokenKind`] (403), or
     /// storage errors.
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
-        let claims = match latchkey_verify::verify(
-            token,
-            self.keys.state().keys_for(&self.account_rules),
-            &self.account_rules,
-            self.now(),
-        ) {
-            Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
-                latchkey_verify::verify(
-                    token,
-                    self.keys.state().keys_for(&self.account_rules),
-                    &self.account_rules,
-                    self.now(),
-                )
-            }
-            other => other,
-        }
-        .map_err(|e| Error::from_bearer(&e))?;
+        let claims = self
+            .keys
+            .verify(token, &self.account_rules)
+            .await?
+            .map_err(|e| Error::from_bearer(&e))?;
         let account_id = AccountId::parse(&claims.sub)
             .ok_or_else(|| Error::InvalidToken("malformed subject".into()))?;
         let now = self.now();

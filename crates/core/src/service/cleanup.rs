@@ -18,7 +18,8 @@ impl Latchkey {
     ///
     /// Storage errors (the sessions deleted before one stay deleted).
     pub async fn purge_ended_sessions(&self) -> Result<u64> {
-        let retention = i64::try_from(self.settings.ended_session_retention).unwrap_or(i64::MAX);
+        let retention =
+            i64::try_from(self.settings.policies.ended_session_retention).unwrap_or(i64::MAX);
         let before = self.now().saturating_sub(retention);
         let mut total = 0;
         loop {

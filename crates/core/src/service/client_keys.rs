@@ -3,10 +3,11 @@
 use latchkey_proto::Scope;
 use latchkey_proto::api::CreateClientKeyRequest;
 
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::{Latchkey, Principal};
+use crate::audit::EventKind;
 use crate::ids::ClientId;
-use crate::secret::ClientSecret;
+use crate::secret::{ClientSecret, SecretDigest, generate_client_secret};
 use crate::store::ClientKeyRecord;
 use crate::{Error, Result};
 
@@ -67,21 +68,21 @@ impl Latchkey {
     ) -> Result<(ClientKeyRecord, ClientSecret)> {
         let name = parse_name(new.name)?;
         let scope = match new.scope {
-            None => self.settings.scopes.clone(),
-            Some(scope) if scope.is_subset(&self.settings.scopes) => scope,
+            None => self.settings.policies.scopes.clone(),
+            Some(scope) if scope.is_subset(&self.settings.policies.scopes) => scope,
             Some(scope) => {
                 return Err(Error::InvalidScope(format!(
                     "scope {scope} is not within {}",
-                    self.settings.scopes
+                    self.settings.policies.scopes
                 )));
             }
         };
-        let secret = ClientSecret::generate()?;
+        let secret = generate_client_secret()?;
         let key = ClientKeyRecord {
             id: ClientId::generate()?,
             account_id: who.account_id.clone(),
             name,
-            secret_digest: secret.digest(),
+            secret_digest: SecretDigest::of(&secret),
             scope,
             created_at: self.now(),
             last_used_at: None,

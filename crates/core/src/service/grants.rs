@@ -1,18 +1,19 @@
 //! The token endpoint's grants: client credentials and refresh.
 
 use latchkey_proto::api::TokenRequest;
-use latchkey_proto::{Kind, Scope};
+use latchkey_proto::{Claims, GrantType, Kind, Scope};
 use latchkey_verify::VerifyError;
 
 use std::net::IpAddr;
 
 use super::{AccessGrant, ClientCredentials, IssuedTokens, Latchkey, last_used_is_stale};
 use crate::ids::SessionId;
-use crate::secret::ClientSecret;
+use crate::secret::{ClientSecret, RefreshToken};
 use crate::store::{SessionGuard, SessionRecord};
 use crate::{Error, Result};
 
-/// A grant presented to the token endpoint.
+/// A grant presented to the native token endpoint (`POST /auth/token`, or Wazo's), with
+/// what it trades; which [`GrantType`] it is decides its variant.
 #[derive(Debug)]
 pub enum Grant {
     /// Trade client keys for an access token and a client refresh token.
@@ -25,7 +26,7 @@ pub enum Grant {
     /// Trade a refresh token for an access token.
     RefreshToken {
         /// The refresh token.
-        refresh_token: String,
+        refresh_token: RefreshToken,
         /// The client ID or application id, which must match the token's if given (and
         /// must be given for an account refresh token).
         client_id: Option<String>,
@@ -45,7 +46,7 @@ pub struct GrantRequest {
     pub source: Option<IpAddr>,
 }
 
-fn required(field: Option<String>, name: &str) -> Result<String> {
+fn required<T>(field: Option<T>, name: &str) -> Result<T> {
     field.ok_or_else(|| Error::InvalidRequest(format!("{name} is required")))
 }
 
@@ -53,23 +54,16 @@ impl TryFrom<TokenRequest> for GrantRequest {
     type Error = Error;
 
     fn try_from(request: TokenRequest) -> Result<Self> {
-        let grant = match request.grant_type.as_str() {
-            "clientCredentials" => Grant::ClientCredentials {
+        let grant = match request.grant_type {
+            GrantType::ClientCredentials => Grant::ClientCredentials {
                 client_id: required(request.client_id, "clientId")?,
-                client_secret: ClientSecret::presented(required(
-                    request.client_secret,
-                    "clientSecret",
-                )?),
+                client_secret: required(request.client_secret, "clientSecret")?,
             },
-            "refreshToken" => Grant::RefreshToken {
+            GrantType::RefreshToken => Grant::RefreshToken {
                 refresh_token: required(request.refresh_token, "refreshToken")?,
                 client_id: request.client_id,
             },
-            other => {
-                return Err(Error::UnsupportedGrantType(
-                    other.chars().take(64).collect(),
-                ));
-            }
+            GrantType::Unsupported(name) => return Err(Error::unsupported_grant_type(&name)),
         };
         Ok(Self {
             grant,
@@ -165,7 +159,7 @@ impl Latchkey {
             scope: scope.clone(),
             created_at: now,
             expires_at: Some(now.saturating_add(
-                i64::try_from(self.settings.lifetimes.client_refresh).unwrap_or(i64::MAX),
+                i64::try_from(self.settings.policies.lifetimes.client_refresh).unwrap_or(i64::MAX),
             )),
             last_used_at: None,
             generation: 0,
@@ -203,32 +197,37 @@ impl Latchkey {
 
     pub(super) async fn refresh(
         &self,
-        token: &str,
+        token: &RefreshToken,
         client_id: Option<&str>,
         expiration: Option<u64>,
         scope: Option<Scope>,
     ) -> Result<IssuedTokens> {
-        let claims = match latchkey_verify::verify(
-            token,
-            self.keys.state().keys_for(&self.refresh_rules),
-            &self.refresh_rules,
-            self.now(),
-        ) {
-            Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
-                latchkey_verify::verify(
-                    token,
-                    self.keys.state().keys_for(&self.refresh_rules),
-                    &self.refresh_rules,
-                    self.now(),
-                )
-            }
-            other => other,
-        }
-        .map_err(|e| match e {
-            VerifyError::Expired => Error::InvalidGrant("the refresh token has expired"),
-            VerifyError::WrongType => Error::InvalidGrant("not a refresh token"),
-            _ => Error::InvalidGrant("the refresh token is invalid"),
-        })?;
+        let claims = self.verify_refresh(token).await?;
+        self.refresh_verified(claims, client_id, expiration, scope)
+            .await
+    }
+
+    /// The claims of a presented refresh token, or the `invalid_grant` that says why
+    /// it is refused.
+    pub(super) async fn verify_refresh(&self, token: &RefreshToken) -> Result<Claims> {
+        self.keys
+            .verify(token.expose(), &self.refresh_rules)
+            .await?
+            .map_err(|e| match e {
+                VerifyError::Expired => Error::InvalidGrant("the refresh token has expired"),
+                VerifyError::WrongType => Error::InvalidGrant("not a refresh token"),
+                _ => Error::InvalidGrant("the refresh token is invalid"),
+            })
+    }
+
+    /// A refresh with a token already verified: the session must be live and match.
+    pub(super) async fn refresh_verified(
+        &self,
+        claims: Claims,
+        client_id: Option<&str>,
+        expiration: Option<u64>,
+        scope: Option<Scope>,
+    ) -> Result<IssuedTokens> {
         let session_id = claims
             .sid
             .as_deref()
@@ -276,5 +275,32 @@ impl Latchkey {
             self.store.touch_session(&session.id, now).await?;
         }
         Ok(tokens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use latchkey_proto::api::TokenRequest;
+
+    use super::*;
+
+    #[test]
+    fn grants_do_not_show_their_secrets_in_debug() {
+        for request in [
+            TokenRequest {
+                grant_type: GrantType::ClientCredentials,
+                client_id: Some("id".into()),
+                client_secret: Some("hunter2-secret".into()),
+                ..TokenRequest::default()
+            },
+            TokenRequest {
+                grant_type: GrantType::RefreshToken,
+                refresh_token: Some("hunter2.refresh.token".into()),
+                ..TokenRequest::default()
+            },
+        ] {
+            let grant = GrantRequest::try_from(request).unwrap();
+            assert!(!format!("{grant:?}").contains("hunter2"), "{grant:?}");
+        }
     }
 }

@@ -8,42 +8,24 @@
 //! session it belongs to (`sid`) is live; a refresh token must also be its session's
 //! current generation.
 //!
+//! `token_type_hint` is not needed (RFC 7009 §2.1 lets the server ignore it): the token's
+//! own header says which kind it is.
+//!
 //! Revoking a refresh token ends its session; revoking an access token ends the session it
 //! was minted from (its `sid`), and so every token of that session. An access token from
 //! a plain password login belongs to no session: revoking it ends every account access
 //! token of the account issued until then ([`Revocation::AccountTokensRefused`]).
 
-use latchkey_proto::{Claims, Kind};
+use latchkey_proto::{Claims, Kind, TokenType};
 use latchkey_verify::Validation;
 
 use super::Latchkey;
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::oauth::ClientCredentials;
 use crate::Result;
+use crate::audit::EventKind;
 use crate::ids::{AccountId, ClientId, SessionId};
 use crate::store::ClientKeyRecord;
-
-/// The `token_type_hint` of an introspection or revocation request. It only decides which
-/// kind of token is tried first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenHint {
-    /// `access_token`.
-    AccessToken,
-    /// `refresh_token`.
-    RefreshToken,
-}
-
-impl TokenHint {
-    /// Parses a hint; an unknown hint is no hint (RFC 7009 §2.1 lets the server ignore it).
-    #[must_use]
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "access_token" => Some(Self::AccessToken),
-            "refresh_token" => Some(Self::RefreshToken),
-            _ => None,
-        }
-    }
-}
 
 /// What a revocation did (RFC 7009 answers 200 either way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,10 +51,9 @@ impl Latchkey {
         &self,
         client: &ClientCredentials,
         token: &str,
-        hint: Option<TokenHint>,
     ) -> Result<Option<Claims>> {
         let key = self.client_key_for(client).await?;
-        let Some(claims) = self.own_token(&key, token, hint).await? else {
+        let Some(claims) = self.own_token(&key, token).await? else {
             return Ok(None);
         };
         Ok(self.is_live(&claims).await?.then_some(claims))
@@ -88,10 +69,9 @@ impl Latchkey {
         &self,
         client: &ClientCredentials,
         token: &str,
-        hint: Option<TokenHint>,
     ) -> Result<Revocation> {
         let key = self.client_key_for(client).await?;
-        let Some(claims) = self.own_token(&key, token, hint).await? else {
+        let Some(claims) = self.own_token(&key, token).await? else {
             return Ok(Revocation::Ignored);
         };
         let Some(sid) = claims.sid.as_deref() else {
@@ -135,26 +115,26 @@ impl Latchkey {
     }
 
     /// The claims of `token` if it verifies as one of this service's unexpired tokens and
-    /// belongs to the key's account.
-    async fn own_token(
-        &self,
-        key: &ClientKeyRecord,
-        token: &str,
-        hint: Option<TokenHint>,
-    ) -> Result<Option<Claims>> {
-        let access =
-            Validation::access(&self.settings.issuer, &self.settings.audience).with_leeway(0);
-        let refresh = self.refresh_rules.clone().with_leeway(0);
-        let order = match hint {
-            Some(TokenHint::RefreshToken) => [&refresh, &access],
-            _ => [&access, &refresh],
-        };
-        for rules in order {
-            if let Ok(claims) = self.verified(token, rules).await? {
-                return Ok((claims.sub == key.account_id.as_str()).then_some(claims));
+    /// belongs to the key's account. The header's `typ` picks the rules (an access token
+    /// never passes the refresh-token rules, nor the reverse), so the token is verified
+    /// once whatever the caller's `token_type_hint` says.
+    async fn own_token(&self, key: &ClientKeyRecord, token: &str) -> Result<Option<Claims>> {
+        let typ = latchkey_verify::decode_header(token)
+            .ok()
+            .and_then(|header| header.typ.as_deref().and_then(TokenType::from_header));
+        let rules = match typ {
+            Some(TokenType::Access) => {
+                Validation::access(&self.settings.issuer, &self.settings.audience).with_leeway(0)
             }
-        }
-        Ok(None)
+            Some(TokenType::Refresh) => self.refresh_rules.clone().with_leeway(0),
+            None => return Ok(None),
+        };
+        Ok(self
+            .keys
+            .verify(token, &rules)
+            .await?
+            .ok()
+            .filter(|claims| claims.sub == key.account_id.as_str()))
     }
 
     /// Whether a verified token is still live: see the module documentation.

@@ -17,17 +17,18 @@ use std::sync::Arc;
 use latchkey_proto::{Claims, Kind, Scope, TokenType};
 use latchkey_verify::{Jwks, Validation};
 
+pub use crate::audit::{AuditFilter, EventKind};
 pub use accounts::LoginOptions;
-pub use audit::{AuditFilter, EventKind};
 pub use client_keys::NewClientKey;
 pub use grants::{Grant, GrantRequest};
-pub use introspection::{Revocation, TokenHint};
-pub use oauth::{ClientCredentials, OAuthGrant};
+pub use introspection::Revocation;
+pub use oauth::ClientCredentials;
 
 use crate::clock::Clock;
 use crate::ids::{AccountId, SessionId, TokenId};
 use crate::keys::{KeyOptions, KeyRing, Policy, SigningKey};
 use crate::password::PasswordHasher;
+use crate::secret::RefreshToken;
 use crate::store::{SessionRecord, Store};
 use crate::{Error, Result, Settings, Telemetry};
 
@@ -69,7 +70,7 @@ pub struct IssuedTokens {
     /// When it was issued (Unix seconds).
     pub issued_at: i64,
     /// The refresh token, when one was made.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// The scopes granted.
     pub scope: Scope,
     /// The account the tokens are for.
@@ -81,13 +82,13 @@ pub struct IssuedTokens {
 /// The key ring's options: the schedule follows the token lifetimes.
 fn key_options(settings: &Settings) -> KeyOptions {
     let seconds = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
-    let lifetimes = &settings.lifetimes;
+    let lifetimes = &settings.policies.lifetimes;
     let overlap = seconds(
         lifetimes
             .account_access_max
             .max(lifetimes.client_access_max),
     );
-    let signing = &settings.signing_keys;
+    let signing = &settings.policies.signing_keys;
     KeyOptions {
         algorithm: signing.algorithm,
         policy: Policy {
@@ -118,7 +119,7 @@ impl Latchkey {
             Arc::clone(&telemetry),
         )
         .await?;
-        let hasher = PasswordHasher::new(settings.hash_concurrency)?;
+        let hasher = PasswordHasher::new(settings.policies.hash_concurrency)?;
         Ok(Self {
             // No leeway here: latchkeyd is the clock its tokens are measured by (a leeway
             // is for resource services whose clocks drift from it).
@@ -175,7 +176,7 @@ impl Latchkey {
     /// The lifetime of a new access token of `kind`: the configured default, or the
     /// caller's `expiration` if it is between 1 and the configured maximum.
     fn access_lifetime(&self, kind: Kind, expiration: Option<u64>) -> Result<u64> {
-        let lifetimes = &self.settings.lifetimes;
+        let lifetimes = &self.settings.policies.lifetimes;
         let (default, max) = match kind {
             Kind::ClientAccess => (lifetimes.client_access, lifetimes.client_access_max),
             _ => (lifetimes.account_access, lifetimes.account_access_max),
@@ -243,7 +244,7 @@ impl Latchkey {
 
     /// Whether a new session should rotate: the client key's choice, else the deployment's.
     fn rotates(&self, key_choice: Option<bool>) -> bool {
-        key_choice.unwrap_or(self.settings.rotation.enabled)
+        key_choice.unwrap_or(self.settings.policies.rotation.enabled)
     }
 
     /// Signs the refresh token of a session's current generation.
@@ -252,7 +253,7 @@ impl Latchkey {
         key: &SigningKey,
         session: &SessionRecord,
         issued_at: i64,
-    ) -> Result<String> {
+    ) -> Result<RefreshToken> {
         let claims = Claims {
             iss: self.settings.issuer.clone(),
             sub: session.account_id.to_string(),
@@ -269,7 +270,7 @@ impl Latchkey {
         };
         let token = key.sign(TokenType::Refresh, &claims)?;
         self.telemetry.token_issued(session.kind);
-        Ok(token)
+        Ok(RefreshToken::new(token))
     }
 }
 

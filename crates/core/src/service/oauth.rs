@@ -7,14 +7,14 @@
 //! client key, so no client can authenticate for them; they stay on the native
 //! `POST /auth/token` (`invalid_grant` here).
 
-use latchkey_proto::{Claims, Kind, Scope};
-use latchkey_verify::{Validation, VerifyError};
+use latchkey_proto::{Kind, Scope};
 
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::throttle::Subject;
 use super::{IssuedTokens, Latchkey};
+use crate::audit::EventKind;
 use crate::ids::ClientId;
-use crate::secret::{ClientSecret, SecretDigest};
+use crate::secret::{ClientSecret, RefreshToken, SecretDigest};
 use crate::store::ClientKeyRecord;
 use crate::{Error, Result};
 use std::net::IpAddr;
@@ -31,15 +31,6 @@ pub struct ClientCredentials {
     pub source: Option<IpAddr>,
 }
 
-/// The grant of an OAuth 2 token request.
-#[derive(Debug)]
-pub enum OAuthGrant {
-    /// `grant_type=client_credentials`: a new session for the client key.
-    ClientCredentials,
-    /// `grant_type=refresh_token`: a new access token from a session of the client key.
-    RefreshToken(String),
-}
-
 impl Latchkey {
     /// Authenticates a client key.
     ///
@@ -53,7 +44,7 @@ impl Latchkey {
         let secret = &client.client_secret;
         let Some(id) = ClientId::parse(&client.client_id) else {
             // Compare against a dummy digest, so that a malformed ID takes the same path.
-            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&secret.digest());
+            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&SecretDigest::of(secret));
             return Err(Error::InvalidClient);
         };
         // Counted per client ID and source address, and per address: never per client ID
@@ -62,7 +53,7 @@ impl Latchkey {
         let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
         let found = self.store.client_key_with_attempts(&id, &keys).await?;
         let Some((key, counters)) = found else {
-            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&secret.digest());
+            let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&SecretDigest::of(secret));
             return Err(Error::InvalidClient);
         };
         if let Err(locked) = self.refuse_if_locked(&counters) {
@@ -74,7 +65,7 @@ impl Latchkey {
             .await;
             return Err(locked);
         }
-        if !key.secret_digest.matches(&secret.digest()) {
+        if !key.secret_digest.matches(&SecretDigest::of(secret)) {
             self.record_failure(&subjects).await?;
             return Err(Error::InvalidClient);
         }
@@ -82,57 +73,52 @@ impl Latchkey {
         Ok(key)
     }
 
-    /// Runs a grant of `POST /oauth2/token` for an authenticating client.
+    /// `grant_type=client_credentials` at `POST /oauth2/token`: a new session for the
+    /// authenticating client key.
     ///
-    /// `scope` narrows the grant's scope; a client-credentials session keeps the narrowed
-    /// scope for every later refresh, while a refresh narrows only the access token it
-    /// returns (RFC 6749 §6: the refresh token keeps its scope).
+    /// `scope` narrows the key's scope; the session keeps the narrowed scope for every
+    /// later refresh.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidClient`], [`Error::InvalidScope`], or storage errors.
+    pub async fn oauth_client_credentials(
+        &self,
+        client: &ClientCredentials,
+        scope: Option<Scope>,
+    ) -> Result<IssuedTokens> {
+        self.client_credentials(client, None, scope).await
+    }
+
+    /// `grant_type=refresh_token` at `POST /oauth2/token`: a new access token from a
+    /// session of the authenticating client key.
+    ///
+    /// `scope` narrows only the access token it returns (RFC 6749 §6: the refresh token
+    /// keeps its scope).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidClient`], [`Error::InvalidGrant`] (including a refresh token issued
     /// to another client, or an account refresh token), [`Error::InvalidScope`], or
     /// storage errors.
-    pub async fn oauth_token(
+    pub async fn oauth_refresh(
         &self,
         client: &ClientCredentials,
-        grant: OAuthGrant,
+        refresh_token: &RefreshToken,
         scope: Option<Scope>,
     ) -> Result<IssuedTokens> {
-        match grant {
-            OAuthGrant::ClientCredentials => self.client_credentials(client, None, scope).await,
-            OAuthGrant::RefreshToken(token) => {
-                let key = self.client_key_for(client).await?;
-                // A token that does not verify is left to `refresh`, which says why.
-                if let Ok(claims) = self.verified(&token, &self.refresh_rules).await?
-                    && !(claims.kind == Kind::ClientRefresh
-                        && claims.client_id.as_deref() == Some(key.id.as_str()))
-                {
-                    return Err(Error::InvalidGrant(
-                        "the refresh token was not issued to this client",
-                    ));
-                }
-                self.refresh(&token, Some(key.id.as_str()), None, scope)
-                    .await
-            }
+        let key = self.client_key_for(client).await?;
+        // One verification: a token that does not verify is `invalid_grant`, saying why;
+        // one issued to another client is refused before its session is read.
+        let claims = self.verify_refresh(refresh_token).await?;
+        if !(claims.kind == Kind::ClientRefresh
+            && claims.client_id.as_deref() == Some(key.id.as_str()))
+        {
+            return Err(Error::InvalidGrant(
+                "the refresh token was not issued to this client",
+            ));
         }
-    }
-
-    /// Verifies `token` against the published keys and `rules`, re-reading the keys once
-    /// if the token names one this instance has not loaded yet. The outer error is a
-    /// storage failure; the inner one says which rule the token broke.
-    pub(super) async fn verified(
-        &self,
-        token: &str,
-        rules: &Validation,
-    ) -> Result<std::result::Result<Claims, VerifyError>> {
-        let first =
-            latchkey_verify::verify(token, self.keys.state().keys_for(rules), rules, self.now());
-        Ok(match first {
-            Err(VerifyError::UnknownKey(kid)) if self.keys.reload_for_unknown(&kid).await? => {
-                latchkey_verify::verify(token, self.keys.state().keys_for(rules), rules, self.now())
-            }
-            other => other,
-        })
+        self.refresh_verified(claims, Some(key.id.as_str()), None, scope)
+            .await
     }
 }

@@ -12,9 +12,10 @@
 
 use latchkey_proto::Scope;
 
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::grants::access_for;
 use super::{IssuedTokens, Latchkey};
+use crate::audit::EventKind;
 use crate::ids::TokenId;
 use crate::store::{IssuedAccess, SessionRecord};
 use crate::telemetry::RefreshReuse;
@@ -55,7 +56,8 @@ impl Latchkey {
                     ))?;
         }
         let within_grace = session.rotated_at.is_some_and(|at| {
-            now - at <= i64::try_from(self.settings.rotation.grace_seconds).unwrap_or(i64::MAX)
+            now - at
+                <= i64::try_from(self.settings.policies.rotation.grace_seconds).unwrap_or(i64::MAX)
         });
         if presented.checked_add(1) == Some(session.generation) && within_grace {
             tracing::info!(sid = %session.id, generation = session.generation, "retired refresh token reused within the grace window; same tokens returned");

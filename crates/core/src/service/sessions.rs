@@ -2,8 +2,9 @@
 
 use latchkey_proto::Kind;
 
-use super::audit::{Event, EventKind};
+use super::audit::Event;
 use super::{Latchkey, Principal};
+use crate::audit::EventKind;
 use crate::ids::SessionId;
 use crate::store::SessionRecord;
 use crate::{Error, Result};

@@ -1,4 +1,5 @@
-//! Credentials: HTTP Basic for login, bearer tokens for account endpoints.
+//! Credentials: HTTP Basic for login, bearer tokens for account endpoints (read by
+//! `latchkey_verify::bearer_token`, the one reading shared with resource services).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -6,11 +7,12 @@ use axum::http::{HeaderMap, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use latchkey_core::{Error, Principal};
+use latchkey_verify::bearer_token;
 
 use super::SourceAddr;
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// `Authorization: Basic …` credentials: an account id or email, and a password.
 pub struct BasicAuth {
@@ -18,6 +20,14 @@ pub struct BasicAuth {
     pub username: String,
     /// The password (never logged).
     pub password: String,
+}
+
+impl std::fmt::Debug for BasicAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicAuth")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 fn scheme_value<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
@@ -64,18 +74,6 @@ impl<S: Send + Sync> FromRequestParts<S> for BasicAuth {
     }
 }
 
-/// The bearer token of a request: `Authorization: Bearer …` or `X-Auth-Token: …`.
-pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    scheme_value(headers, "bearer")
-        .or_else(|| {
-            headers
-                .get("x-auth-token")
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        })
-        .filter(|t| !t.is_empty())
-}
-
 /// The caller of an account endpoint, authenticated by a live account access token.
 pub struct Authenticated(pub Principal);
 
@@ -91,5 +89,20 @@ impl FromRequestParts<AppState> for Authenticated {
         let Ok(SourceAddr(source)) = SourceAddr::from_request_parts(parts, state).await;
         principal.source = source;
         Ok(Self(principal))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BasicAuth;
+
+    #[test]
+    fn basic_credentials_do_not_show_the_password_in_debug() {
+        let credentials = BasicAuth {
+            username: "ada@example.com".into(),
+            password: "hunter2-password".into(),
+        };
+        let debug = format!("{credentials:?}");
+        assert!(debug.contains("ada@example.com") && !debug.contains("hunter2"));
     }
 }

@@ -152,7 +152,7 @@ fn client(headers: &HeaderMap, params: &mut Params) -> Result<OAuthClient, OAuth
             (Some(client_id), Some(secret)) => Ok(OAuthClient {
                 credentials: ClientCredentials {
                     client_id,
-                    client_secret: ClientSecret::presented(secret),
+                    client_secret: ClientSecret::new(secret),
                     source: None,
                 },
                 method: AuthMethod::Post,
@@ -162,7 +162,7 @@ fn client(headers: &HeaderMap, params: &mut Params) -> Result<OAuthClient, OAuth
         };
     };
     // The client tried the header: any failure from here on is a 401 with a challenge.
-    let (client_id, secret) = authorization
+    let (client_id, client_secret) = authorization
         .to_str()
         .ok()
         .and_then(basic_credentials)
@@ -180,7 +180,7 @@ fn client(headers: &HeaderMap, params: &mut Params) -> Result<OAuthClient, OAuth
     Ok(OAuthClient {
         credentials: ClientCredentials {
             client_id,
-            client_secret: ClientSecret::presented(secret),
+            client_secret,
             source: None,
         },
         method: AuthMethod::Basic,
@@ -188,14 +188,14 @@ fn client(headers: &HeaderMap, params: &mut Params) -> Result<OAuthClient, OAuth
 }
 
 /// Decodes `Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
-fn basic_credentials(value: &str) -> Option<(String, String)> {
+fn basic_credentials(value: &str) -> Option<(String, ClientSecret)> {
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
-    Some((form_decode(id)?, form_decode(secret)?))
+    Some((form_decode(id)?, ClientSecret::new(form_decode(secret)?)))
 }
 
 /// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte.

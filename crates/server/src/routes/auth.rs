@@ -7,9 +7,9 @@ use latchkey_core::service::{GrantRequest, LoginOptions};
 use latchkey_proto::api::{LoginRequest, TokenRequest, TokenResponse};
 
 use super::no_store;
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{BasicAuth, Json, OptionalJson, SourceAddr};
+use crate::state::AppState;
 
 fn tokens(issued: IssuedTokens) -> Response {
     no_store(axum::Json(TokenResponse {

@@ -7,9 +7,9 @@ use latchkey_core::store::ClientKeyRecord;
 use latchkey_proto::api::{ClientKey, CreateClientKeyRequest, CreatedClientKey};
 
 use super::{no_store, timestamp};
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, OptionalJson};
+use crate::state::AppState;
 
 fn client_key(state: &AppState, record: ClientKeyRecord) -> ClientKey {
     ClientKey {
@@ -32,7 +32,7 @@ pub async fn create(
     let created = CreatedClientKey {
         rotate_refresh_tokens: state.latchkey.key_rotates(&key),
         client_id: key.id.to_string(),
-        client_secret: secret.expose().to_owned(),
+        client_secret: secret,
         name: key.name,
         scope: key.scope,
         created_at: timestamp(key.created_at),

@@ -3,8 +3,8 @@
 use axum::extract::State;
 use latchkey_proto::api::Health;
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// `GET /healthz`: the process is up.
 pub async fn healthz() -> axum::Json<Health> {

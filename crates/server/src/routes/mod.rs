@@ -17,8 +17,8 @@ use axum::routing::{delete, get, post, put};
 use time::OffsetDateTime;
 use tower_http::trace::TraceLayer;
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Request bodies over this size get 413 `payload_too_large`.
 pub const BODY_LIMIT: usize = 64 * 1024;

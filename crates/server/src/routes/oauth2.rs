@@ -7,14 +7,15 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::service::{OAuthGrant, TokenHint};
+use latchkey_core::secret::RefreshToken;
 use latchkey_core::{Claims, Error, IssuedTokens, Scope};
+use latchkey_proto::GrantType;
 use latchkey_proto::oauth2::{IntrospectionResponse, ServerMetadata, TokenResponse};
 
 use super::no_store;
-use crate::app::AppState;
 use crate::extract::{OAuthRequest, Params};
 use crate::oauth_error::OAuthError;
+use crate::state::AppState;
 
 /// The client authentication methods of every OAuth 2 endpoint.
 const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
@@ -28,21 +29,13 @@ fn no_cache(response: impl IntoResponse) -> Response {
     response
 }
 
-/// The grant and scope of a token request.
-fn grant(params: &mut Params) -> Result<(OAuthGrant, Option<Scope>), OAuthError> {
-    let grant = match params.require("grant_type")?.as_str() {
-        "client_credentials" => OAuthGrant::ClientCredentials,
-        "refresh_token" => OAuthGrant::RefreshToken(params.require("refresh_token")?),
-        other => {
-            return Err(Error::UnsupportedGrantType(other.chars().take(64).collect()).into());
-        }
-    };
-    let scope = params
+/// The optional `scope` of a token request.
+fn scope(params: &mut Params) -> Result<Option<Scope>, OAuthError> {
+    params
         .take("scope")
         .map(|s| Scope::parse(&s))
         .transpose()
-        .map_err(|e| Error::InvalidScope(e.to_string()))?;
-    Ok((grant, scope))
+        .map_err(|e| Error::InvalidScope(e.to_string()).into())
 }
 
 fn token_response(issued: IssuedTokens) -> TokenResponse {
@@ -82,12 +75,24 @@ pub async fn token(
     State(state): State<AppState>,
     OAuthRequest { client, mut params }: OAuthRequest,
 ) -> Result<Response, OAuthError> {
-    let (grant, scope) = grant(&mut params)?;
-    let issued = state
-        .latchkey
-        .oauth_token(&client.credentials, grant, scope)
-        .await
-        .map_err(|e| client.error(e))?;
+    let latchkey = &state.latchkey;
+    let issued = match GrantType::from_oauth(&params.require("grant_type")?) {
+        GrantType::ClientCredentials => {
+            let scope = scope(&mut params)?;
+            latchkey
+                .oauth_client_credentials(&client.credentials, scope)
+                .await
+        }
+        GrantType::RefreshToken => {
+            let token = RefreshToken::new(params.require("refresh_token")?);
+            let scope = scope(&mut params)?;
+            latchkey
+                .oauth_refresh(&client.credentials, &token, scope)
+                .await
+        }
+        GrantType::Unsupported(name) => return Err(Error::unsupported_grant_type(&name).into()),
+    }
+    .map_err(|e| client.error(e))?;
     Ok(no_cache(axum::Json(token_response(issued))))
 }
 
@@ -97,14 +102,9 @@ pub async fn introspect(
     OAuthRequest { client, mut params }: OAuthRequest,
 ) -> Result<Response, OAuthError> {
     let token = params.require("token")?;
-    let hint = params.take("token_type_hint");
     let claims = state
         .latchkey
-        .introspect(
-            &client.credentials,
-            &token,
-            hint.as_deref().and_then(TokenHint::parse),
-        )
+        .introspect(&client.credentials, &token)
         .await
         .map_err(|e| client.error(e))?;
     Ok(no_cache(axum::Json(claims.map_or_else(
@@ -113,21 +113,17 @@ pub async fn introspect(
     ))))
 }
 
-/// `POST /oauth2/revoke`: 200 for every token but a live one that cannot be revoked.
+/// `POST /oauth2/revoke`: 200 whatever the token (RFC 7009).
 pub async fn revoke(
     State(state): State<AppState>,
     OAuthRequest { client, mut params }: OAuthRequest,
 ) -> Result<StatusCode, OAuthError> {
     let token = params.require("token")?;
-    let hint = params.take("token_type_hint");
-    // RFC 7009 § 2.2: 200 whether or not there was anything to revoke.
+    // RFC 7009 § 2.2: 200 whether or not there was anything to revoke (`token_type_hint`
+    // is not needed: the token says what it is).
     state
         .latchkey
-        .revoke_token(
-            &client.credentials,
-            &token,
-            hint.as_deref().and_then(TokenHint::parse),
-        )
+        .revoke_token(&client.credentials, &token)
         .await
         .map_err(|e| client.error(e))?;
     Ok(StatusCode::OK)
@@ -154,9 +150,12 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         revocation_endpoint: format!("{issuer}/oauth2/revoke"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         service_documentation: format!("{issuer}/openapi.json"),
-        scopes_supported: settings.scopes.iter().map(str::to_owned).collect(),
+        scopes_supported: settings.policies.scopes.iter().map(str::to_owned).collect(),
         response_types_supported: Vec::new(),
-        grant_types_supported: vec!["client_credentials".into(), "refresh_token".into()],
+        grant_types_supported: GrantType::SUPPORTED
+            .iter()
+            .map(|grant| grant.oauth_name().to_owned())
+            .collect(),
         token_endpoint_auth_methods_supported: methods.clone(),
         introspection_endpoint_auth_methods_supported: methods.clone(),
         revocation_endpoint_auth_methods_supported: methods,

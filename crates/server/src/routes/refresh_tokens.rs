@@ -6,9 +6,9 @@ use latchkey_core::store::SessionRecord;
 use latchkey_proto::api::{RefreshTokenInfo, RevokedCount};
 
 use super::timestamp;
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::Authenticated;
+use crate::state::AppState;
 
 fn info(record: SessionRecord) -> RefreshTokenInfo {
     RefreshTokenInfo {

@@ -10,9 +10,9 @@ use latchkey_proto::api::{
 };
 
 use super::{no_store, timestamp};
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Json};
+use crate::state::AppState;
 
 fn account(record: &AccountRecord) -> Account {
     Account {

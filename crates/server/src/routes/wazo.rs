@@ -13,41 +13,19 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use latchkey_core::secret::RefreshToken;
 use latchkey_core::service::{Grant, GrantRequest, LoginOptions};
 use latchkey_core::{Error, IssuedTokens, Kind, Principal};
 use latchkey_proto::api::LoginRequest;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use latchkey_proto::wazo::{Token, TokenAnswer, TokenList, TokenListItem};
+use serde::Deserialize;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::{no_store, timestamp};
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, BasicAuth, OptionalJson, SourceAddr};
-
-/// The body of `POST /api/auth/0.1/token`.
-#[derive(Debug, Default, Deserialize)]
-pub struct TokenBody {
-    expiration: Option<u64>,
-    client_id: Option<String>,
-    access_type: Option<String>,
-    refresh_token: Option<String>,
-}
-
-#[derive(Serialize)]
-struct TokenData {
-    token: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<String>,
-    auth_id: String,
-    session_uuid: Option<String>,
-    issued_at: String,
-    expires_at: String,
-    utc_issued_at: String,
-    utc_expires_at: String,
-    acl: Vec<String>,
-}
+use crate::state::AppState;
 
 /// wazo-auth's timestamp format: ISO 8601 with microseconds and no offset. Latchkey
 /// reports UTC in both the local and the `utc_` fields.
@@ -59,8 +37,17 @@ fn wazo_time(unix: i64) -> String {
         .unwrap_or_else(|_| OffsetDateTime::UNIX_EPOCH.to_string())
 }
 
+/// The body of `POST /api/auth/0.1/token`.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenBody {
+    expiration: Option<u64>,
+    client_id: Option<String>,
+    access_type: Option<String>,
+    refresh_token: Option<RefreshToken>,
+}
+
 fn token_data(issued: IssuedTokens) -> Response {
-    let data = TokenData {
+    let data = Token {
         token: issued.access_token,
         refresh_token: issued.refresh_token,
         auth_id: issued.account_id.to_string(),
@@ -71,7 +58,7 @@ fn token_data(issued: IssuedTokens) -> Response {
         utc_expires_at: wazo_time(issued.expires_at),
         acl: issued.scope.iter().map(str::to_owned).collect(),
     };
-    no_store(axum::Json(json!({ "data": data })))
+    no_store(axum::Json(TokenAnswer { data }))
 }
 
 /// `POST /api/auth/0.1/token`
@@ -136,7 +123,7 @@ pub async fn list(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     Path(user_uuid): Path<String>,
-) -> Result<axum::Json<serde_json::Value>, ApiError> {
+) -> Result<axum::Json<TokenList>, ApiError> {
     own(&who, &user_uuid)?;
     let items: Vec<_> = state
         .latchkey
@@ -144,18 +131,18 @@ pub async fn list(
         .await?
         .into_iter()
         .filter(|s| s.kind == Kind::AccountRefresh)
-        .map(|s| {
-            json!({
-                "client_id": s.client_id,
-                "created_at": wazo_time(s.created_at),
-                "mobile": false,
-                "user_uuid": s.account_id.to_string(),
-            })
+        .map(|s| TokenListItem {
+            client_id: s.client_id,
+            created_at: wazo_time(s.created_at),
+            mobile: false,
+            user_uuid: s.account_id.to_string(),
         })
         .collect();
-    Ok(axum::Json(
-        json!({ "total": items.len(), "filtered": items.len(), "items": items }),
-    ))
+    Ok(axum::Json(TokenList {
+        total: items.len(),
+        filtered: items.len(),
+        items,
+    }))
 }
 
 /// `DELETE /api/auth/0.1/users/{user_uuid}/tokens/{client_id}`
@@ -167,4 +154,17 @@ pub async fn delete(
     own(&who, &user_uuid)?;
     state.latchkey.revoke_app_sessions(&who, &client_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TokenBody;
+
+    #[test]
+    fn a_token_body_does_not_show_its_refresh_token_in_debug() {
+        let body: TokenBody =
+            serde_json::from_str(r#"{"client_id": "app", "refresh_token": "hunter2.r.t"}"#)
+                .unwrap();
+        assert!(!format!("{body:?}").contains("hunter2"));
+    }
 }

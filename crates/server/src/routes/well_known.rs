@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The OpenAPI 3.1 description of the API.
 const OPENAPI: &str = include_str!("../../openapi.json");

@@ -52,8 +52,8 @@ async fn logins_are_recorded_with_their_source_address(app: TestApp) {
 async fn a_lockout_is_recorded(app: TestApp) {
     // Locked for 15 minutes after two failures: no race with the real clock.
     let app = TestApp::start(&app.database_url, |config| {
-        config.settings.lockout.free_attempts = 1;
-        config.settings.lockout.lockout_after = 2;
+        config.policies.lockout.free_attempts = 1;
+        config.policies.lockout.lockout_after = 2;
     })
     .await;
     let token = app.account(EMAIL).await;
@@ -103,7 +103,7 @@ async fn password_changes_and_client_keys_are_recorded(app: TestApp) {
     assert_eq!(trail[1].client_id.as_deref(), Some(key.client_id.as_str()));
     // No secret ever reaches the trail.
     let text = format!("{trail:?}");
-    assert!(!text.contains(&key.client_secret) && !text.contains("horse"));
+    assert!(!text.contains(key.client_secret.expose()) && !text.contains("horse"));
 }
 
 async fn revocations_and_refresh_reuse_are_recorded(app: TestApp) {
@@ -155,8 +155,8 @@ async fn an_oauth_revocation_is_recorded(app: TestApp) {
     let response = app
         .http
         .post(app.url("/oauth2/revoke"))
-        .basic_auth(&key.client_id, Some(&key.client_secret))
-        .form(&[("token", refresh.as_str())])
+        .basic_auth(&key.client_id, Some(key.client_secret.expose()))
+        .form(&[("token", refresh.expose())])
         .send()
         .await
         .unwrap();

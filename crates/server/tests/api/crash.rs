@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use latchkey_client::Client;
 use latchkey_client::api::{CreateClientKeyRequest, LoginRequest};
+use latchkey_client::{Client, ClientSecret, RefreshToken};
 use latchkey_testkit::{LatchkeydProcess, PASSWORD, PgDatabase, TempDir};
 
 /// Requests in flight at once.
@@ -26,8 +26,8 @@ async fn start(database: &str) -> LatchkeydProcess {
 /// What the server acknowledged before it died.
 #[derive(Default)]
 struct Acknowledged {
-    keys: Vec<(String, String)>,
-    refresh_tokens: Vec<String>,
+    keys: Vec<(String, ClientSecret)>,
+    refresh_tokens: Vec<RefreshToken>,
     operations: usize,
 }
 
@@ -35,7 +35,7 @@ async fn worker(
     n: usize,
     client: Client,
     account: String,
-    first_key: (String, String),
+    first_key: (String, ClientSecret),
     acked: Arc<Mutex<Acknowledged>>,
 ) {
     let mut key = first_key;

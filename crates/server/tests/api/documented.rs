@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use latchkey_client::ClientSecret;
 use latchkey_testkit::{PASSWORD, Reply, TestApp, backend_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -52,7 +53,7 @@ async fn every_oauth2_endpoint_refuses_a_locked_client_key_with_429(app: TestApp
     app.clock.freeze();
     let (_, key) = app.account_with_key(EMAIL).await;
     let mut wrong = key.clone();
-    wrong.client_secret = "0".repeat(key.client_secret.len());
+    wrong.client_secret = ClientSecret::new("0".repeat(key.client_secret.expose().len()));
     for _ in 0..10 {
         let reply = form(&app, OAUTH2[0], Auth::Basic(&wrong), &OAUTH2_FIELDS).await;
         assert!(matches!(reply.status, 401 | 429), "{}", reply.text);

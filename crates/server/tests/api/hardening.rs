@@ -1,10 +1,11 @@
-//! Hardening: metrics, security headers, CORS, the password policy and their settings.
+//! Hardening: metrics, security headers, CORS and the password policy (TLS is in
+//! `tls.rs`).
 
 use latchkey_client::api::LoginRequest;
 use latchkey_testkit::{PASSWORD, TempDir, TestApp, backend_tests};
 use latchkeyd::config::{Options, TlsFiles};
 use latchkeyd::{Application, Config};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 
 backend_tests!(
     metrics_count_requests_by_route_template_and_status,
@@ -222,7 +223,7 @@ async fn cors_is_closed_by_default(app: TestApp) {
 #[tokio::test]
 async fn cors_allows_exactly_the_listed_origins() {
     let app = TestApp::spawn_with(|config| {
-        config.cors_allowed_origins = vec!["https://console.example.com".into()];
+        config.cors_allowed_origins = vec![HeaderValue::from_static("https://console.example.com")];
     })
     .await;
     let (status, headers) = preflight(&app, "https://console.example.com").await;
@@ -304,7 +305,7 @@ async fn the_password_may_not_be_the_email_or_the_account_id(app: TestApp) {
 #[tokio::test]
 async fn a_minimum_score_of_zero_turns_the_estimator_off() {
     let app = TestApp::spawn_with(|config| {
-        config.settings.password_min_score = 0;
+        config.policies.password_min_score = 0;
     })
     .await;
     app.client
@@ -328,7 +329,7 @@ fn the_file_sets_the_hardening_settings() {
     };
     let config = Config::load(&options).unwrap();
     assert_eq!(config.metrics_listen.unwrap().port(), 9464);
-    assert_eq!(config.settings.password_min_score, 2);
+    assert_eq!(config.policies.password_min_score, 2);
     assert_eq!(
         config.tls,
         Some(TlsFiles {
@@ -339,7 +340,7 @@ fn the_file_sets_the_hardening_settings() {
     assert_eq!(config.cors_allowed_origins, ["https://console.example.com"]);
 
     let defaults = Config::load(&Options::default()).unwrap();
-    assert_eq!(defaults.settings.password_min_score, 3);
+    assert_eq!(defaults.policies.password_min_score, 3);
     assert!(defaults.tls.is_none() && defaults.metrics_listen.is_none());
     assert!(defaults.cors_allowed_origins.is_empty());
 

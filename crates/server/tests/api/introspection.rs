@@ -317,7 +317,7 @@ async fn revoking_an_offline_refresh_token_logs_its_access_tokens_out(app: TestA
     let reply = revoke(
         &app,
         Auth::Basic(&key),
-        offline.refresh_token.as_deref().unwrap(),
+        offline.refresh_token.as_ref().unwrap().expose(),
     )
     .await;
     assert_eq!(reply.status, 200);
@@ -379,7 +379,7 @@ async fn revocation_needs_a_token_and_an_authenticated_client(app: TestApp) {
     let missing = form(&app, "/oauth2/revoke", Auth::Basic(&key), &[]).await;
     assert_eq!((missing.status, missing.error()), (400, "invalid_request"));
     let wrong = CreatedClientKey {
-        client_secret: "0".repeat(80),
+        client_secret: "0".repeat(80).into(),
         ..key.clone()
     };
     let reply = revoke(&app, Auth::Basic(&wrong), "garbage").await;

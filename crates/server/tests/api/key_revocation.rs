@@ -180,7 +180,7 @@ async fn revoking_the_signing_key_refuses_its_tokens_at_once_and_a_new_key_signs
 async fn keys_revoke_reaches_a_running_instance_within_its_reload_interval(app: TestApp) {
     // Another instance on the database, reloading its keys every second (60 s by default).
     let other = TestApp::start(&app.database_url, |config| {
-        config.settings.key_reload_interval = 1;
+        config.policies.key_reload_interval = 1;
     })
     .await;
     let token = other.account(EMAIL).await;

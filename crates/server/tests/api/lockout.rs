@@ -5,8 +5,8 @@
 
 use std::net::IpAddr;
 
-use latchkey_client::Error;
 use latchkey_client::api::LoginRequest;
+use latchkey_client::{ClientSecret, Error};
 use latchkey_core::{Clock as _, Lockout};
 use latchkey_testkit::{PASSWORD, TestApp, assert_api_error, backend_tests};
 
@@ -131,7 +131,7 @@ async fn an_unknown_email_is_locked_like_a_known_one(app: TestApp) {
 
 async fn a_source_address_is_limited_across_accounts(app: TestApp) {
     let strict = TestApp::start(&app.database_url, |config| {
-        config.settings.lockout = Lockout {
+        config.policies.lockout = Lockout {
             free_attempts: 2,
             lockout_after: 4,
             address_factor: 2,
@@ -153,7 +153,7 @@ async fn a_source_address_is_limited_across_accounts(app: TestApp) {
 async fn wrong_client_secrets_lock_the_client_id(app: TestApp) {
     app.clock.freeze();
     let (_, key) = app.account_with_key(EMAIL).await;
-    let wrong = "0".repeat(key.client_secret.len());
+    let wrong = ClientSecret::new("0".repeat(key.client_secret.expose().len()));
     for _ in 0..10 {
         let result = app.client.client_credentials(&key.client_id, &wrong).await;
         match result {
@@ -190,7 +190,7 @@ async fn instances_on_one_database_share_the_counters(app: TestApp) {
 
 async fn the_protection_can_be_turned_off(app: TestApp) {
     let open = TestApp::start(&app.database_url, |config| {
-        config.settings.lockout.lockout_after = 0;
+        config.policies.lockout.lockout_after = 0;
     })
     .await;
     open.account(EMAIL).await;
@@ -263,7 +263,7 @@ async fn wrong_passwords_from_one_address_leave_the_account_open_to_another(app:
 async fn wrong_client_secrets_from_one_address_leave_the_key_open_to_another(app: TestApp) {
     app.clock.freeze();
     let (_, key) = app.account_with_key(EMAIL).await;
-    let wrong = "0".repeat(key.client_secret.len());
+    let wrong = ClientSecret::new("0".repeat(key.client_secret.expose().len()));
     let stranger = client_from(&app, "127.0.0.2");
     for _ in 0..12 {
         let _ = stranger.client_credentials(&key.client_id, &wrong).await;

@@ -62,7 +62,7 @@ async fn the_oauth2_crate_gets_refreshes_introspects_and_revokes_tokens(app: Tes
     let http = http_client();
     let http = |request| send(http.clone(), request);
     let client = BasicClient::new(ClientId::new(key.client_id.clone()))
-        .set_client_secret(ClientSecret::new(key.client_secret.clone()))
+        .set_client_secret(ClientSecret::new(key.client_secret.expose().to_owned()))
         .set_token_uri(TokenUrl::new(app.url("/oauth2/token")).unwrap())
         .set_introspection_url(IntrospectionUrl::new(app.url("/oauth2/introspect")).unwrap())
         .set_revocation_url(RevocationUrl::new(tls(&app.url("/oauth2/revoke"))).unwrap());
@@ -133,7 +133,7 @@ async fn the_oauth2_crate_authenticates_in_the_body_too(app: TestApp) {
     let http = http_client();
     let http = |request| send(http.clone(), request);
     let client = BasicClient::new(ClientId::new(key.client_id.clone()))
-        .set_client_secret(ClientSecret::new(key.client_secret.clone()))
+        .set_client_secret(ClientSecret::new(key.client_secret.expose().to_owned()))
         .set_auth_type(AuthType::RequestBody)
         .set_token_uri(TokenUrl::new(app.url("/oauth2/token")).unwrap());
     let token = client
@@ -170,7 +170,7 @@ async fn the_oauth2_crate_reports_rfc_errors(app: TestApp) {
         .await
         .unwrap_err();
     assert_server_error(wrong, "invalid_client");
-    let wider = client(&key.client_secret)
+    let wider = client(key.client_secret.expose())
         .exchange_client_credentials()
         .add_scope(Scope::new("admin".into()))
         .request_async(&http)

@@ -19,11 +19,11 @@ pub async fn form(app: &TestApp, path: &str, auth: Auth<'_>, fields: &[(&str, &s
     let mut request = app.http.post(app.url(path));
     match auth {
         Auth::Basic(key) => {
-            request = request.basic_auth(&key.client_id, Some(&key.client_secret));
+            request = request.basic_auth(&key.client_id, Some(key.client_secret.expose()));
         }
         Auth::Post(key) => {
             fields.push(("client_id", &key.client_id));
-            fields.push(("client_secret", &key.client_secret));
+            fields.push(("client_secret", key.client_secret.expose()));
         }
         Auth::None => {}
     }

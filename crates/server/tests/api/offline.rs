@@ -28,7 +28,7 @@ async fn an_offline_login_returns_an_account_refresh_token_without_expiry(app: T
         .login("ada@example.com", PASSWORD, &offline("example"))
         .await
         .unwrap();
-    let (header, refresh) = decode(tokens.refresh_token.as_deref().unwrap());
+    let (header, refresh) = decode(tokens.refresh_token.as_ref().unwrap().expose());
     assert_eq!(header["typ"], "rt+jwt");
     assert_eq!(refresh["kind"], "account_refresh");
     assert_eq!(refresh["client_id"], "example");
@@ -39,7 +39,7 @@ async fn an_offline_login_returns_an_account_refresh_token_without_expiry(app: T
     app.clock.advance(5 * 365 * 86_400);
     let refreshed = app
         .client
-        .refresh(tokens.refresh_token.as_deref().unwrap(), Some("example"))
+        .refresh(tokens.refresh_token.as_ref().unwrap(), Some("example"))
         .await
         .unwrap();
     app.client.me(&refreshed.access_token).await.unwrap();

@@ -75,7 +75,7 @@ async fn the_openapi_document_is_served(app: TestApp) {
 
 #[tokio::test]
 async fn sign_up_can_be_closed_by_configuration() {
-    let app = TestApp::spawn_with(|config| config.settings.signup_open = false).await;
+    let app = TestApp::spawn_with(|config| config.policies.signup_open = false).await;
     assert_api_error(
         app.client.signup("ada@example.com", PASSWORD).await,
         403,
@@ -115,7 +115,7 @@ async fn latchkeyd_user_add_creates_an_account_even_with_sign_up_closed() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("ops@example.com"));
-    let app = TestApp::start(&url, |config| config.settings.signup_open = false).await;
+    let app = TestApp::start(&url, |config| config.policies.signup_open = false).await;
     app.client
         .login("ops@example.com", PASSWORD, &LoginRequest::default())
         .await
@@ -205,7 +205,7 @@ async fn documented_examples_have_the_fields_of_real_responses() {
         .unwrap();
     let refreshed = app
         .client
-        .refresh(grant.refresh_token.as_deref().unwrap(), None)
+        .refresh(grant.refresh_token.as_ref().unwrap(), None)
         .await
         .unwrap();
     let cases = [

@@ -241,7 +241,10 @@ async fn two_instances_on_one_database_behave_as_one_service() {
         .unwrap()
         .refresh_token
         .unwrap();
-    let sid = decode(&refresh).1["sid"].as_str().unwrap().to_owned();
+    let sid = decode(refresh.expose()).1["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let racers: Vec<_> = (0..40)
         .map(|i| {
             let client = if i % 2 == 0 {
@@ -311,7 +314,10 @@ async fn two_instances_on_one_database_behave_as_one_service() {
     let mut pairs = std::collections::HashSet::new();
     for racer in racers {
         let tokens = racer.await.unwrap().unwrap();
-        pairs.insert((tokens.access_token, tokens.refresh_token.unwrap()));
+        pairs.insert((
+            tokens.access_token,
+            tokens.refresh_token.unwrap().expose().to_owned(),
+        ));
     }
     assert_eq!(
         pairs.len(),

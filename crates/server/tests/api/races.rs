@@ -48,7 +48,7 @@ async fn a_password_change_leaves_no_session_of_an_offline_login_racing_it(app: 
             raced += 1;
             assert_api_error(
                 app.client
-                    .refresh(login.refresh_token.as_deref().unwrap(), Some("example"))
+                    .refresh(login.refresh_token.as_ref().unwrap(), Some("example"))
                     .await,
                 400,
                 "invalid_grant",
@@ -83,7 +83,7 @@ async fn a_key_deletion_leaves_no_session_of_a_grant_racing_it(app: TestApp) {
         for granted in [a, b, c].into_iter().flatten() {
             assert_api_error(
                 app.client
-                    .refresh(granted.refresh_token.as_deref().unwrap(), None)
+                    .refresh(granted.refresh_token.as_ref().unwrap(), None)
                     .await,
                 400,
                 "invalid_grant",

@@ -320,9 +320,9 @@ async fn random_requests_never_get_a_5xx_and_errors_have_the_documented_shape() 
     let tokens = Tokens {
         account,
         client_access: granted.access_token,
-        client_refresh: granted.refresh_token.unwrap(),
+        client_refresh: granted.refresh_token.unwrap().expose().to_owned(),
         client_id: key.client_id,
-        client_secret: key.client_secret,
+        client_secret: key.client_secret.expose().to_owned(),
     };
     let seed = std::env::var("LATCHKEY_RANDOM_SEED")
         .ok()

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use latchkey_client::RefreshToken;
 use latchkey_client::api::CreateClientKeyRequest;
 use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
@@ -15,7 +16,7 @@ backend_tests!(
     a_revoked_rotating_session_cannot_be_refreshed,
 );
 
-async fn rotating_key(app: &TestApp, email: &str) -> (String, String) {
+async fn rotating_key(app: &TestApp, email: &str) -> (String, RefreshToken) {
     let token = app.account(email).await;
     let request = CreateClientKeyRequest {
         rotate_refresh_tokens: Some(true),
@@ -53,8 +54,8 @@ async fn a_client_key_can_turn_rotation_on_for_its_tokens(app: TestApp) {
     let next = app.client.refresh(&first, None).await.unwrap();
     let second = next.refresh_token.unwrap();
     assert_ne!(first, second);
-    let (_, a) = decode(&first);
-    let (_, b) = decode(&second);
+    let (_, a) = decode(first.expose());
+    let (_, b) = decode(second.expose());
     assert_eq!(
         (a["sid"].clone(), a["generation"].as_u64()),
         (b["sid"].clone(), Some(0))
@@ -67,7 +68,7 @@ async fn a_client_key_can_turn_rotation_on_for_its_tokens(app: TestApp) {
         .unwrap()
         .refresh_token
         .unwrap();
-    assert_eq!(decode(&third).1["generation"], 2);
+    assert_eq!(decode(third.expose()).1["generation"], 2);
 }
 
 async fn a_retry_within_the_grace_window_gets_the_same_tokens(app: TestApp) {
@@ -79,7 +80,7 @@ async fn a_retry_within_the_grace_window_gets_the_same_tokens(app: TestApp) {
     assert_eq!(retry.refresh_token, winner.refresh_token);
     // The new token works as usual.
     app.client
-        .refresh(winner.refresh_token.as_deref().unwrap(), None)
+        .refresh(winner.refresh_token.as_ref().unwrap(), None)
         .await
         .unwrap();
 }
@@ -124,7 +125,10 @@ async fn fifty_concurrent_refreshes_mint_one_pair(app: TestApp) {
     let mut pairs = HashSet::new();
     for call in calls {
         let tokens = call.await.unwrap().unwrap();
-        pairs.insert((tokens.access_token, tokens.refresh_token.unwrap()));
+        pairs.insert((
+            tokens.access_token,
+            tokens.refresh_token.unwrap().expose().to_owned(),
+        ));
     }
     assert_eq!(
         pairs.len(),
@@ -155,7 +159,7 @@ async fn a_revoked_rotating_session_cannot_be_refreshed(app: TestApp) {
 
 #[tokio::test]
 async fn the_deployment_can_turn_rotation_on_for_every_key() {
-    let app = TestApp::spawn_with(|config| config.settings.rotation.enabled = true).await;
+    let app = TestApp::spawn_with(|config| config.policies.rotation.enabled = true).await;
     let (_, key) = app.account_with_key("ada@example.com").await;
     assert!(key.rotate_refresh_tokens);
     let refresh = app.client_refresh_token(&key).await;

@@ -2,6 +2,7 @@
 //! a request may narrow the grant's scope, never widen it, and a narrowed client-credentials
 //! grant makes a narrowed session that every later refresh keeps.
 
+use latchkey_client::RefreshToken;
 use latchkey_client::api::{CreateClientKeyRequest, TokenRequest};
 use latchkey_core::Scope;
 use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
@@ -128,7 +129,7 @@ async fn a_narrowed_native_session_stays_narrow_on_every_refresh(app: TestApp) {
         .await
         .unwrap();
     let refresh_token = issued.refresh_token.unwrap();
-    assert_eq!(decode(&refresh_token).1["scope"], "nodes:read");
+    assert_eq!(decode(refresh_token.expose()).1["scope"], "nodes:read");
     let refreshed = app.client.refresh(&refresh_token, None).await.unwrap();
     assert_eq!(decode(&refreshed.access_token).1["scope"], "nodes:read");
     let widen = TokenRequest {
@@ -180,7 +181,7 @@ async fn a_refresh_narrows_only_the_access_token_it_returns(app: TestApp) {
     // The native interface narrows a refresh the same way.
     let native_refresh = TokenRequest {
         grant_type: "refreshToken".into(),
-        refresh_token: Some(refresh_token.to_owned()),
+        refresh_token: Some(RefreshToken::new(refresh_token)),
         scope: scope("nodes:read"),
         ..TokenRequest::default()
     };
@@ -228,7 +229,7 @@ async fn the_configured_scopes_are_the_default_key_scope_and_the_advertised_ones
     let loaded = latchkeyd::Config::load(&options).unwrap();
     let database_url = format!("sqlite://{}", dir.0.join("latchkey.db").display());
     let app = TestApp::start(&database_url, |config| {
-        config.settings.scopes = loaded.settings.scopes;
+        config.policies.scopes = loaded.policies.scopes;
     })
     .await;
     let (_, key) = app.account_with_key("ada@example.com").await;

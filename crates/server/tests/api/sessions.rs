@@ -38,10 +38,10 @@ async fn the_list_shows_live_refresh_tokens_but_never_the_tokens(app: TestApp) {
         .text()
         .await
         .unwrap();
-    assert!(!raw.contains(client.refresh_token.as_deref().unwrap()));
+    assert!(!raw.contains(client.refresh_token.as_ref().unwrap().expose()));
     let list = app.client.refresh_tokens(&token).await.unwrap();
     assert_eq!(list.len(), 2);
-    let (_, claims) = decode(client.refresh_token.as_deref().unwrap());
+    let (_, claims) = decode(client.refresh_token.as_ref().unwrap().expose());
     let client_session = list.iter().find(|s| s.kind == Kind::ClientRefresh).unwrap();
     assert_eq!(client_session.id, claims["sid"].as_str().unwrap());
     assert_eq!(
@@ -140,7 +140,7 @@ async fn another_accounts_refresh_token_cannot_be_revoked(app: TestApp) {
         .client_credentials(&bobs_key.client_id, &bobs_key.client_secret)
         .await
         .unwrap();
-    let (_, claims) = decode(bobs.refresh_token.as_deref().unwrap());
+    let (_, claims) = decode(bobs.refresh_token.as_ref().unwrap().expose());
     let ada = app.account("ada@example.com").await;
     assert_api_error(
         app.client
@@ -151,7 +151,7 @@ async fn another_accounts_refresh_token_cannot_be_revoked(app: TestApp) {
     );
     assert_eq!(app.client.revoke_all_refresh_tokens(&ada).await.unwrap(), 0);
     app.client
-        .refresh(bobs.refresh_token.as_deref().unwrap(), None)
+        .refresh(bobs.refresh_token.as_ref().unwrap(), None)
         .await
         .unwrap();
 }

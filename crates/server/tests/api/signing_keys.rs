@@ -136,7 +136,7 @@ async fn two_instances_due_at_once_publish_one_next_key(app: TestApp) {
 
 async fn es256_can_be_chosen_for_new_keys(app: TestApp) {
     let es = TestApp::start(&app.database_url, |config| {
-        config.settings.signing_keys.algorithm = Algorithm::ES256;
+        config.policies.signing_keys.algorithm = Algorithm::ES256;
     })
     .await;
     // The existing EdDSA key keeps signing until the next rotation, which makes ES256.
@@ -204,7 +204,7 @@ async fn ended_sessions_are_purged_after_the_retention(app: TestApp) {
     let kept = app.client_refresh_token(&key).await;
     let listed = app.client.refresh_tokens(&token).await.unwrap();
     assert_eq!(listed.len(), 4);
-    let kept_id = decode(&kept).1["sid"].as_str().unwrap().to_owned();
+    let kept_id = decode(kept.expose()).1["sid"].as_str().unwrap().to_owned();
     for session in listed.iter().filter(|s| s.id != kept_id) {
         app.client
             .revoke_refresh_token(&token, &session.id)
@@ -228,7 +228,7 @@ async fn ended_sessions_are_purged_after_the_retention(app: TestApp) {
 
 fn with_master_key(key: Option<&str>) -> impl FnOnce(&mut Config) {
     let master = key.map(|k| MasterKey::from_base64(k).unwrap());
-    move |config| config.settings.signing_keys.master_key = master
+    move |config| config.policies.signing_keys.master_key = master
 }
 
 async fn stored_private_keys(database_url: &str) -> Vec<Vec<u8>> {

@@ -1,6 +1,7 @@
 //! The token endpoint: client credentials and refresh, as the seeds describe them.
 
 use latchkey_client::api::TokenRequest;
+use latchkey_client::{ClientSecret, RefreshToken};
 use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
 backend_tests!(
@@ -22,7 +23,8 @@ async fn client_credentials_return_a_1_hour_access_token_and_a_365_day_refresh_t
     // The seed's sample body, byte for byte with real keys.
     let body = format!(
         "{{\n  \"grantType\": \"clientCredentials\",\n  \"clientId\": \"{}\",\n  \"clientSecret\": \"{}\"\n}}",
-        key.client_id, key.client_secret
+        key.client_id,
+        key.client_secret.expose()
     );
     let (status, tokens) = app.post_raw("/auth/token", &body).await;
     assert_eq!(status, 200);
@@ -48,8 +50,10 @@ async fn client_credentials_return_a_1_hour_access_token_and_a_365_day_refresh_t
 async fn the_seed_refresh_sample_with_its_trailing_comma_returns_an_access_token(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
     let refresh = app.client_refresh_token(&key).await;
-    let body =
-        format!("{{\n  \"grantType\": \"refreshToken\",\n  \"refreshToken\": \"{refresh}\",\n}}");
+    let body = format!(
+        "{{\n  \"grantType\": \"refreshToken\",\n  \"refreshToken\": \"{}\",\n}}",
+        refresh.expose()
+    );
     let (status, tokens) = app.post_raw("/auth/token", &body).await;
     assert_eq!(status, 200, "{tokens}");
     assert!(tokens["accessToken"].is_string());
@@ -68,7 +72,7 @@ async fn a_refreshed_token_keeps_the_client_and_session(app: TestApp) {
         .unwrap();
     let refreshed = app
         .client
-        .refresh(first.refresh_token.as_deref().unwrap(), None)
+        .refresh(first.refresh_token.as_ref().unwrap(), None)
         .await
         .unwrap();
     let (_, before) = decode(&first.access_token);
@@ -80,25 +84,19 @@ async fn a_refreshed_token_keeps_the_client_and_session(app: TestApp) {
     assert_ne!(before["jti"], after["jti"]);
     // The client ID may be repeated, but must match.
     app.client
-        .refresh(
-            first.refresh_token.as_deref().unwrap(),
-            Some(&key.client_id),
-        )
+        .refresh(first.refresh_token.as_ref().unwrap(), Some(&key.client_id))
         .await
         .unwrap();
     let mismatch = app
         .client
-        .refresh(
-            first.refresh_token.as_deref().unwrap(),
-            Some(&"a".repeat(40)),
-        )
+        .refresh(first.refresh_token.as_ref().unwrap(), Some(&"a".repeat(40)))
         .await;
     assert_api_error(mismatch, 400, "invalid_grant");
 }
 
 async fn a_wrong_secret_or_unknown_client_is_401_invalid_client(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
-    let wrong_secret = "0".repeat(80);
+    let wrong_secret = ClientSecret::new("0".repeat(80));
     assert_api_error(
         app.client
             .client_credentials(&key.client_id, &wrong_secret)
@@ -124,7 +122,7 @@ async fn a_wrong_secret_or_unknown_client_is_401_invalid_client(app: TestApp) {
     app.client
         .client_credentials(
             &key.client_id.to_uppercase(),
-            &key.client_secret.to_uppercase(),
+            &ClientSecret::new(key.client_secret.expose().to_uppercase()),
         )
         .await
         .unwrap();
@@ -164,9 +162,9 @@ async fn a_refresh_token_used_as_a_bearer_token_is_401(app: TestApp) {
     let refresh = app.client_refresh_token(&key).await;
     for header in ["authorization", "x-auth-token"] {
         let value = if header == "authorization" {
-            format!("Bearer {refresh}")
+            format!("Bearer {}", refresh.expose())
         } else {
-            refresh.clone()
+            refresh.expose().to_owned()
         };
         let response = app
             .http
@@ -192,13 +190,19 @@ async fn an_access_token_used_as_a_refresh_token_is_invalid_grant(app: TestApp) 
         .unwrap()
         .access_token;
     assert_api_error(
-        app.client.refresh(&access, None).await,
+        app.client.refresh(&RefreshToken::new(access), None).await,
         400,
         "invalid_grant",
     );
-    assert_api_error(app.client.refresh(&token, None).await, 400, "invalid_grant");
     assert_api_error(
-        app.client.refresh("garbage", None).await,
+        app.client.refresh(&RefreshToken::new(token), None).await,
+        400,
+        "invalid_grant",
+    );
+    assert_api_error(
+        app.client
+            .refresh(&RefreshToken::new("garbage"), None)
+            .await,
         400,
         "invalid_grant",
     );

@@ -13,8 +13,8 @@ pub mod proxy;
 
 use std::sync::Arc;
 
-use latchkey_client::Client;
 use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
+use latchkey_client::{Client, RefreshToken};
 use latchkey_core::Latchkey;
 use latchkeyd::{Application, Config};
 use reqwest::header::HeaderMap;
@@ -191,7 +191,7 @@ impl TestApp {
     }
 
     /// The refresh token of a client-credentials grant with `key`.
-    pub async fn client_refresh_token(&self, key: &CreatedClientKey) -> String {
+    pub async fn client_refresh_token(&self, key: &CreatedClientKey) -> RefreshToken {
         self.client
             .client_credentials(&key.client_id, &key.client_secret)
             .await

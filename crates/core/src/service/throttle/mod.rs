@@ -63,7 +63,7 @@ impl Latchkey {
     /// Counts a failure against each subject, and delays or locks those past their
     /// free attempts.
     pub(crate) async fn record_failure(&self, subjects: &[Subject<'_>]) -> Result<()> {
-        let policy = &self.settings.lockout;
+        let policy = &self.settings.policies.lockout;
         if policy.lockout_after == 0 {
             return Ok(());
         }
@@ -106,8 +106,10 @@ impl Latchkey {
     ///
     /// Storage errors.
     pub async fn purge_attempts(&self) -> Result<u64> {
-        let window = i64::try_from(self.settings.lockout.window_seconds).unwrap_or(i64::MAX);
-        let window = window.max(i64::try_from(self.settings.lockout.lockout_seconds).unwrap_or(0));
+        let window =
+            i64::try_from(self.settings.policies.lockout.window_seconds).unwrap_or(i64::MAX);
+        let window =
+            window.max(i64::try_from(self.settings.policies.lockout.lockout_seconds).unwrap_or(0));
         Ok(self
             .store
             .purge_attempts(self.now().saturating_sub(window))

@@ -63,7 +63,7 @@ impl Latchkey {
         &self,
         subjects: &[Subject<'_>],
     ) -> Result<PasswordCheck> {
-        let policy = self.settings.lockout.clone();
+        let policy = self.settings.policies.lockout.clone();
         if policy.lockout_after == 0 {
             return Ok(PasswordCheck::default());
         }
@@ -125,7 +125,7 @@ impl Latchkey {
         if check.counters.is_empty() {
             return Ok(());
         }
-        let policy = self.settings.lockout.clone();
+        let policy = self.settings.policies.lockout.clone();
         let keys: Vec<String> = check.counters.keys().cloned().collect();
         let (now, window_start) = (self.now(), self.window_start());
         self.store
@@ -168,7 +168,8 @@ impl Latchkey {
 
     /// Failures before this time are forgotten.
     pub(super) fn window_start(&self) -> i64 {
-        let window = i64::try_from(self.settings.lockout.window_seconds).unwrap_or(i64::MAX);
+        let window =
+            i64::try_from(self.settings.policies.lockout.window_seconds).unwrap_or(i64::MAX);
         self.now().saturating_sub(window)
     }
 }
