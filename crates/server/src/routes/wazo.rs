@@ -3,7 +3,8 @@
 //!
 //! - `POST /api/auth/0.1/token` with HTTP Basic logs in (`access_type: "offline"` with a
 //!   `client_id` adds a refresh token); without Basic, `refresh_token` + `client_id` make an
-//!   access token. A refresh token never makes a refresh token.
+//!   access token. A refresh token never makes a refresh token, and asking it for one
+//!   (`access_type: "offline"`) is a 400, as in wazo-auth.
 //! - `GET /api/auth/0.1/users/{user_uuid}/tokens` lists the user's refresh tokens, and
 //!   `DELETE /api/auth/0.1/users/{user_uuid}/tokens/{client_id}` deletes those of one
 //!   application, with the user's own token (`X-Auth-Token`); `me` stands for the caller.
@@ -81,6 +82,12 @@ pub async fn token(
     credentials: Option<BasicAuth>,
     OptionalJson(body): OptionalJson<TokenBody>,
 ) -> Result<Response, ApiError> {
+    // wazo-auth's token request schema refuses this pair before it reads any credentials.
+    if body.access_type.as_deref() == Some("offline") && body.refresh_token.is_some() {
+        return Err(ApiError::invalid_request(
+            r#"cannot use the "access_type" "offline" with a refresh token"#,
+        ));
+    }
     let issued = match (credentials, body.refresh_token) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid_request(
