@@ -1,6 +1,6 @@
 //! `/refresh-tokens`: the caller's live refresh tokens ("sessions").
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use latchkey_core::store::SessionRecord;
 use latchkey_proto::api::{RefreshTokenInfo, RevokedCount};
@@ -8,7 +8,7 @@ use latchkey_proto::api::{RefreshTokenInfo, RevokedCount};
 use super::timestamp;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, Path};
 
 fn info(record: SessionRecord) -> RefreshTokenInfo {
     RefreshTokenInfo {

@@ -11,7 +11,7 @@
 //!
 //! Errors keep Latchkey's `{error, message}` bodies and status codes.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use latchkey_core::service::{Grant, GrantRequest, LoginOptions};
@@ -25,7 +25,7 @@ use time::macros::format_description;
 use super::{no_store, timestamp};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, BasicAuth, OptionalJson, SourceAddr};
+use crate::extract::{Authenticated, BasicAuth, OptionalJson, Path, SourceAddr};
 
 /// The body of `POST /api/auth/0.1/token`.
 #[derive(Debug, Default, Deserialize)]
