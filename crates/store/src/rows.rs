@@ -68,7 +68,7 @@ fn kind(text: &str) -> Result<Kind, StoreError> {
 pub(crate) fn account(row: &impl Get) -> Result<AccountRecord, StoreError> {
     Ok(AccountRecord {
         id: account_id(&row.text("id")?)?,
-        email: Email::parse(&row.text("email")?).map_err(|_| corrupt("email"))?,
+        email: Email::from_storage(row.text("email")?),
         password_hash: row.text("password_hash")?,
         created_at: row.int("created_at")?,
         tokens_not_before: row.int("tokens_not_before")?,

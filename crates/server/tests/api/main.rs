@@ -11,6 +11,7 @@ mod accounts;
 mod audit;
 mod client_keys;
 mod crash;
+mod emails;
 mod errors;
 mod hardening;
 mod introspection;
