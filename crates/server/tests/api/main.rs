@@ -11,6 +11,7 @@ mod accounts;
 mod audit;
 mod client_keys;
 mod crash;
+mod data_files;
 mod emails;
 mod errors;
 mod hardening;
