@@ -172,6 +172,8 @@ struct FileConfig {
     scopes: Option<String>,
     signup_open: Option<bool>,
     password_hash_concurrency: Option<usize>,
+    password_hash_queue: Option<usize>,
+    password_hash_queue_per_address: Option<usize>,
     password_min_score: Option<u8>,
     metrics_listen: Option<SocketAddr>,
     tls_cert: Option<PathBuf>,
@@ -324,6 +326,14 @@ impl Config {
         settings.hash_concurrency = file
             .password_hash_concurrency
             .unwrap_or(settings.hash_concurrency);
+        settings.hash_queue = file.password_hash_queue.or(settings.hash_queue);
+        settings.hash_queue_per_address = file
+            .password_hash_queue_per_address
+            .or(settings.hash_queue_per_address);
+        anyhow::ensure!(
+            settings.hash_queue != Some(0) && settings.hash_queue_per_address != Some(0),
+            "password_hash_queue and password_hash_queue_per_address must be at least 1"
+        );
         settings.lifetimes = lifetimes(&file.tokens)?;
         if let Some(rotation) = file.refresh_tokens.rotation {
             settings.rotation.enabled = rotation;

@@ -62,12 +62,18 @@ impl Latchkey {
     ///
     /// [`Error::SignupClosed`], [`Error::InvalidRequest`] for a bad email or a password
     /// that is too short, too long or too easy to guess (see [`crate::password_policy`]),
-    /// [`Error::Conflict`] if the email is registered, or storage errors.
-    pub async fn signup(&self, email: &str, password: String) -> Result<AccountRecord> {
+    /// [`Error::Conflict`] if the email is registered, [`Error::Busy`] if too many
+    /// password hashes are waiting, or storage errors.
+    pub async fn signup(
+        &self,
+        email: &str,
+        password: String,
+        source: Option<IpAddr>,
+    ) -> Result<AccountRecord> {
         if !self.settings.signup_open {
             return Err(Error::SignupClosed);
         }
-        self.create_account(email, password).await
+        self.new_account(email, password, source).await
     }
 
     /// Creates an account whatever the sign-up policy (for operators: `latchkeyd user add`).
@@ -76,6 +82,15 @@ impl Latchkey {
     ///
     /// As [`Latchkey::signup`], except [`Error::SignupClosed`].
     pub async fn create_account(&self, email: &str, password: String) -> Result<AccountRecord> {
+        self.new_account(email, password, None).await
+    }
+
+    async fn new_account(
+        &self,
+        email: &str,
+        password: String,
+        source: Option<IpAddr>,
+    ) -> Result<AccountRecord> {
         let email = Email::parse(email)?;
         let password = Password::new(password)?;
         self.check_password_policy(
@@ -89,7 +104,7 @@ impl Latchkey {
         let account = AccountRecord {
             id: AccountId::generate()?,
             email,
-            password_hash: self.hasher.hash(&password).await?,
+            password_hash: self.hasher.hash(&password, source).await?,
             created_at: now,
             tokens_not_before: now,
         };
@@ -143,6 +158,7 @@ impl Latchkey {
             .verify(
                 &password,
                 account.as_ref().map(|a| a.password_hash.as_str()),
+                options.source,
             )
             .await?;
         let Some(account) = account.as_ref().filter(|_| verified) else {
@@ -250,13 +266,17 @@ impl Latchkey {
         let account = self.account(who).await?;
         if !self
             .hasher
-            .verify(&Password::for_login(current), Some(&account.password_hash))
+            .verify(
+                &Password::for_login(current),
+                Some(&account.password_hash),
+                who.source,
+            )
             .await?
         {
             return Err(Error::InvalidCredentials);
         }
         self.check_password_policy(&new, &[account.email.as_str(), account.id.as_str()])?;
-        let hash = self.hasher.hash(&new).await?;
+        let hash = self.hasher.hash(&new, who.source).await?;
         self.store
             .change_password(&account.id, &hash, self.now())
             .await?;

@@ -116,7 +116,7 @@ impl Latchkey {
             key_options(&settings),
         )
         .await?;
-        let hasher = PasswordHasher::new(settings.hash_concurrency)?;
+        let hasher = PasswordHasher::new(settings.hash_concurrency, settings.hash_queue_limits())?;
         Ok(Self {
             account_rules: Validation::access(&settings.issuer, &settings.audience)
                 .with_kinds(&[Kind::AccountAccess]),

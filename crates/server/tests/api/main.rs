@@ -15,6 +15,7 @@ mod data_files;
 mod emails;
 mod errors;
 mod hardening;
+mod hashing;
 mod introspection;
 mod lockout;
 mod oauth2;
