@@ -23,14 +23,29 @@ use tokio::sync::Mutex;
 use tokio::task::JoinSet;
 
 /// What the flood does.
+#[derive(Debug, clap::Args)]
 pub struct Flood {
-    pub server: String,
-    pub seconds: u64,
-    pub addresses: u32,
-    pub connections: u32,
-    pub switch_after: u32,
-    pub backend: String,
-    pub scenario: String,
+    /// The latchkeyd base URL.
+    #[arg(long)]
+    server: String,
+    /// How long to flood.
+    #[arg(long, default_value_t = 12)]
+    seconds: u64,
+    /// Addresses flooding at a time.
+    #[arg(long, default_value_t = 16)]
+    addresses: u32,
+    /// Connections per address, each sending one login after another.
+    #[arg(long, default_value_t = 4)]
+    connections: u32,
+    /// Logins an address sends before a fresh address takes over.
+    #[arg(long, default_value_t = 20)]
+    switch_after: u32,
+    /// The results line's backend.
+    #[arg(long)]
+    backend: String,
+    /// The results line's scenario.
+    #[arg(long)]
+    scenario: String,
 }
 
 type Tally = Arc<Mutex<BTreeMap<String, u64>>>;

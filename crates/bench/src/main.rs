@@ -60,29 +60,7 @@ enum Command {
     },
     /// Failed logins from many addresses of 127.1.0.0/16 at once (see `flood.rs`); prints
     /// one results line.
-    JunkLogins {
-        /// The latchkeyd base URL.
-        #[arg(long)]
-        server: String,
-        /// How long to flood.
-        #[arg(long, default_value_t = 12)]
-        seconds: u64,
-        /// Addresses flooding at a time.
-        #[arg(long, default_value_t = 16)]
-        addresses: u32,
-        /// Connections per address, each sending one login after another.
-        #[arg(long, default_value_t = 4)]
-        connections: u32,
-        /// Logins an address sends before a fresh address takes over.
-        #[arg(long, default_value_t = 20)]
-        switch_after: u32,
-        /// The results line's backend.
-        #[arg(long)]
-        backend: String,
-        /// The results line's scenario.
-        #[arg(long)]
-        scenario: String,
-    },
+    JunkLogins(flood::Flood),
     /// Print the table of the results file (JSON lines) and write it as one JSON document.
     Report {
         /// The JSON-lines file the run appended to.
@@ -108,26 +86,7 @@ async fn main() -> anyhow::Result<()> {
             dir,
             count,
         } => seed::run(&database, &dir, count).await,
-        Command::JunkLogins {
-            server,
-            seconds,
-            addresses,
-            connections,
-            switch_after,
-            backend,
-            scenario,
-        } => {
-            flood::run(flood::Flood {
-                server,
-                seconds,
-                addresses,
-                connections,
-                switch_after,
-                backend,
-                scenario,
-            })
-            .await
-        }
+        Command::JunkLogins(flood) => flood::run(flood).await,
         Command::Report { results, json } => report::run(&results, &json),
     }
 }

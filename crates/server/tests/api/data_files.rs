@@ -23,28 +23,40 @@ fn files(data: &Path) -> [PathBuf; 3] {
     ["latchkey.db", "latchkey.db-wal", "latchkey.db-shm"].map(|name| data.join(name))
 }
 
+/// Asserts that `data` has mode `dir` and each of its database files 0600.
+#[track_caller]
+fn assert_modes(data: &Path, dir: &str) {
+    assert_eq!(mode(data), dir, "data directory");
+    for file in files(data) {
+        assert_eq!(mode(&file), "600", "{}", file.display());
+    }
+}
+
 fn url(data: &Path) -> String {
     format!("sqlite://{}", data.join("latchkey.db").display())
+}
+
+/// An app on the database at `data/latchkey.db` (`dir` holds `data`), with an account
+/// made, so that every file is written.
+async fn started(dir: TempDir, data: &Path) -> TestApp {
+    let app = TestApp::start(url(data), dir, |_| {}).await;
+    app.account("ada@example.com").await;
+    app
 }
 
 #[tokio::test]
 async fn a_new_data_directory_is_0700_and_its_database_files_0600() {
     let dir = TempDir::new();
     let data = dir.0.join("latchkey-data");
-    let app = TestApp::start(url(&data), dir, |_| {}).await;
-    app.account("ada@example.com").await;
-    assert_eq!(mode(&data), "700", "data directory");
-    for file in files(&data) {
-        assert_eq!(mode(&file), "600", "{}", file.display());
-    }
+    let _app = started(dir, &data).await;
+    assert_modes(&data, "700");
 }
 
 #[tokio::test]
 async fn wider_modes_on_existing_data_files_are_tightened_at_start() {
     let dir = TempDir::new();
     let data = dir.0.join("latchkey-data");
-    let first = TestApp::start(url(&data), dir, |_| {}).await;
-    first.account("ada@example.com").await;
+    let _first = started(dir, &data).await;
     // As an older latchkeyd left them under umask 022, or an operator's copy did.
     set_mode(&data, 0o755);
     for file in files(&data) {
@@ -52,10 +64,7 @@ async fn wider_modes_on_existing_data_files_are_tightened_at_start() {
     }
     let second = TestApp::start(url(&data), TempDir::new(), |_| {}).await;
     second.login("ada@example.com").await;
-    assert_eq!(mode(&data), "700", "data directory");
-    for file in files(&data) {
-        assert_eq!(mode(&file), "600", "{}", file.display());
-    }
+    assert_modes(&data, "700");
 }
 
 /// A directory that holds more than the database (here, the working directory of a
@@ -67,10 +76,6 @@ async fn a_directory_holding_other_files_keeps_its_mode_and_the_files_are_tighte
     std::fs::create_dir(&data).unwrap();
     std::fs::write(data.join("README"), "not the database's\n").unwrap();
     set_mode(&data, 0o755);
-    let app = TestApp::start(url(&data), dir, |_| {}).await;
-    app.account("ada@example.com").await;
-    assert_eq!(mode(&data), "755", "a shared directory is not changed");
-    for file in files(&data) {
-        assert_eq!(mode(&file), "600", "{}", file.display());
-    }
+    let _app = started(dir, &data).await;
+    assert_modes(&data, "755");
 }
