@@ -3,6 +3,8 @@
 --   BENCH_BODY_FILE    a file holding the body;
 --   BENCH_EXPECT       a string every response body must contain (e.g. a token's
 --                      start), besides a 200 status;
+--   BENCH_AUTH_FILE    Authorization values, one per line, taken in turn by each
+--                      request (instead of BENCH_AUTH);
 --   BENCH_ROTATE_FILE  rotating refresh tokens, one per line: each request spends one
 --                      and its response's new refresh token goes back to the pool, so
 --                      every connection follows its own rotation chain.
@@ -10,6 +12,7 @@
 
 local expect = os.getenv("BENCH_EXPECT")
 local rotate_file = os.getenv("BENCH_ROTATE_FILE")
+local auth_file = os.getenv("BENCH_AUTH_FILE")
 local threads = {}
 local next_id = 0
 
@@ -33,6 +36,10 @@ function init(args)
     wrk.body = f:read("*a")
     f:close()
   end
+  if auth_file then
+    auths, next_auth = {}, 0
+    for line in io.lines(auth_file) do table.insert(auths, line) end
+  end
   if rotate_file then
     -- This thread's share of the chains: every n-th line from its id.
     pool = {}
@@ -50,6 +57,14 @@ if rotate_file then
     local token = table.remove(pool) or "pool-exhausted"
     return wrk.format(nil, nil, nil,
       '{"grantType":"refreshToken","refreshToken":"' .. token .. '"}')
+  end
+end
+
+if auth_file then
+  function request()
+    next_auth = next_auth % #auths + 1
+    wrk.headers["Authorization"] = auths[next_auth]
+    return wrk.format()
   end
 end
 

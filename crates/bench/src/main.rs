@@ -6,6 +6,8 @@
 //! - `argon2`: measures raw argon2id verifications per second on N threads, with the
 //!   parameters of a hash latchkeyd itself made, to compare password logins with;
 //! - `seed`: inserts a million refresh sessions straight into the database;
+//! - `junk-logins`: failed logins from many source addresses, the flood beside which
+//!   a real login's latency is measured;
 //! - `report`: turns the collected results into a table and a JSON document.
 
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod flood;
 mod prepare;
 mod report;
 mod seed;
@@ -55,6 +58,9 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         count: u64,
     },
+    /// Failed logins from many addresses of 127.1.0.0/16 at once (see `flood.rs`); prints
+    /// one results line.
+    JunkLogins(flood::Flood),
     /// Print the table of the results file (JSON lines) and write it as one JSON document.
     Report {
         /// The JSON-lines file the run appended to.
@@ -80,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
             dir,
             count,
         } => seed::run(&database, &dir, count).await,
+        Command::JunkLogins(flood) => flood::run(flood).await,
         Command::Report { results, json } => report::run(&results, &json),
     }
 }

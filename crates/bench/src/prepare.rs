@@ -13,6 +13,10 @@ use crate::{PASSWORD, write};
 
 const EMAIL: &str = "bench@bench.test";
 const SEED_EMAIL: &str = "seed@bench.test";
+/// Accounts the login scenarios take turns with: latchkeyd runs at most `free_attempts`
+/// (5) password checks of one account from one address at once (the lockout counts a
+/// check before it runs), so a scenario logging in on many connections spreads them.
+const LOGIN_ACCOUNTS: usize = 16;
 
 pub async fn run(server: &str, dir: &Path, rotating: usize) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
@@ -52,6 +56,16 @@ pub async fn run(server: &str, dir: &Path, rotating: usize) -> anyhow::Result<()
         "login_basic",
         &STANDARD.encode(format!("{EMAIL}:{PASSWORD}")),
     )?;
+    let mut logins = String::new();
+    for n in 0..LOGIN_ACCOUNTS {
+        let email = format!("login{n}@bench.test");
+        client.signup(&email, PASSWORD).await?;
+        logins.push_str(&format!(
+            "Basic {}\n",
+            STANDARD.encode(format!("{email}:{PASSWORD}"))
+        ));
+    }
+    write(dir, "login_auths.txt", &logins)?;
     write(
         dir,
         "introspect.form",

@@ -17,6 +17,7 @@ mod args;
 mod commands;
 mod context;
 mod explain;
+mod private;
 mod profile;
 mod prompt;
 mod store;

@@ -1,16 +1,18 @@
 //! Where profiles live: `<config dir>/profiles/<name>.toml`, mode 0600 in a 0700
-//! directory, replaced atomically (write a temporary file, sync it, rename it over),
+//! directory that only the user can write to, never through a symlink (see
+//! [`crate::private`]), replaced atomically (write a temporary file, sync it, rename it over),
 //! so that a crash leaves the old profile or the new one, never half of one.
 //!
 //! Commands that may refresh tokens hold `<name>.lock` for their whole run: two
 //! `latchkey token` at once must not both spend the same (rotating) refresh token.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write as _;
+use std::fs::{self, File};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
+use crate::private;
 use crate::profile::Profile;
 
 /// The directory of the CLI's files: `LATCHKEY_CONFIG_DIR`, else the platform's config
@@ -64,16 +66,18 @@ impl ProfileFile {
         {
             bail!("invalid profile name {name:?}: use letters, digits, '-', '_' and '.'");
         }
-        let dir = config_dir()?.join("profiles");
-        create_private_dir(&dir)?;
+        let config = config_dir()?;
+        private::create_dir(&config)?;
+        let dir = config.join("profiles");
+        private::create_dir(&dir)?;
         let lock_path = dir.join(format!("{name}.lock"));
-        let lock = private_options()
+        let lock = private::options()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(&lock_path)
-            .with_context(|| format!("cannot open {}", lock_path.display()))?;
+            .map_err(|e| private::open_error(e, &lock_path))?;
         lock.lock()
             .with_context(|| format!("cannot lock {}", lock_path.display()))?;
         Ok(Self {
@@ -93,12 +97,16 @@ impl ProfileFile {
     ///
     /// An unreadable or malformed file.
     pub fn load(&self) -> anyhow::Result<Profile> {
-        match fs::read_to_string(&self.path) {
-            Ok(text) => toml::from_str(&text)
-                .with_context(|| format!("{} is not a valid profile", self.path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Profile::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", self.path.display())),
-        }
+        let mut file = match private::options().read(true).open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Profile::default()),
+            Err(e) => return Err(private::open_error(e, &self.path)),
+        };
+        let mut text = String::new();
+        file.read_to_string(&mut text)
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid profile", self.path.display()))
     }
 
     /// Replaces the stored profile atomically.
@@ -112,7 +120,7 @@ impl ProfileFile {
             .path
             .with_extension(format!("toml.{}.tmp", std::process::id()));
         let written = (|| {
-            let mut file = private_options()
+            let mut file = private::options()
                 .write(true)
                 .create_new(true)
                 .open(&temporary)?;
@@ -144,22 +152,4 @@ impl ProfileFile {
             _ => Ok(()),
         }
     }
-}
-
-/// Options for a file only its owner can read (mode 0600 on Unix).
-fn private_options() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-}
-
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("cannot create {}", dir.display()))
 }

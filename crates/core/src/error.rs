@@ -55,6 +55,15 @@ pub enum Error {
         /// Seconds until the next attempt may succeed.
         retry_after: u64,
     },
+    /// Too many password checks are waiting for a hashing thread (in all, or from the
+    /// caller's address); retry after this many seconds.
+    #[error("{reason}; retry in {retry_after} s")]
+    Busy {
+        /// Which bound was reached.
+        reason: &'static str,
+        /// Seconds after which a retry may be served.
+        retry_after: u64,
+    },
     /// The database cannot be reached.
     #[error("the service is temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),

@@ -104,6 +104,10 @@ impl Default for SigningKeys {
     }
 }
 
+/// Password hashes that may wait per hashing thread, by default: a full queue drains in
+/// about half a second at full speed (≈ 15 ms a hash).
+pub const DEFAULT_HASH_QUEUE_PER_THREAD: usize = 32;
+
 /// What a deployment decides about accounts and tokens, wherever it runs: lifetimes,
 /// scopes, rotation, sign-up and the protections. Known before the service binds its
 /// address, unlike the issuer ([`Settings`]).
@@ -119,6 +123,14 @@ pub struct Policies {
     pub signup_open: bool,
     /// How many password hashes may run at once (default: the number of cores).
     pub hash_concurrency: usize,
+    /// How many password hashes may wait for a hashing thread, in all (default: `None`,
+    /// 32 per hashing thread); more are refused with [`crate::Error::Busy`].
+    pub hash_queue: Option<usize>,
+    /// How many of them may come from one source address (an IPv6 /64); default
+    /// `None`, the whole queue: fairness between addresses comes from their turns and
+    /// from displacement when the queue is full (see [`crate::password`]), so one
+    /// address may use an idle queue but never keep another out.
+    pub hash_queue_per_address: Option<usize>,
     /// Lowest zxcvbn score (0–4) a new password needs; 0 turns the estimator off.
     pub password_min_score: u8,
     /// How often the key ring re-reads signing keys from storage (and rotates them when
@@ -133,6 +145,22 @@ pub struct Policies {
     pub ended_session_retention: u64,
 }
 
+impl Policies {
+    /// The bounds of the password-hashing queue.
+    #[must_use]
+    pub fn hash_queue_limits(&self) -> crate::password::QueueLimits {
+        let total = self.hash_queue.unwrap_or_else(|| {
+            self.hash_concurrency
+                .max(1)
+                .saturating_mul(DEFAULT_HASH_QUEUE_PER_THREAD)
+        });
+        crate::password::QueueLimits {
+            total,
+            per_source: self.hash_queue_per_address.unwrap_or(total),
+        }
+    }
+}
+
 impl Default for Policies {
     fn default() -> Self {
         Self {
@@ -142,6 +170,8 @@ impl Default for Policies {
             signup_open: true,
             hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, std::num::NonZero::get),
+            hash_queue: None,
+            hash_queue_per_address: None,
             key_reload_interval: 60,
             signing_keys: SigningKeys::default(),
             lockout: Lockout::default(),

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::middleware::metrics_router;
 use crate::routes;
+use crate::serve::{ConnectionLimits, serve};
 use crate::state::{AppState, HttpPolicy};
 use crate::tls::{self, TlsListener};
 
@@ -21,6 +22,7 @@ pub struct Application {
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: ConnectionLimits,
     state: AppState,
 }
 
@@ -65,9 +67,10 @@ impl Application {
         let http = HttpPolicy {
             cors_allowed_origins: config.cors_allowed_origins,
             tls: tls.is_some(),
-            metrics_on_main_listener: metrics_listener.is_none(),
+            metrics_on_main_listener: config.metrics_on_api_listener && metrics_listener.is_none(),
         };
         Ok(Self {
+            limits: config.limits,
             listener,
             metrics_listener,
             tls,
@@ -133,30 +136,18 @@ impl Application {
             tokio::spawn(async move { axum::serve(listener, router).await })
         });
         let router = routes::router(self.state);
-        let served = match self.tls {
+        match self.tls {
             Some(acceptor) => {
                 let listener = TlsListener::new(self.listener, acceptor)?;
-                axum::serve(
-                    listener,
-                    router.into_make_service_with_connect_info::<tls::TlsPeer>(),
-                )
-                .with_graceful_shutdown(shutdown)
-                .await
+                serve(listener, router, self.limits, shutdown).await;
             }
-            None => {
-                axum::serve(
-                    self.listener,
-                    router.into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(shutdown)
-                .await
-            }
-        };
+            None => serve(self.listener, router, self.limits, shutdown).await,
+        }
         upkeep.abort();
         if let Some(task) = metrics {
             task.abort();
         }
-        served.context("the HTTP server failed")
+        Ok(())
     }
 }
 

@@ -70,7 +70,9 @@ impl ApiError {
             Error::TooManyAttempts { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts)
             }
-            Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Error::Unavailable(_) | Error::Busy { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
+            }
             Error::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -127,7 +129,10 @@ impl IntoResponse for ApiError {
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
-        if let Self::Domain(Error::TooManyAttempts { retry_after }) = &self {
+        if let Self::Domain(
+            Error::TooManyAttempts { retry_after } | Error::Busy { retry_after, .. },
+        ) = &self
+        {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         response
@@ -176,6 +181,15 @@ mod tests {
                 "unavailable",
             ),
             (
+                Error::Busy {
+                    reason: "x",
+                    retry_after: 1,
+                }
+                .into(),
+                503,
+                "unavailable",
+            ),
+            (
                 Error::Unexpected(anyhow::anyhow!("secret detail")).into(),
                 500,
                 "internal",
@@ -184,6 +198,23 @@ mod tests {
         for (err, status, code) in cases {
             let (s, c) = err.status_and_code();
             assert_eq!((s.as_u16(), c.as_str()), (status, code));
+        }
+    }
+
+    #[test]
+    fn refusals_that_pass_say_when_to_retry() {
+        for (err, seconds) in [
+            (Error::TooManyAttempts { retry_after: 7 }, "7"),
+            (
+                Error::Busy {
+                    reason: "busy",
+                    retry_after: 1,
+                },
+                "1",
+            ),
+        ] {
+            let response = ApiError::from(err).into_response();
+            assert_eq!(response.headers()[header::RETRY_AFTER], seconds);
         }
     }
 

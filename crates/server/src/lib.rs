@@ -27,6 +27,8 @@ pub mod metrics;
 mod middleware;
 mod oauth_error;
 mod routes;
+mod serve;
+mod serve_body;
 mod state;
 pub mod telemetry;
 pub mod tls;

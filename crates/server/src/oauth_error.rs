@@ -66,7 +66,7 @@ impl OAuthError {
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorCode::TemporarilyUnavailable,
             ),
-            Error::Unavailable(_) => (
+            Error::Unavailable(_) | Error::Busy { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::TemporarilyUnavailable,
             ),

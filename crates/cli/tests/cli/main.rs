@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod config_dir;
 mod harness;
 mod journey;
 mod profile;

@@ -1,8 +1,11 @@
-//! Password hashing with argon2id, off the async runtime, at most one hash per core.
+//! Password hashing with argon2id, off the async runtime, at most one hash per core,
+//! behind a bounded queue that is fair between source addresses (see [`queue`]).
 
 mod pace;
+mod queue;
 
-use std::sync::{Arc, Mutex, mpsc};
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -14,6 +17,8 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use tokio::sync::oneshot;
 
 use self::pace::Pace;
+pub use self::queue::QueueLimits;
+use self::queue::{FairQueue, Full};
 use crate::ids::random_bytes;
 use crate::secret::Password;
 use crate::{Error, Result};
@@ -98,11 +103,27 @@ fn verify_with(memory: &mut Memory, password: &str, stored: &str) -> Result<bool
     Ok(constant_time::verify_slices_are_equal(&output, expected.as_bytes()).is_ok())
 }
 
+/// How long a caller refused by a full queue is asked to wait, in seconds: a full queue
+/// drains in well under that at full speed (see [`QueueLimits`]'s defaults).
+pub const RETRY_AFTER_SECONDS: u64 = 1;
+
+fn busy(full: Full) -> Error {
+    Error::Busy {
+        reason: match full {
+            Full::Total => "too many password checks are waiting",
+            Full::Source => "too many password checks from your address are waiting",
+        },
+        retry_after: RETRY_AFTER_SECONDS,
+    }
+}
+
 /// Hashes and verifies passwords.
 ///
 /// Each hash takes ≈17 ms of one core and 12 MiB of memory. Hashes run on `concurrency`
 /// dedicated threads, each with its own working memory allocated once, so a login flood
-/// queues here instead of exhausting memory. The threads run at the lowest CPU priority
+/// queues here instead of exhausting memory; the queue is bounded in total and per source
+/// address, and served round-robin between sources ([`queue`]), so a flood is refused
+/// early and cannot hold back a login from elsewhere. The threads run at the lowest CPU priority
 /// (`SCHED_IDLE` on Linux, else nice 19): when token grants and password hashes compete
 /// for the cores, the grants win and logins take the rest, so a login flood cannot starve
 /// the token endpoints; on an otherwise idle machine, logins still use every core. While
@@ -110,28 +131,35 @@ fn verify_with(memory: &mut Memory, password: &str, stored: &str) -> Result<bool
 /// threads take jobs (see [`pace`]).
 #[derive(Clone)]
 pub struct PasswordHasher {
-    jobs: mpsc::Sender<Job>,
+    jobs: Arc<Jobs>,
     dummy_hash: Arc<str>,
 }
 
-type Job = Box<dyn FnOnce(&mut Memory) + Send>;
+/// A hashing job: called with a hashing thread's memory, or with `None` when it was
+/// evicted from the queue (it then answers its caller [`Error::Busy`]).
+type Job = Box<dyn FnOnce(Option<&mut Memory>) + Send>;
+
+/// The queue, closed (which stops the hashing threads) when the last hasher is dropped.
+struct Jobs(Arc<FairQueue<Job>>);
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 
 /// One hashing thread: takes jobs from the shared queue until the hasher is dropped. A
 /// thread that `yields` pauses before each job while the cores are contended.
-fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>, pace: &Pace, yields: bool) {
+fn hashing_thread(queue: &FairQueue<Job>, pace: &Pace, yields: bool) {
     lower_priority();
     let mut memory = Memory::new();
     loop {
         if yields && pace.contended() {
             std::thread::sleep(pace::YIELD_PAUSE);
         }
-        let job = match queue.lock() {
-            Ok(queue) => queue.recv(),
-            Err(poisoned) => poisoned.into_inner().recv(),
-        };
-        let Ok(job) = job else { return };
+        let Some(job) = queue.pop() else { return };
         let started = Instant::now();
-        job(&mut memory);
+        job(Some(&mut memory));
         pace.record(started.elapsed());
     }
 }
@@ -158,15 +186,16 @@ fn lower_priority() {
 }
 
 impl PasswordHasher {
-    /// A hasher running at most `concurrency` hashes at once (at least one).
+    /// A hasher running at most `concurrency` hashes at once (at least one), with at
+    /// most `limits` jobs waiting.
     ///
     /// # Errors
     ///
     /// [`Error::Unexpected`] if a hashing thread cannot start or the dummy hash, used to
     /// make unknown accounts cost as much as known ones, cannot be computed.
-    pub fn new(concurrency: usize) -> Result<Self> {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
+    pub fn new(concurrency: usize, limits: QueueLimits) -> Result<Self> {
+        let queue = Arc::new(FairQueue::new(limits));
+        let jobs = Arc::new(Jobs(Arc::clone(&queue)));
         let pace = Arc::new(Pace::new());
         let started = Instant::now();
         let dummy = hash_with(&mut Memory::new(), "latchkey dummy password, never matches")?;
@@ -188,44 +217,63 @@ impl PasswordHasher {
         })
     }
 
+    /// Runs `job` on a hashing thread, in `source`'s turn; refused at once with
+    /// [`Error::Busy`] if the queue is full (in total, or for this source).
     async fn run<T: Send + 'static>(
         &self,
+        source: Option<IpAddr>,
         job: impl FnOnce(&mut Memory) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (done, result) = oneshot::channel();
-        self.jobs
-            .send(Box::new(move |memory| {
-                let _ = done.send(job(memory));
-            }))
-            .map_err(|_| Error::Unexpected(anyhow::anyhow!("the hashing threads stopped")))?;
+        let job: Job = Box::new(move |memory| {
+            let answer = match memory {
+                // The caller went away (its client hung up): nobody needs this hash.
+                Some(_) if done.is_closed() => return,
+                Some(memory) => job(memory),
+                None => Err(busy(Full::Total)),
+            };
+            let _ = done.send(answer);
+        });
+        let evicted = self.jobs.0.push(queue::source(source), job).map_err(busy)?;
+        if let Some(evicted) = evicted {
+            evicted(None);
+        }
         result
             .await
             .context("a hashing job failed")
             .map_err(Error::Unexpected)?
     }
 
-    /// Hashes a new password into a PHC string.
+    /// Hashes a new password into a PHC string, for a request from `source`.
     ///
     /// # Errors
     ///
-    /// [`Error::Unexpected`] if hashing fails.
-    pub async fn hash(&self, password: &Password) -> Result<String> {
+    /// [`Error::Busy`] if too many hashes are waiting, [`Error::Unexpected`] if hashing
+    /// fails.
+    pub async fn hash(&self, password: &Password, source: Option<IpAddr>) -> Result<String> {
         let password = password.expose().to_owned();
-        self.run(move |memory| hash_with(memory, &password)).await
+        self.run(source, move |memory| hash_with(memory, &password))
+            .await
     }
 
     /// Checks a password against a stored hash, or against a dummy hash when there is no
-    /// account, so that both cases cost the same time.
+    /// account, so that both cases cost the same time; for a request from `source`.
     ///
     /// # Errors
     ///
-    /// [`Error::Unexpected`] if the stored hash is corrupt or hashing fails.
-    pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<bool> {
+    /// [`Error::Busy`] if too many hashes are waiting, [`Error::Unexpected`] if the
+    /// stored hash is corrupt or hashing fails.
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+        source: Option<IpAddr>,
+    ) -> Result<bool> {
         let found = stored.is_some();
         let hash = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.expose().to_owned();
         let matched = self
-            .run(move |memory| verify_with(memory, &password, &hash))
+            .run(source, move |memory| verify_with(memory, &password, &hash))
             .await?;
         Ok(found && matched)
     }
@@ -235,15 +283,20 @@ impl PasswordHasher {
 mod tests {
     use super::*;
 
+    const LIMITS: QueueLimits = QueueLimits {
+        total: 64,
+        per_source: 8,
+    };
+
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
-        let hasher = PasswordHasher::new(2).unwrap();
+        let hasher = PasswordHasher::new(2, LIMITS).unwrap();
         let password = Password::new("correct horse battery".into()).unwrap();
-        let hash = hasher.hash(&password).await.unwrap();
+        let hash = hasher.hash(&password, None).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=12288,t=3,p=1$"));
-        assert!(hasher.verify(&password, Some(&hash)).await.unwrap());
+        assert!(hasher.verify(&password, Some(&hash), None).await.unwrap());
         let wrong = Password::for_login("wrong horse battery".into());
-        assert!(!hasher.verify(&wrong, Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&wrong, Some(&hash), None).await.unwrap());
     }
 
     #[tokio::test]
@@ -254,14 +307,14 @@ mod tests {
             .hash_password(b"correct horse battery", &salt)
             .unwrap()
             .to_string();
-        let hasher = PasswordHasher::new(1).unwrap();
+        let hasher = PasswordHasher::new(1, LIMITS).unwrap();
         let right = Password::for_login("correct horse battery".into());
-        assert!(hasher.verify(&right, Some(&stored)).await.unwrap());
+        assert!(hasher.verify(&right, Some(&stored), None).await.unwrap());
         let wrong = Password::for_login("correct horse battery!".into());
-        assert!(!hasher.verify(&wrong, Some(&stored)).await.unwrap());
+        assert!(!hasher.verify(&wrong, Some(&stored), None).await.unwrap());
         assert!(
             hasher
-                .verify(&right, Some("$argon2id$garbage"))
+                .verify(&right, Some("$argon2id$garbage"), None)
                 .await
                 .is_err()
         );
@@ -295,10 +348,69 @@ mod tests {
         assert_eq!(policy, idle);
     }
 
+    /// A job whose caller went away before its turn (the request was dropped) is not
+    /// run; one refused by a full queue is answered at once.
+    #[tokio::test]
+    async fn abandoned_jobs_are_skipped_and_a_full_queue_answers_busy() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let hasher = PasswordHasher::new(
+            1,
+            QueueLimits {
+                total: 2,
+                per_source: 2,
+            },
+        )
+        .unwrap();
+        // Hold the only thread until told.
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let held = {
+            let hasher = hasher.clone();
+            tokio::spawn(async move {
+                hasher
+                    .run(None, move |_| {
+                        let _ = hold.recv();
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = |runs: &Arc<AtomicUsize>| {
+            let runs = Arc::clone(runs);
+            move |_: &mut Memory| {
+                runs.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }
+        };
+        // Queued, then dropped by its caller.
+        let abandoned = hasher.run(None, counted(&runs));
+        assert!(
+            tokio::time::timeout(std::time::Duration::ZERO, abandoned)
+                .await
+                .is_err()
+        );
+        let kept = {
+            let (hasher, job) = (hasher.clone(), counted(&runs));
+            tokio::spawn(async move { hasher.run(None, job).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        // Two waiting (the abandoned one still holds its place): full.
+        let refused = hasher.run(None, counted(&runs)).await;
+        assert!(
+            matches!(refused, Err(Error::Busy { retry_after: 1, .. })),
+            "{refused:?}"
+        );
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        kept.await.unwrap().unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "only the kept job ran");
+    }
+
     #[tokio::test]
     async fn an_unknown_account_never_verifies() {
-        let hasher = PasswordHasher::new(1).unwrap();
+        let hasher = PasswordHasher::new(1, LIMITS).unwrap();
         let password = Password::for_login("latchkey dummy password, never matches".into());
-        assert!(!hasher.verify(&password, None).await.unwrap());
+        assert!(!hasher.verify(&password, None, None).await.unwrap());
     }
 }

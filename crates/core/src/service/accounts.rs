@@ -63,12 +63,18 @@ impl Latchkey {
     ///
     /// [`Error::SignupClosed`], [`Error::InvalidRequest`] for a bad email or a password
     /// that is too short, too long or too easy to guess (see [`crate::password_policy`]),
-    /// [`Error::Conflict`] if the email is registered, or storage errors.
-    pub async fn signup(&self, email: &str, password: String) -> Result<AccountRecord> {
+    /// [`Error::Conflict`] if the email is registered, [`Error::Busy`] if too many
+    /// password hashes are waiting, or storage errors.
+    pub async fn signup(
+        &self,
+        email: &str,
+        password: String,
+        source: Option<IpAddr>,
+    ) -> Result<AccountRecord> {
         if !self.settings.policies.signup_open {
             return Err(Error::SignupClosed);
         }
-        self.create_account(email, password).await
+        self.new_account(email, password, source).await
     }
 
     /// Creates an account whatever the sign-up policy (for operators: `latchkeyd user add`).
@@ -77,6 +83,15 @@ impl Latchkey {
     ///
     /// As [`Latchkey::signup`], except [`Error::SignupClosed`].
     pub async fn create_account(&self, email: &str, password: String) -> Result<AccountRecord> {
+        self.new_account(email, password, None).await
+    }
+
+    async fn new_account(
+        &self,
+        email: &str,
+        password: String,
+        source: Option<IpAddr>,
+    ) -> Result<AccountRecord> {
         let email = Email::parse(email)?;
         let password = Password::new(password)?;
         self.check_password_policy(
@@ -90,7 +105,7 @@ impl Latchkey {
         let account = AccountRecord {
             id: AccountId::generate()?,
             email,
-            password_hash: self.hasher.hash(&password).await?,
+            password_hash: self.hasher.hash(&password, source).await?,
             created_at: now,
             tokens_not_before: now,
             credential_generation: 0,
@@ -138,6 +153,7 @@ impl Latchkey {
                 &Subject::login(name, options.source),
                 &password,
                 stored,
+                options.source,
                 audited,
             )
             .await?
@@ -261,13 +277,19 @@ impl Latchkey {
         };
         let current = Password::for_login(current);
         if !self
-            .guarded_password_check(&subjects, &current, Some(&account.password_hash), audited)
+            .guarded_password_check(
+                &subjects,
+                &current,
+                Some(&account.password_hash),
+                who.source,
+                audited,
+            )
             .await?
         {
             return Err(Error::InvalidCredentials);
         }
         self.check_password_policy(&new, &[account.email.as_str(), account.id.as_str()])?;
-        let hash = self.hasher.hash(&new).await?;
+        let hash = self.hasher.hash(&new, who.source).await?;
         self.store
             .change_password(&account.id, &hash, self.now())
             .await?;
@@ -285,12 +307,14 @@ impl Latchkey {
     ///
     /// # Errors
     ///
-    /// [`Error::TooManyAttempts`], or storage and hashing errors.
+    /// [`Error::TooManyAttempts`], [`Error::Busy`] if the hashing queue is full (the
+    /// check then counts as not made), or storage and hashing errors.
     async fn guarded_password_check<'e>(
         &self,
         subjects: &[Subject<'_>],
         password: &Password,
         stored: Option<&str>,
+        source: Option<IpAddr>,
         audited: impl Fn(EventKind) -> Event<'e>,
     ) -> Result<bool> {
         let check = match self.begin_password_check(subjects).await {
@@ -300,7 +324,7 @@ impl Latchkey {
                 return Err(locked);
             }
         };
-        let verified = match self.hasher.verify(password, stored).await {
+        let verified = match self.hasher.verify(password, stored, source).await {
             Ok(verified) => verified,
             Err(err) => {
                 self.end_password_check(check, CheckOutcome::Abandoned)

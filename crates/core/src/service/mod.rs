@@ -119,7 +119,10 @@ impl Latchkey {
             Arc::clone(&telemetry),
         )
         .await?;
-        let hasher = PasswordHasher::new(settings.policies.hash_concurrency)?;
+        let hasher = PasswordHasher::new(
+            settings.policies.hash_concurrency,
+            settings.policies.hash_queue_limits(),
+        )?;
         Ok(Self {
             // No leeway here: latchkeyd is the clock its tokens are measured by (a leeway
             // is for resource services whose clocks drift from it).

@@ -5,11 +5,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::http::HeaderValue;
 use latchkey_core::keys::MasterKey;
 use latchkey_core::{Lifetimes, Lockout, SigningKeys};
+
+use super::ConnectionLimits;
 use latchkey_verify::Algorithm;
 use serde::Deserialize;
 
@@ -24,8 +27,11 @@ pub(super) struct FileConfig {
     pub scopes: Option<String>,
     pub signup_open: Option<bool>,
     pub password_hash_concurrency: Option<usize>,
+    pub password_hash_queue: Option<usize>,
+    pub password_hash_queue_per_address: Option<usize>,
     pub password_min_score: Option<u8>,
     pub metrics_listen: Option<SocketAddr>,
+    pub metrics_on_api_listener: Option<bool>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub cors_allowed_origins: Option<Vec<String>>,
@@ -34,6 +40,38 @@ pub(super) struct FileConfig {
     pub signing_keys: SigningKeysFile,
     pub lockout: LockoutFile,
     pub database: DatabaseFile,
+    pub http: HttpFile,
+}
+
+/// `[http]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct HttpFile {
+    pub header_read_timeout_seconds: Option<u64>,
+    pub body_read_timeout_seconds: Option<u64>,
+    pub max_connections: Option<usize>,
+}
+
+/// The connection limits, over the defaults.
+pub(super) fn limits(file: &HttpFile) -> anyhow::Result<ConnectionLimits> {
+    let d = ConnectionLimits::default();
+    let limits = ConnectionLimits {
+        header_read_timeout: file
+            .header_read_timeout_seconds
+            .map_or(d.header_read_timeout, Duration::from_secs),
+        body_read_timeout: file
+            .body_read_timeout_seconds
+            .map_or(d.body_read_timeout, Duration::from_secs),
+        max_connections: file.max_connections.unwrap_or(d.max_connections),
+    };
+    anyhow::ensure!(
+        !limits.header_read_timeout.is_zero()
+            && !limits.body_read_timeout.is_zero()
+            && limits.max_connections > 0,
+        "http.header_read_timeout_seconds, http.body_read_timeout_seconds and \
+         http.max_connections must be at least 1"
+    );
+    Ok(limits)
 }
 
 /// `[refresh_tokens]`

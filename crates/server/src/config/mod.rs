@@ -21,6 +21,7 @@ use latchkey_store::StoreOptions;
 pub use self::cli::{
     AddUser, AuditArgs, Cli, Command, KeysCommand, MASTER_KEY_ENV, Options, UserCommand,
 };
+pub use crate::serve::ConnectionLimits;
 pub use crate::tls::TlsFiles;
 
 /// Default listen address.
@@ -43,8 +44,13 @@ pub struct Config {
     pub audience: Option<String>,
     /// Lifetimes, scopes and the other domain policies.
     pub policies: Policies,
-    /// Where `/metrics` is served; `None` means on the main listener.
+    /// Where `/metrics` is served, on a listener of its own (e.g. loopback).
     pub metrics_listen: Option<SocketAddr>,
+    /// Whether `/metrics` is also served on the API listener when it has no listener of
+    /// its own (off: the API's listener is usually public).
+    pub metrics_on_api_listener: bool,
+    /// Read timeouts and the cap on open connections of the API listener.
+    pub limits: ConnectionLimits,
     /// TLS certificate and key; `None` means plain HTTP.
     pub tls: Option<TlsFiles>,
     /// Origins allowed by CORS (none by default), parsed and checked once by
@@ -64,6 +70,8 @@ impl Config {
             audience: None,
             policies: Policies::default(),
             metrics_listen: None,
+            metrics_on_api_listener: false,
+            limits: ConnectionLimits::default(),
             tls: None,
             cors_allowed_origins: Vec::new(),
         }

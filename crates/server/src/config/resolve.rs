@@ -39,6 +39,8 @@ impl Config {
             .map(|i| i.trim_end_matches('/').to_owned());
         config.audience = file.audience.clone();
         config.metrics_listen = options.metrics_listen.or(file.metrics_listen);
+        config.metrics_on_api_listener = file.metrics_on_api_listener.unwrap_or(false);
+        config.limits = file::limits(&file.http)?;
         config.tls = match (
             options.tls_cert.clone().or(file.tls_cert.clone()),
             options.tls_key.clone().or(file.tls_key.clone()),
@@ -72,6 +74,14 @@ impl Config {
         policies.hash_concurrency = file
             .password_hash_concurrency
             .unwrap_or(policies.hash_concurrency);
+        policies.hash_queue = file.password_hash_queue.or(policies.hash_queue);
+        policies.hash_queue_per_address = file
+            .password_hash_queue_per_address
+            .or(policies.hash_queue_per_address);
+        anyhow::ensure!(
+            policies.hash_queue != Some(0) && policies.hash_queue_per_address != Some(0),
+            "password_hash_queue and password_hash_queue_per_address must be at least 1"
+        );
         policies.lifetimes = file::lifetimes(&file.tokens)?;
         if let Some(rotation) = file.refresh_tokens.rotation {
             policies.rotation.enabled = rotation;

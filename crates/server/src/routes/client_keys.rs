@@ -1,6 +1,6 @@
 //! `/client-keys`: create, list, delete.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use latchkey_core::store::ClientKeyRecord;
@@ -8,7 +8,7 @@ use latchkey_proto::api::{ClientKey, CreateClientKeyRequest, CreatedClientKey};
 
 use super::{no_store, timestamp};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, OptionalJson};
+use crate::extract::{Authenticated, OptionalJson, Path};
 use crate::state::AppState;
 
 fn client_key(state: &AppState, record: ClientKeyRecord) -> ClientKey {

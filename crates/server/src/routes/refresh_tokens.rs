@@ -1,13 +1,13 @@
 //! `/refresh-tokens`: the caller's live refresh tokens ("sessions").
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use latchkey_core::store::SessionRecord;
 use latchkey_proto::api::{RefreshTokenInfo, RevokedCount};
 
 use super::timestamp;
 use crate::error::ApiError;
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, Path};
 use crate::state::AppState;
 
 fn info(record: SessionRecord) -> RefreshTokenInfo {

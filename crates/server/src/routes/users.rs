@@ -11,7 +11,7 @@ use latchkey_proto::api::{
 
 use super::{no_store, timestamp};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Json};
+use crate::extract::{Authenticated, Json, SourceAddr};
 use crate::state::AppState;
 
 fn account(record: &AccountRecord) -> Account {
@@ -25,9 +25,13 @@ fn account(record: &AccountRecord) -> Account {
 /// `POST /users`
 pub async fn signup(
     State(state): State<AppState>,
+    SourceAddr(source): SourceAddr,
     Json(body): Json<SignupRequest>,
 ) -> Result<Response, ApiError> {
-    let record = state.latchkey.signup(&body.email, body.password).await?;
+    let record = state
+        .latchkey
+        .signup(&body.email, body.password, source)
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(account(&record))).into_response())
 }
 

@@ -3,14 +3,15 @@
 //!
 //! - `POST /api/auth/0.1/token` with HTTP Basic logs in (`access_type: "offline"` with a
 //!   `client_id` adds a refresh token); without Basic, `refresh_token` + `client_id` make an
-//!   access token. A refresh token never makes a refresh token.
+//!   access token. A refresh token never makes a refresh token, and asking it for one
+//!   (`access_type: "offline"`) is a 400, as in wazo-auth.
 //! - `GET /api/auth/0.1/users/{user_uuid}/tokens` lists the user's refresh tokens, and
 //!   `DELETE /api/auth/0.1/users/{user_uuid}/tokens/{client_id}` deletes those of one
 //!   application, with the user's own token (`X-Auth-Token`); `me` stands for the caller.
 //!
 //! Errors keep Latchkey's `{error, message}` bodies and status codes.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use latchkey_core::secret::RefreshToken;
@@ -24,7 +25,7 @@ use time::macros::format_description;
 
 use super::{no_store, timestamp};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, BasicAuth, OptionalJson, SourceAddr};
+use crate::extract::{Authenticated, BasicAuth, OptionalJson, Path, SourceAddr};
 use crate::state::AppState;
 
 /// wazo-auth's timestamp format: ISO 8601 with microseconds and no offset. Latchkey
@@ -68,6 +69,12 @@ pub async fn token(
     credentials: Option<BasicAuth>,
     OptionalJson(body): OptionalJson<TokenBody>,
 ) -> Result<Response, ApiError> {
+    // wazo-auth's token request schema refuses this pair before it reads any credentials.
+    if body.access_type.as_deref() == Some("offline") && body.refresh_token.is_some() {
+        return Err(ApiError::invalid_request(
+            r#"cannot use the "access_type" "offline" with a refresh token"#,
+        ));
+    }
     let issued = match (credentials, body.refresh_token) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid_request(

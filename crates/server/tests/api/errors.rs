@@ -9,6 +9,7 @@ backend_tests!(
     a_missing_or_garbage_bearer_token_is_401_with_a_challenge,
     the_x_auth_token_header_is_accepted,
     malformed_basic_credentials_are_400,
+    a_path_parameter_that_is_not_utf8_gets_the_json_error,
 );
 
 async fn malformed_json_is_400_invalid_request(app: TestApp) {
@@ -111,5 +112,41 @@ async fn malformed_basic_credentials_are_400(app: TestApp) {
             .await
             .unwrap();
         assert_eq!(response.status(), 400, "{header}");
+    }
+}
+
+/// Every route with a path parameter, with `%FF` (a lone byte that is not UTF-8) in each
+/// parameter in turn: 400 `invalid_request` with the JSON body, not axum's plain text.
+async fn a_path_parameter_that_is_not_utf8_gets_the_json_error(app: TestApp) {
+    let token = app.account("ada@example.com").await;
+    let routes = [
+        ("DELETE", "/client-keys/%FF"),
+        ("DELETE", "/refresh-tokens/%FF"),
+        ("GET", "/api/auth/0.1/users/%FF/tokens"),
+        ("DELETE", "/api/auth/0.1/users/%FF/tokens/example"),
+        ("DELETE", "/api/auth/0.1/users/me/tokens/%C3%28"),
+    ];
+    for (method, path) in routes {
+        let response = app
+            .http
+            .request(method.parse().unwrap(), app.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 400, "{method} {path}: {text}");
+        assert_eq!(content_type, "application/json", "{method} {path}: {text}");
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["error"], "invalid_request", "{method} {path}");
+        assert!(
+            body["message"].as_str().unwrap().contains("UTF-8"),
+            "{method} {path}: {body}"
+        );
     }
 }

@@ -9,6 +9,7 @@ backend_tests!(
     the_wazo_seed_curl_samples_work_as_written,
     a_refresh_token_needs_its_client_id_and_makes_no_refresh_token,
     a_refresh_token_needs_basic_credentials_to_be_created,
+    access_type_offline_with_a_refresh_token_is_refused_as_wazo_auth_does,
     a_wazo_refresh_token_is_refused_as_x_auth_token_and_an_access_token_as_refresh,
     wazo_timestamps_and_ids_describe_the_token,
     a_users_refresh_tokens_can_be_listed_and_deleted_by_client_id,
@@ -39,6 +40,22 @@ async fn post(app: &TestApp, basic: Option<(&str, &str)>, body: Value) -> (u16, 
     }
     let response = request.send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// Signs up alice and logs her in offline for the application "example": the answer.
+async fn alice_offline(app: &TestApp) -> Value {
+    app.client
+        .signup("alice@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let (status, offline) = post(
+        app,
+        Some(("alice@example.com", PASSWORD)),
+        serde_json::json!({"client_id": "example", "access_type": "offline"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{offline}");
+    offline
 }
 
 async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
@@ -92,17 +109,7 @@ async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
 }
 
 async fn a_refresh_token_needs_its_client_id_and_makes_no_refresh_token(app: TestApp) {
-    app.client
-        .signup("alice@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let basic = Some(("alice@example.com", PASSWORD));
-    let (_, offline) = post(
-        &app,
-        basic,
-        serde_json::json!({"client_id": "example", "access_type": "offline"}),
-    )
-    .await;
+    let offline = alice_offline(&app).await;
     let refresh = offline["data"]["refresh_token"].as_str().unwrap();
     let (status, error) = post(
         &app,
@@ -116,13 +123,40 @@ async fn a_refresh_token_needs_its_client_id_and_makes_no_refresh_token(app: Tes
     );
     let (status, _) = post(&app, None, serde_json::json!({"refresh_token": refresh})).await;
     assert_eq!(status, 400);
-    let ask_for_more = serde_json::json!({"client_id": "example", "refresh_token": refresh, "access_type": "offline"});
-    let (status, renewed) = post(&app, None, ask_for_more).await;
+    let (status, renewed) = post(
+        &app,
+        None,
+        serde_json::json!({"client_id": "example", "refresh_token": refresh}),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(
         renewed["data"].get("refresh_token").is_none(),
         "a refresh token cannot make a refresh token"
     );
+}
+
+/// wazo-auth refuses `access_type: offline` beside a `refresh_token` (its token request
+/// schema), before it looks at any credentials.
+async fn access_type_offline_with_a_refresh_token_is_refused_as_wazo_auth_does(app: TestApp) {
+    let offline = alice_offline(&app).await;
+    let refresh = offline["data"]["refresh_token"].as_str().unwrap();
+    let basic = Some(("alice@example.com", PASSWORD));
+    let ask_for_more = serde_json::json!({
+        "client_id": "example", "refresh_token": refresh, "access_type": "offline"
+    });
+    for credentials in [None, basic] {
+        let (status, error) = post(&app, credentials, ask_for_more.clone()).await;
+        assert_eq!(
+            (status, error["error"].as_str()),
+            (400, Some("invalid_request")),
+            "{error}"
+        );
+        assert_eq!(
+            error["message"],
+            r#"cannot use the "access_type" "offline" with a refresh token"#
+        );
+    }
 }
 
 async fn a_refresh_token_needs_basic_credentials_to_be_created(app: TestApp) {
@@ -152,16 +186,7 @@ async fn a_refresh_token_needs_basic_credentials_to_be_created(app: TestApp) {
 async fn a_wazo_refresh_token_is_refused_as_x_auth_token_and_an_access_token_as_refresh(
     app: TestApp,
 ) {
-    app.client
-        .signup("alice@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let (_, offline) = post(
-        &app,
-        Some(("alice@example.com", PASSWORD)),
-        serde_json::json!({"client_id": "example", "access_type": "offline"}),
-    )
-    .await;
+    let offline = alice_offline(&app).await;
     let refresh = offline["data"]["refresh_token"].as_str().unwrap();
     let response = app
         .http

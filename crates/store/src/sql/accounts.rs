@@ -8,7 +8,6 @@ use latchkey_core::store::{AccountRecord, Accounts};
 
 use super::{SqlStore, account_id};
 use crate::db::{Row, Sql};
-use crate::errors::corrupt;
 
 /// Columns of `accounts`, as [`account`] reads them.
 const COLUMNS: &str =
@@ -84,7 +83,7 @@ impl Accounts for SqlStore {
 fn account(row: &Row) -> Result<AccountRecord, StoreError> {
     Ok(AccountRecord {
         id: account_id(&row.text("id")?)?,
-        email: Email::parse(&row.text("email")?).map_err(|_| corrupt("email"))?,
+        email: Email::from_storage(row.text("email")?),
         password_hash: row.text("password_hash")?,
         created_at: row.int("created_at")?,
         tokens_not_before: row.int("tokens_not_before")?,

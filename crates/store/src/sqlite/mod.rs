@@ -6,6 +6,7 @@
 //! keeps every committed transaction across a crash of the process (kill -9); only a
 //! power loss can lose the last commits, which is SQLite's documented WAL trade-off.
 //! Most checkpoint work runs beside the writer rather than in its commits (`checkpoint`).
+//! The directory and files are private to the service's user (`files`).
 //!
 //! sqlx's pools ping a connection as it goes back into the pool and, by default, again
 //! before handing it out; for SQLite each ping is a trip to the connection's worker
@@ -13,8 +14,8 @@
 //! or a network, so the second ping is turned off.
 
 mod checkpoint;
+mod files;
 
-use std::path::Path;
 use std::str::FromStr as _;
 use std::time::Duration;
 
@@ -41,12 +42,9 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Po
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true)
         .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES.to_string());
-    if let Some(dir) = connect
-        .get_filename()
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
-        create_dir(dir)?;
+    let on_disk = !files::in_memory(url);
+    if on_disk {
+        files::prepare(connect.get_filename())?;
     }
     let write = SqlitePoolOptions::new()
         .max_connections(1)
@@ -73,6 +71,10 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Po
         .await
         .context("cannot open SQLite read connections")?;
     let checkpointer = Checkpointer::start(&connect).await?;
+    if on_disk {
+        // The WAL and shared-memory files SQLite just created.
+        files::tighten_files(connect.get_filename())?;
+    }
     let (write, read) = (Db::Sqlite(write), Db::Sqlite(read));
     Ok(Pools {
         probed: vec![("write", write.clone()), ("read", read.clone())],
@@ -81,9 +83,4 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Po
         rotations: RotationBatches::OneStatement,
         companion: Some(Box::new(checkpointer)),
     })
-}
-
-fn create_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the data directory {}", dir.display()))
 }

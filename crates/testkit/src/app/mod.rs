@@ -105,6 +105,9 @@ impl TestApp {
         let address = format!("http://{}", listener.local_addr().unwrap());
         let mut config = Config::new("127.0.0.1:0".parse().unwrap(), database_url.to_owned());
         config.issuer = Some(address.clone());
+        // The tests read `/metrics` where they read everything else (a deployment serves
+        // it on a listener of its own, or opts in: see `metrics_on_api_listener`).
+        config.metrics_on_api_listener = true;
         configure(&mut config);
         assert!(
             config.tls.is_none(),
