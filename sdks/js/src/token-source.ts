@@ -1,0 +1,491 @@
+/**
+ * {@link TokenSource}: hands out a valid access token, refreshing it ahead of expiry. The
+ * same semantics as the Rust SDK's `TokenSource` (crates/client/src/token_source):
+ *
+ * - **Expiry from the arrival time.** A token's lifetime is its `exp - iat` (the native
+ *   token endpoint sends no `expires_in`), counted from the moment it arrived on a
+ *   monotonic clock, so a client whose wall clock is off still refreshes on time. It is
+ *   refreshed a margin before it expires: 60 s, or half the lifetime for short-lived tokens.
+ * - **One refresh in flight.** Concurrent callers share one request, and its failure too.
+ * - **Refresh token first, keys as the fallback.** When the refresh token is refused with
+ *   `invalid_grant` (revoked, expired, reused) and the source holds client keys, the keys
+ *   get a new pair. Rotated refresh tokens are kept (and stored) as they come.
+ * - **Passing failures never sign out.** After a network error, a timeout, a 5xx or a 429
+ *   the token in hand is still handed out until it really expires, and the next attempt
+ *   waits (1 s doubling to 60 s, plus up to 10 % jitter, at least `Retry-After`).
+ * - **Signed out** (`signedOut` event) when the grant is gone: `invalid_grant` with no keys
+ *   to fall back on, or `invalid_client` (the keys were deleted). Its access token was
+ *   revoked with it, so it is dropped, as the Rust SDK does.
+ * - `fetch()` retries once, with a fresh token, after a 401.
+ * - `start()` refreshes in the background on a timer that never keeps Node alive.
+ *
+ * @module
+ */
+
+import type { LatchkeyClient } from './client.js';
+import { hasCode, LatchkeyError } from './errors.js';
+import { peekClaims } from './jwt.js';
+import { type Access, backoff, freshAccess, monotonic, storedAccess } from './lifetime.js';
+import { memoryStorage } from './storage/memory.js';
+import type { StoredTokens, TokenStorage } from './storage/types.js';
+import type { TokenResponse } from './types.js';
+
+/** Client keys (with an optional refresh token obtained earlier), or a refresh token alone. */
+export type TokenSourceGrant =
+  | { clientId: string; clientSecret: string; refreshToken?: string }
+  | {
+      refreshToken: string;
+      /** The application id of an account refresh token from an offline login. */
+      clientId?: string;
+      clientSecret?: undefined;
+    };
+
+/** Options of {@link LatchkeyClient.tokenSource}. */
+export interface TokenSourceOptions {
+  /** Where the tokens are kept (default `memoryStorage()`). */
+  storage?: TokenStorage;
+  /** How long before expiry a token is refreshed (default 60,000 ms; at most half its lifetime). */
+  refreshMarginMs?: number;
+  /** The first delay after a failed refresh (default 1,000 ms); it doubles on each failure. */
+  retryDelayMs?: number;
+  /** The longest delay after failed refreshes (default 60,000 ms). */
+  maxRetryDelayMs?: number;
+  /** Ask for access tokens with this lifetime, in seconds (at most the service's maximum). */
+  expiration?: number;
+  /** Ask for access tokens with this narrower scope (space-separated). */
+  scope?: string;
+}
+
+/** The tokens a source holds. */
+export interface TokenSnapshot {
+  accessToken: string | undefined;
+  /** When the access token stops being handed out (ms since the epoch, local clock). */
+  expiresAt: number | undefined;
+  refreshToken: string | undefined;
+}
+
+/** The payload of the `refreshed` event. */
+export interface RefreshedEvent {
+  accessToken: string;
+  /** When the new token stops being handed out (ms since the epoch, local clock). */
+  expiresAt: number;
+  /** How it was obtained. */
+  via: 'refreshToken' | 'clientCredentials';
+  /** Whether the service sent a new refresh token (rotation, or a new client-credentials grant). */
+  newRefreshToken: boolean;
+}
+
+/** Events of a token source and their payloads. */
+export interface TokenSourceEvents {
+  /** New tokens arrived. */
+  refreshed: RefreshedEvent;
+  /** A refresh failed (passing or final), or the storage could not be read or written. */
+  error: LatchkeyError;
+  /** Neither the refresh token nor the client keys can get a token any more. */
+  signedOut: LatchkeyError;
+}
+
+/** The background refresh runs at most once per this interval. */
+const MIN_ROUND_INTERVAL_MS = 1000;
+/** setTimeout's longest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Creates a token source; see {@link LatchkeyClient.tokenSource}. */
+export function createTokenSource(
+  client: LatchkeyClient,
+  grant: TokenSourceGrant,
+  options: TokenSourceOptions = {},
+): TokenSource {
+  return new TokenSource(client, grant, options);
+}
+
+/**
+ * Hands out valid access tokens for one client key (or one refresh token) and keeps them
+ * fresh. Make one per grant and share it: concurrent callers share its refresh.
+ *
+ * @example
+ * ```ts
+ * const source = latchkey.tokenSource({ clientId, clientSecret });
+ * source.on('signedOut', (err) => console.error('Latchkey grant gone:', err.code));
+ * source.start();
+ * const answer = await source.fetch('http://127.0.0.1:8401/nodes/v1/status');
+ * ```
+ */
+export class TokenSource {
+  readonly #client: LatchkeyClient;
+  readonly #keys: { clientId: string; clientSecret: string } | undefined;
+  readonly #refreshClientId: string | undefined;
+  readonly #origin: string;
+  readonly #storage: TokenStorage;
+  readonly #marginMs: number;
+  readonly #retry: { first: number; max: number };
+  readonly #request: { expiration?: number; scope?: string };
+
+  #access: Access | undefined;
+  #refresh: string | undefined;
+  #loaded: Promise<void> | undefined;
+  #ready = false;
+  #flight: Promise<string> | undefined;
+  #failures = 0;
+  #retryAt = 0;
+  #lastError: LatchkeyError | undefined;
+  #signedOut = false;
+  #running = false;
+  /** The background loop's next round comes no sooner (a token with no lifetime must not spin it). */
+  #nextRoundAfter = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #listeners: { [E in keyof TokenSourceEvents]: Set<(payload: TokenSourceEvents[E]) => void> } = {
+    refreshed: new Set(),
+    error: new Set(),
+    signedOut: new Set(),
+  };
+
+  /** Use {@link LatchkeyClient.tokenSource}. */
+  constructor(client: LatchkeyClient, grant: TokenSourceGrant, options: TokenSourceOptions = {}) {
+    const hasKeys = typeof grant?.clientId === 'string' && typeof grant.clientSecret === 'string';
+    const refreshToken = typeof grant?.refreshToken === 'string' && grant.refreshToken ? grant.refreshToken : undefined;
+    if (!hasKeys && refreshToken === undefined) {
+      throw new TypeError('tokenSource: pass {clientId, clientSecret} or {refreshToken}');
+    }
+    this.#client = client;
+    this.#keys = hasKeys
+      ? { clientId: grant.clientId as string, clientSecret: grant.clientSecret as string }
+      : undefined;
+    this.#refreshClientId = hasKeys ? undefined : grant.clientId;
+    this.#refresh = refreshToken;
+    this.#origin = this.#keys
+      ? `client:${this.#keys.clientId.toLowerCase()}`
+      : `session:${sessionOf(refreshToken as string)}`;
+    this.#storage = options.storage ?? memoryStorage();
+    this.#marginMs = nonNegative(options.refreshMarginMs, 60_000, 'refreshMarginMs');
+    const first = nonNegative(options.retryDelayMs, 1_000, 'retryDelayMs');
+    this.#retry = { first, max: Math.max(first, nonNegative(options.maxRetryDelayMs, 60_000, 'maxRetryDelayMs')) };
+    this.#request = {};
+    if (options.expiration !== undefined) this.#request.expiration = options.expiration;
+    if (options.scope !== undefined) this.#request.scope = options.scope;
+  }
+
+  /**
+   * A valid access token: the current one while it has more than the margin left, else a
+   * new one (one request shared by every concurrent caller). While refreshing fails for a
+   * passing reason, a token that has not yet expired is still handed out.
+   *
+   * @throws LatchkeyError `invalid_grant` (the refresh token is gone and there are no
+   * keys), `invalid_client` (the keys were deleted), `no_credentials`, or a passing
+   * failure (`network_error`, `timeout`, `unavailable`, …) when no valid token is left.
+   */
+  async getAccessToken(): Promise<string> {
+    if (!this.#ready) await this.#load();
+    const access = this.#access;
+    if (access !== undefined && monotonic() < access.refreshAt) return access.token;
+    try {
+      return await this.#renew();
+    } catch (err) {
+      const still = this.#access;
+      if (still !== undefined && monotonic() < still.expiresAt) return still.token;
+      throw err;
+    }
+  }
+
+  /**
+   * `fetch(input, init)` with `Authorization: Bearer <token>`; after a 401 it gets a fresh
+   * token and sends the request once more. The answer is returned whatever its status.
+   *
+   * @throws LatchkeyError as {@link getAccessToken}; a network failure of the request
+   * itself rejects as `fetch` does.
+   */
+  async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const request = new Request(input, init);
+    const token = await this.getAccessToken();
+    const first = await this.#client.fetch(withBearer(request.clone(), token));
+    if (first.status !== 401) return first;
+    await first.body?.cancel().catch(() => undefined);
+    this.invalidate(token);
+    const fresh = await this.getAccessToken();
+    return this.#client.fetch(withBearer(request, fresh));
+  }
+
+  /**
+   * Marks `accessToken` (default: the current one) as refused by a service, so that the
+   * next caller gets a new one. Does nothing if the source has moved on to another token.
+   */
+  invalidate(accessToken?: string): void {
+    const access = this.#access;
+    if (access === undefined || (accessToken !== undefined && access.token !== accessToken)) return;
+    const now = monotonic();
+    this.#access = { ...access, refreshAt: now, expiresAt: now };
+  }
+
+  /** The tokens held now (e.g. to show or hand over; they are secrets). */
+  tokens(): TokenSnapshot {
+    return {
+      accessToken: this.#access?.token,
+      expiresAt: this.#access?.expiresAtWall,
+      refreshToken: this.#refresh,
+    };
+  }
+
+  /**
+   * Gives the source new tokens (e.g. after a new login): they replace the ones held and
+   * are stored; a signed-out source starts working again.
+   */
+  async setTokens(tokens: { accessToken?: string; refreshToken?: string }): Promise<void> {
+    if (!this.#ready) await this.#load();
+    if (tokens.accessToken !== undefined) this.#access = freshAccess(tokens.accessToken, this.#marginMs);
+    if (tokens.refreshToken !== undefined) this.#refresh = tokens.refreshToken;
+    this.#signedOut = false;
+    this.#failures = 0;
+    this.#retryAt = 0;
+    this.#lastError = undefined;
+    await this.#save();
+    this.#schedule();
+  }
+
+  /**
+   * Refreshes the token in the background, ahead of expiry, so that callers never wait for
+   * it; failed rounds are retried with backoff. The timer is `unref()`'d: it never keeps a
+   * Node process alive. Calling it again does nothing.
+   */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    if (this.#ready) this.#schedule();
+    else void this.#load().then(() => this.#schedule());
+  }
+
+  /** Stops the background refresh. A refresh in flight still completes. */
+  stop(): void {
+    this.#running = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Whether the background refresh is on. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * Calls `listener` on each `event`; returns the function that unsubscribes it. An
+   * exception thrown by a listener is ignored.
+   */
+  on<E extends keyof TokenSourceEvents>(event: E, listener: (payload: TokenSourceEvents[E]) => void): () => void {
+    const set = this.#listeners[event];
+    if (set === undefined) throw new TypeError(`tokenSource.on: unknown event ${String(event)}`);
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  #emit<E extends keyof TokenSourceEvents>(event: E, payload: TokenSourceEvents[E]): void {
+    for (const listener of [...this.#listeners[event]]) {
+      try {
+        listener(payload);
+      } catch {
+        // A listener's failure must not break the source.
+      }
+    }
+  }
+
+  /** Reads the storage once, at first use. */
+  #load(): Promise<void> {
+    this.#loaded ??= (async () => {
+      const stored = await this.#readStorage();
+      if (stored !== undefined) this.#adopt(stored, true);
+      this.#ready = true;
+    })();
+    return this.#loaded;
+  }
+
+  async #readStorage(): Promise<StoredTokens | undefined> {
+    try {
+      const stored = await this.#storage.load();
+      if (stored === undefined || (stored.origin !== undefined && stored.origin !== this.#origin)) return undefined;
+      return stored;
+    } catch (cause) {
+      this.#emit('error', asError(cause, 'storage_error', 'cannot read the stored tokens'));
+      return undefined;
+    }
+  }
+
+  /**
+   * Takes stored tokens: all of them at first use; later (before a refresh) only tokens
+   * that another writer stored, recognised by an access token other than the one held —
+   * so that a save that failed can never bring back an older, retired refresh token.
+   * Returns the stored access token if it is fresh.
+   */
+  #adopt(stored: StoredTokens, initial: boolean): string | undefined {
+    const foreign = stored.accessToken !== undefined && stored.accessToken !== this.#access?.token;
+    if (stored.refreshToken !== undefined && (initial || foreign)) this.#refresh = stored.refreshToken;
+    if (!foreign || stored.accessToken === undefined) return undefined;
+    const access = storedAccess(stored.accessToken, stored.expiresAt, this.#marginMs);
+    if (monotonic() >= access.expiresAt) return undefined;
+    this.#access = access;
+    return monotonic() < access.refreshAt ? access.token : undefined;
+  }
+
+  /** The refresh in flight, or a new one. */
+  #renew(): Promise<string> {
+    if (this.#flight !== undefined) return this.#flight;
+    const flight = this.#renewOnce();
+    this.#flight = flight;
+    const clear = () => {
+      if (this.#flight === flight) this.#flight = undefined;
+    };
+    flight.then(clear, clear);
+    return flight;
+  }
+
+  async #renewOnce(): Promise<string> {
+    if (this.#lastError !== undefined && monotonic() < this.#retryAt) throw this.#lastError;
+    // Another process sharing the storage may have refreshed (and rotated) already.
+    const stored = await this.#readStorage();
+    if (stored !== undefined) {
+      const adopted = this.#adopt(stored, false);
+      if (adopted !== undefined) return adopted;
+    }
+    let answer: TokenResponse;
+    let via: RefreshedEvent['via'];
+    try {
+      [answer, via] = await this.#ask();
+    } catch (cause) {
+      const err = asError(cause, 'invalid_response', 'the token request failed');
+      await this.#failed(err);
+      throw err;
+    }
+    const newRefreshToken = answer.refreshToken !== undefined && answer.refreshToken !== this.#refresh;
+    this.#access = freshAccess(answer.accessToken, this.#marginMs);
+    if (answer.refreshToken !== undefined) this.#refresh = answer.refreshToken;
+    this.#failures = 0;
+    this.#retryAt = 0;
+    this.#lastError = undefined;
+    this.#signedOut = false;
+    await this.#save();
+    this.#emit('refreshed', {
+      accessToken: answer.accessToken,
+      expiresAt: this.#access.expiresAtWall,
+      via,
+      newRefreshToken,
+    });
+    this.#schedule();
+    return answer.accessToken;
+  }
+
+  /** One token request: by the refresh token, else (or when it is refused) by the keys. */
+  async #ask(): Promise<[TokenResponse, RefreshedEvent['via']]> {
+    const refresh = this.#refresh;
+    const keys = this.#keys;
+    if (refresh !== undefined) {
+      try {
+        const options =
+          this.#refreshClientId === undefined ? this.#request : { ...this.#request, clientId: this.#refreshClientId };
+        return [await this.#client.refresh(refresh, options), 'refreshToken'];
+      } catch (err) {
+        if (!(hasCode(err, 'invalid_grant') && keys !== undefined)) throw err;
+        // The session is gone: forget its refresh token (so that storage does not bring
+        // it back), and fall back to the keys.
+        if (this.#refresh === refresh) {
+          this.#refresh = undefined;
+          await this.#save();
+        }
+      }
+    }
+    if (keys === undefined) {
+      throw new LatchkeyError(0, 'no_credentials', 'no refresh token or client keys to get an access token with');
+    }
+    return [await this.#client.clientCredentials({ ...keys, ...this.#request }), 'clientCredentials'];
+  }
+
+  async #failed(err: LatchkeyError): Promise<void> {
+    this.#lastError = err;
+    if (isFinal(err)) {
+      this.#failures = 0;
+      this.#retryAt = 0;
+      if (this.#access !== undefined) {
+        // The grant is gone (key deleted, session revoked): its access token went with it.
+        this.#access = undefined;
+        await this.#save();
+      }
+      this.#emit('error', err);
+      if (!this.#signedOut) {
+        this.#signedOut = true;
+        this.#emit('signedOut', err);
+      }
+      return;
+    }
+    this.#failures += 1;
+    const wait = Math.max(backoff(this.#retry, this.#failures), (err.retryAfter ?? 0) * 1000);
+    this.#retryAt = monotonic() + Math.min(wait, 3_600_000);
+    this.#emit('error', err);
+  }
+
+  async #save(): Promise<void> {
+    const tokens: StoredTokens = { origin: this.#origin };
+    if (this.#access !== undefined) {
+      tokens.accessToken = this.#access.token;
+      tokens.expiresAt = this.#access.expiresAtWall;
+    }
+    if (this.#refresh !== undefined) tokens.refreshToken = this.#refresh;
+    try {
+      await this.#storage.save(tokens);
+    } catch (cause) {
+      // The tokens in memory are still good: report, and go on.
+      this.#emit('error', asError(cause, 'storage_error', 'cannot store the tokens'));
+    }
+  }
+
+  /** Arms the background timer for the next due time (or retry time). */
+  #schedule(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    // Signed out: nothing to do until someone gives the source new tokens.
+    if (!this.#running || this.#signedOut) return;
+    const now = monotonic();
+    const due = Math.max(this.#access?.refreshAt ?? now, this.#retryAt, this.#nextRoundAfter);
+    const delay = Math.min(Math.max(0, due - now), MAX_TIMER_MS);
+    const timer = setTimeout(() => void this.#round(), delay);
+    (timer as { unref?: () => void }).unref?.();
+    this.#timer = timer;
+  }
+
+  async #round(): Promise<void> {
+    this.#timer = undefined;
+    if (!this.#running) return;
+    this.#nextRoundAfter = monotonic() + MIN_ROUND_INTERVAL_MS;
+    const access = this.#access;
+    if (access === undefined || monotonic() >= access.refreshAt) {
+      // Failures are reported through the `error` and `signedOut` events.
+      await this.#renew().catch(() => undefined);
+    }
+    if (this.#timer === undefined) this.#schedule();
+  }
+}
+
+function withBearer(request: Request, token: string): Request {
+  request.headers.set('authorization', `Bearer ${token}`);
+  return request;
+}
+
+/** Errors that no retry can fix: the grant or the keys are gone. */
+function isFinal(err: LatchkeyError): boolean {
+  return err.code === 'invalid_grant' || err.code === 'invalid_client' || err.code === 'no_credentials';
+}
+
+/** The session (`sid`) a refresh token belongs to, so that stored tokens of another session are ignored. */
+function sessionOf(refreshToken: string): string {
+  const claims = peekClaims(refreshToken);
+  const sid = claims?.sid ?? claims?.jti;
+  return typeof sid === 'string' ? sid : 'unknown';
+}
+
+function asError(cause: unknown, code: string, message: string): LatchkeyError {
+  return cause instanceof LatchkeyError ? cause : new LatchkeyError(0, code, message, { cause });
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(value >= 0) || !Number.isFinite(value))
+    throw new TypeError(`tokenSource: ${name} must be a non-negative number`);
+  return value;
+}

@@ -1,0 +1,405 @@
+/**
+ * {@link createVerifier}: for resource services, checks Latchkey access tokens locally
+ * against the issuer's published keys — the same rules, in the same order and with the
+ * same answers as the Rust verify library and `latchkey-nodes`:
+ *
+ * structure and `alg` (EdDSA or ES256 only; `none`, HMAC, RSA refused before any key is
+ * looked at), `kid`, signature, header `typ: at+jwt` (so a refresh token never passes),
+ * claims, `iss`, `aud`, `nbf` and `exp` (60 s leeway), revocation status (status list),
+ * `kind` (`account_access`, `client_access`), scopes.
+ *
+ * Refusals are {@link LatchkeyError}s: 401 `invalid_token`, 403 `insufficient_token_kind`
+ * or `insufficient_scope`, and 503 `unavailable` when the verifier cannot decide (no key
+ * was ever fetched; no status list was ever fetched and `statusFailure` is `closed`). Each
+ * carries the `WWW-Authenticate` challenge to answer with in `challenge`.
+ *
+ * @module
+ */
+
+import { areClaims, type Claims, isAccessType, isJwsHeader } from './claims.js';
+import { LatchkeyError } from './errors.js';
+import type { FetchLike } from './http.js';
+import { base64urlJson, isBase64url } from './jwt.js';
+import { ALGORITHMS, IssuerKeys } from './keys.js';
+import { StatusLists } from './status-list.js';
+import type { TokenKind } from './types.js';
+
+/** The claims of a verified Latchkey access token. */
+export interface LatchkeyClaims {
+  iss: string;
+  /** The account id. */
+  sub: string;
+  aud: string;
+  iat: number;
+  nbf: number;
+  exp?: number;
+  jti: string;
+  kind: TokenKind;
+  /** Space-separated scopes. */
+  scope: string;
+  /** The client key (client tokens). */
+  client_id?: string;
+  /** The session the token was minted from. */
+  sid?: string;
+  /** Where its revocation status is published. */
+  status?: { status_list: { idx: number; uri: string } };
+  [claim: string]: unknown;
+}
+
+/** Options of {@link createVerifier}. */
+export interface VerifierOptions {
+  /** The Latchkey issuer URL (the tokens' `iss`); keys come from `<issuer>/.well-known/jwks.json`. */
+  issuer: string;
+  /** The audience tokens must be for (default: the issuer, latchkeyd's default). */
+  audience?: string;
+  /** Scopes every token must carry (space-separated string or array). */
+  requiredScope?: string | readonly string[];
+  /** The kinds accepted (default both access kinds; refresh kinds are never accepted). */
+  kinds?: ReadonlyArray<'account_access' | 'client_access'>;
+  /** Clock-skew allowance on `exp` and `nbf`, in seconds (default 60). */
+  leewaySeconds?: number;
+  /** Where the keys are (default `<issuer>/.well-known/jwks.json`). */
+  jwksUri?: string;
+  /** The `fetch` for keys and status lists (default: the global one). */
+  fetch?: FetchLike;
+  /** Deadline of one key or status-list fetch (default 5,000 ms). */
+  timeoutMs?: number;
+  /** How old the keys may get before they are refetched in the background (default 300,000 ms). */
+  jwksRefreshIntervalMs?: number;
+  /** At most one refetch per this interval for tokens with an unknown `kid` (default 10,000 ms). */
+  jwksCooldownMs?: number;
+  /** A status list's lifetime in the cache when it carries no `ttl` (default 30 s). */
+  statusListTtlSeconds?: number;
+  /**
+   * When a token has a status list that cannot be had and none was ever fetched: refuse
+   * it with 503 (`'closed'`, the default) or accept it (`'open'`). A list fetched before
+   * stays in use while refetching fails.
+   */
+  statusFailure?: 'closed' | 'open';
+  /** How many verified tokens to remember, to skip only their signature check next time (default 4096; 0: none). */
+  verifiedTokenCacheSize?: number;
+}
+
+/** Options of {@link Verifier.middleware} and of a derived verifier. */
+export interface MiddlewareOptions {
+  /** Scopes this route needs, on top of the verifier's. */
+  requiredScope?: string | readonly string[];
+  /** The kinds this route accepts (default: the verifier's). */
+  kinds?: ReadonlyArray<'account_access' | 'client_access'>;
+}
+
+/** The request and response shapes the middleware needs (Node's http, Express, Connect). */
+export interface MiddlewareRequest {
+  headers: Record<string, string | string[] | undefined>;
+  latchkey?: LatchkeyClaims;
+}
+export interface MiddlewareResponse {
+  statusCode: number;
+  setHeader(name: string, value: string): unknown;
+  end(body: string): unknown;
+}
+export type Middleware = (req: MiddlewareRequest, res: MiddlewareResponse, next: (err?: unknown) => void) => void;
+
+/** Verifies access tokens; make one per issuer and share it (keys and lists are cached). */
+export interface Verifier {
+  readonly issuer: string;
+  readonly audience: string;
+  /** The verified claims, or rejects with a {@link LatchkeyError} (401, 403 or 503). */
+  verify(token: string): Promise<LatchkeyClaims>;
+  /** A verifier sharing this one's caches with more rules (e.g. one route's scope). */
+  with(options: MiddlewareOptions): Verifier;
+  /**
+   * Express/Connect middleware: reads `Authorization: Bearer …` or `X-Auth-Token: …`,
+   * sets `req.latchkey` to the claims and calls `next()`, or answers 401/403/503 with the
+   * API's `{error, message}` body and `WWW-Authenticate`, as latchkey-nodes does.
+   */
+  middleware(options?: MiddlewareOptions): Middleware;
+  /** Fetches the keys now (e.g. at start, so a wrong issuer shows at once). @throws LatchkeyError `unavailable`. */
+  fetchKeys(): Promise<void>;
+  /** How many keys the last JWKS held (0 before the first fetch). */
+  readonly keyCount: number;
+}
+
+const MAX_TOKEN_LENGTH = 8 * 1024;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const ACCESS_KINDS = ['account_access', 'client_access'] as const;
+
+interface Rules {
+  issuer: string;
+  audience: string;
+  kinds: readonly string[];
+  requiredScope: readonly string[];
+  leeway: number;
+  statusFailure: 'closed' | 'open';
+}
+
+/**
+ * A verifier for the access tokens of `issuer`.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { createVerifier } from '@latchkey/client';
+ * const verifier = createVerifier({ issuer: 'http://127.0.0.1:8400', requiredScope: 'nodes:read' });
+ * const app = express();
+ * app.get('/nodes/v1/status', verifier.middleware(), (req, res) => res.json({ caller: req.latchkey.sub }));
+ * ```
+ * @throws TypeError for an issuer that is not an http(s) URL.
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const issuer = String(options?.issuer ?? '');
+  if (!/^https?:\/\/[^/]/i.test(issuer)) throw new TypeError('createVerifier: issuer must be an http(s) URL');
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const boundFetch: FetchLike = (input, init) => fetchImpl(input, init);
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const keys = new IssuerKeys({
+    jwksUri: options.jwksUri ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
+    fetch: boundFetch,
+    timeoutMs,
+    refreshIntervalMs: options.jwksRefreshIntervalMs ?? 300_000,
+    cooldownMs: options.jwksCooldownMs ?? 10_000,
+    verifiedCacheSize: options.verifiedTokenCacheSize ?? 4096,
+  });
+  const leeway = options.leewaySeconds ?? 60;
+  const lists = new StatusLists({
+    keys,
+    fetch: boundFetch,
+    timeoutMs,
+    defaultTtlSeconds: options.statusListTtlSeconds ?? 30,
+    leewaySeconds: leeway,
+  });
+  const rules: Rules = {
+    issuer,
+    audience: options.audience ?? issuer,
+    kinds: [...(options.kinds ?? ACCESS_KINDS)],
+    requiredScope: scopeList(options.requiredScope),
+    leeway,
+    statusFailure: options.statusFailure ?? 'closed',
+  };
+  return new TokenVerifier(keys, lists, rules);
+}
+
+class TokenVerifier implements Verifier {
+  readonly #keys: IssuerKeys;
+  readonly #lists: StatusLists;
+  readonly #rules: Rules;
+
+  constructor(keys: IssuerKeys, lists: StatusLists, rules: Rules) {
+    this.#keys = keys;
+    this.#lists = lists;
+    this.#rules = rules;
+  }
+
+  get issuer(): string {
+    return this.#rules.issuer;
+  }
+
+  get audience(): string {
+    return this.#rules.audience;
+  }
+
+  get keyCount(): number {
+    return this.#keys.keyCount;
+  }
+
+  with(options: MiddlewareOptions): Verifier {
+    const requiredScope = [...new Set([...this.#rules.requiredScope, ...scopeList(options.requiredScope)])].sort();
+    const kinds = options.kinds === undefined ? this.#rules.kinds : [...options.kinds];
+    return new TokenVerifier(this.#keys, this.#lists, { ...this.#rules, requiredScope, kinds });
+  }
+
+  async fetchKeys(): Promise<void> {
+    try {
+      await this.#keys.fetchNow();
+    } catch (cause) {
+      throw noKeys(cause);
+    }
+  }
+
+  async verify(token: string): Promise<LatchkeyClaims> {
+    const rules = this.#rules;
+    if (typeof token !== 'string') throw malformed('not three dot-separated parts');
+    if (token.length > MAX_TOKEN_LENGTH) throw malformed('token too long');
+    const parts = token.split('.');
+    if (parts.length !== 3) throw malformed('not three dot-separated parts');
+    const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+    const header = base64urlJson(headerPart);
+    if (header === undefined) {
+      throw malformed(!isBase64url(headerPart) ? 'header is not base64url' : 'header is not a JWS header');
+    }
+    if (!isJwsHeader(header)) throw malformed('header is not a JWS header');
+    if (header.crit !== undefined && header.crit !== null) {
+      throw malformed('critical header extensions are not supported');
+    }
+    if (!isBase64url(payloadPart)) throw malformed('payload is not base64url');
+    if (!isBase64url(signaturePart)) throw malformed('signature is not base64url');
+    if (!(ALGORITHMS as readonly string[]).includes(header.alg)) {
+      throw invalid(`unsupported algorithm ${debugString(header.alg)}`, "the token's algorithm is not accepted");
+    }
+    if (typeof header.kid !== 'string') throw malformed('header has no kid');
+
+    const verified = await this.#keys.verifySignature(token);
+    if (verified === 'no_keys') throw noKeys(this.#keys.lastError);
+    if (verified === 'unknown_key') {
+      throw invalid(`no key with id ${debugString(header.kid)}`, 'the token was signed with an unknown key');
+    }
+    if (verified === 'bad_signature') throw invalid('bad signature', "the token's signature is invalid");
+
+    if (typeof header.typ !== 'string' || !isAccessType(header.typ)) throw wrongType();
+    let claims: unknown;
+    try {
+      claims = JSON.parse(UTF8.decode(verified));
+    } catch {
+      claims = undefined;
+    }
+    if (!areClaims(claims)) throw malformed('claims do not parse');
+    if (claims.kind === 'client_refresh' || claims.kind === 'account_refresh') throw wrongType();
+    if (claims.iss !== rules.issuer) throw invalid('wrong issuer', 'the token is from another issuer');
+    if (claims.aud !== rules.audience) throw invalid('wrong audience', 'the token is for another audience');
+    const now = Math.floor(Date.now() / 1000);
+    if (claims.nbf > now + rules.leeway) throw invalid('token not valid yet', 'the token is not valid yet');
+    if (claims.exp === undefined || claims.exp === null) throw malformed('token has no exp');
+    if (claims.exp + rules.leeway <= now) throw invalid('token expired', 'the token has expired');
+    await this.#checkStatus(claims);
+    if (!rules.kinds.includes(claims.kind)) {
+      throw new LatchkeyError(403, 'insufficient_token_kind', `${claims.kind} tokens are not accepted here`, {
+        challenge: 'Bearer error="insufficient_scope", error_description="this kind of token is not accepted here"',
+      });
+    }
+    const granted = new Set((claims.scope ?? '').split(' '));
+    if (!rules.requiredScope.every((scope) => granted.has(scope))) {
+      const required = rules.requiredScope.join(' ');
+      throw new LatchkeyError(403, 'insufficient_scope', `this route needs scope ${required}`, {
+        challenge: `Bearer error="insufficient_scope", scope="${required}"`,
+      });
+    }
+    if (claims.scope === undefined) claims.scope = '';
+    return claims as LatchkeyClaims;
+  }
+
+  /** The revocation check, for tokens that name a status list. */
+  async #checkStatus(claims: Claims): Promise<void> {
+    const reference = claims.status?.status_list;
+    if (reference === undefined) return;
+    if (!sameOrigin(reference.uri, this.#rules.issuer)) {
+      throw invalid("the token's status list is not the issuer's", "the token's status list is not the issuer's");
+    }
+    const status = await this.#lists.status(reference.uri, reference.idx);
+    if (status === 'invalid') throw invalid('token revoked', 'the token has been revoked');
+    if (status === 'unknown' && this.#rules.statusFailure === 'closed') {
+      throw new LatchkeyError(503, 'unavailable', "the token's revocation status is not available; try again later", {
+        retryAfter: 5,
+      });
+    }
+  }
+
+  middleware(options?: MiddlewareOptions): Middleware {
+    const verifier = options === undefined ? this : this.with(options);
+    return (req, res, next) => {
+      const token = bearerToken(req.headers);
+      if (token === undefined) {
+        answer(res, missingToken());
+        return;
+      }
+      verifier.verify(token).then(
+        (claims) => {
+          req.latchkey = claims;
+          next();
+        },
+        (err: unknown) => {
+          if (err instanceof LatchkeyError) answer(res, err);
+          else next(err);
+        },
+      );
+    };
+  }
+}
+
+/** The answer latchkey-nodes gives for a refused token. */
+function answer(res: MiddlewareResponse, err: LatchkeyError): void {
+  res.statusCode = err.status;
+  res.setHeader('content-type', 'application/json');
+  if (err.challenge !== undefined) res.setHeader('www-authenticate', err.challenge);
+  if (err.retryAfter !== undefined) res.setHeader('retry-after', String(err.retryAfter));
+  res.end(JSON.stringify({ error: err.code, message: err.message }));
+}
+
+/** The 401 for a request without a token (the plain `Bearer` challenge). */
+export function missingToken(): LatchkeyError {
+  return new LatchkeyError(
+    401,
+    'invalid_token',
+    'missing bearer token: send `Authorization: Bearer <token>` or `X-Auth-Token: <token>`',
+    { challenge: 'Bearer' },
+  );
+}
+
+/**
+ * The bearer token of a request's headers: `Authorization: Bearer <token>` (scheme
+ * case-insensitive) or, failing that, `X-Auth-Token: <token>`.
+ */
+export function bearerToken(headers: Record<string, string | string[] | undefined> | Headers): string | undefined {
+  const get = (name: string): string | undefined => {
+    const value = headers instanceof Headers ? headers.get(name) : headers[name];
+    return Array.isArray(value) ? value[0] : (value ?? undefined);
+  };
+  let token: string | undefined;
+  const authorization = get('authorization')?.trim();
+  if (authorization !== undefined) {
+    const space = authorization.indexOf(' ');
+    if (space > 0 && authorization.slice(0, space).toLowerCase() === 'bearer') {
+      token = authorization.slice(space + 1).trim();
+    }
+  }
+  token ??= get('x-auth-token')?.trim();
+  return token === '' ? undefined : token;
+}
+
+function sameOrigin(uri: string, issuer: string): boolean {
+  try {
+    return new URL(uri).origin === new URL(issuer).origin;
+  } catch {
+    return false;
+  }
+}
+
+function scopeList(scope: string | readonly string[] | undefined): string[] {
+  const list = typeof scope === 'string' ? scope.split(' ') : [...(scope ?? [])];
+  return [...new Set(list.filter((s) => s !== ''))].sort();
+}
+
+function invalid(message: string, description: string): LatchkeyError {
+  return new LatchkeyError(401, 'invalid_token', message, {
+    challenge: `Bearer error="invalid_token", error_description="${description}"`,
+  });
+}
+
+function malformed(reason: string): LatchkeyError {
+  return invalid(`malformed token: ${reason}`, 'the token is malformed');
+}
+
+function wrongType(): LatchkeyError {
+  return invalid('not an access token (refresh tokens are accepted only by the token endpoint)', 'not an access token');
+}
+
+function noKeys(cause: unknown): LatchkeyError {
+  return new LatchkeyError(503, 'unavailable', 'the keys to verify tokens are not available; try again later', {
+    retryAfter: 5,
+    cause,
+  });
+}
+
+/** A string as Rust's `{:?}` prints it (what the Rust verifier's messages quote). */
+function debugString(text: string): string {
+  let out = '"';
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\u{${code.toString(16)}}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
