@@ -31,7 +31,7 @@ impl Latchkey {
             .ok_or_else(|| Error::InvalidToken("the account no longer exists".into()))?;
         if claims.iat < account.tokens_not_before {
             return Err(Error::InvalidToken(
-                "the token was revoked by a password change".into(),
+                "the token was revoked (a password change, or a log-out everywhere)".into(),
             ));
         }
         if let Some(sid) = &claims.sid {

@@ -115,6 +115,9 @@ async fn revocations_and_refresh_reuse_are_recorded(app: TestApp) {
         .await
         .unwrap();
     app.client.revoke_all_refresh_tokens(&token).await.unwrap();
+    // Logging out everywhere ended the caller's token too (unless it is of the same
+    // second): log in again.
+    let token = app.login(EMAIL).await;
 
     let rotating = app
         .client

@@ -25,6 +25,42 @@ backend_tests!(
     the_current_password_of_a_password_change_is_guarded_like_a_login,
 );
 
+#[tokio::test]
+async fn logins_cancelled_mid_check_do_not_count_as_running() {
+    let app = TestApp::spawn_with(|config| config.policies.hash_concurrency = 1).await;
+    app.account(EMAIL).await;
+    // Ten logins whose clients give up at once, while their checks wait to be hashed.
+    let impatient = reqwest::Client::builder()
+        .local_address("127.0.0.9".parse::<IpAddr>().unwrap())
+        .timeout(std::time::Duration::from_millis(5))
+        .build()
+        .unwrap();
+    for _ in 0..10 {
+        let request = impatient
+            .post(app.url("/auth/login"))
+            .basic_auth(EMAIL, Some(PASSWORD));
+        // Cancelled by the client's timeout (a 429 would come back in time, if earlier
+        // cancelled checks still counted).
+        let _ = request.send().await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Had they kept counting as running, five more from that address would meet 429.
+    let patient = client_from(&app, "127.0.0.9");
+    let logins: Vec<_> = (0..5)
+        .map(|_| {
+            let client = patient.clone();
+            tokio::spawn(async move {
+                client
+                    .login(EMAIL, PASSWORD, &LoginRequest::default())
+                    .await
+            })
+        })
+        .collect();
+    for login in logins {
+        login.await.unwrap().unwrap();
+    }
+}
+
 const EMAIL: &str = "ada@example.com";
 
 async fn login(app: &TestApp, email: &str, password: &str) -> latchkey_client::Result<String> {

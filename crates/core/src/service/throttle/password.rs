@@ -10,21 +10,64 @@
 //! the rest are answered 429 without any.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{Subject, delay};
-use crate::store::AttemptCounter;
+use crate::store::{AttemptCounter, Store};
 use crate::{Error, Latchkey, Result};
 
 /// How long a running check counts if it never ends (its instance stopped mid-check).
 const CHECK_HOLD_SECONDS: i64 = 60;
 
 /// A password check that the lockout let start; end it with
-/// [`Latchkey::end_password_check`].
+/// [`Latchkey::end_password_check`]. One dropped unended (its request was cancelled: the
+/// client went away mid-check) stops counting as running at once, from a task of its
+/// own, rather than after [`CHECK_HOLD_SECONDS`].
 #[must_use = "a check counts as running until it is ended"]
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct PasswordCheck {
     /// Each counter's key, with its scale and whether a success forgets its failures.
     counters: HashMap<String, (u32, bool)>,
+    /// What a drop before the end needs to take the check back.
+    unended: Option<Unended>,
+}
+
+/// The storage a dropped check is taken back in.
+struct Unended {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for PasswordCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordCheck")
+            .field("counters", &self.counters)
+            .field("ended", &self.unended.is_none())
+            .finish()
+    }
+}
+
+impl Drop for PasswordCheck {
+    fn drop(&mut self) {
+        let Some(Unended { store }) = self.unended.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let keys: Vec<String> = self.counters.keys().cloned().collect();
+        runtime.spawn(async move {
+            let taken_back = store
+                .update_attempts(&keys, &mut |found| {
+                    for counter in found.iter_mut() {
+                        counter.checking = counter.checking.saturating_sub(1);
+                    }
+                })
+                .await;
+            if let Err(err) = taken_back {
+                tracing::warn!(error = %err, "could not take back a cancelled password check");
+            }
+        });
+    }
 }
 
 /// How a password check went.
@@ -106,7 +149,12 @@ impl Latchkey {
                     retry_after: retry_after.max(1),
                 })
             }
-            None => Ok(PasswordCheck { counters }),
+            None => Ok(PasswordCheck {
+                counters,
+                unended: Some(Unended {
+                    store: Arc::clone(&self.store),
+                }),
+            }),
         }
     }
 
@@ -119,7 +167,7 @@ impl Latchkey {
     /// Storage errors.
     pub(crate) async fn end_password_check(
         &self,
-        check: PasswordCheck,
+        mut check: PasswordCheck,
         outcome: CheckOutcome,
     ) -> Result<()> {
         if check.counters.is_empty() {
@@ -163,6 +211,8 @@ impl Latchkey {
                 }
             })
             .await?;
+        // Ended: nothing for the drop to take back.
+        check.unended = None;
         Ok(())
     }
 
