@@ -129,7 +129,9 @@ pub enum KeysCommand {
         after_help = "Example:\n  latchkeyd keys revoke kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
     )]
     Revoke {
-        /// The key id (`kid`), as `latchkeyd keys list` shows it.
+        /// The key id (`kid`), as `latchkeyd keys list` shows it (base64url: it may
+        /// start with `-`).
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
     /// Print a new random master key (base64) for LATCHKEY_MASTER_KEY or --master-key-file.

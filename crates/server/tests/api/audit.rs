@@ -137,10 +137,11 @@ async fn revocations_and_refresh_reuse_are_recorded(app: TestApp) {
 
     let trail = events(&app, &token).await;
     assert_eq!(
-        kinds(&trail)[..4],
+        kinds(&trail)[..5],
         [
             "refresh_token_reuse_detected",
             "client_key_created",
+            "login_succeeded",
             "refresh_tokens_revoked",
             "refresh_token_revoked"
         ]
@@ -149,7 +150,7 @@ async fn revocations_and_refresh_reuse_are_recorded(app: TestApp) {
         trail[0].client_id.as_deref(),
         Some(rotating.client_id.as_str())
     );
-    assert!(trail[3].detail.as_deref().unwrap().contains(&session.id));
+    assert!(trail[4].detail.as_deref().unwrap().contains(&session.id));
 }
 
 async fn an_oauth_revocation_is_recorded(app: TestApp) {
