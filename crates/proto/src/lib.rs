@@ -4,6 +4,7 @@
 //!
 //! - [`error`]: the stable, snake_case error codes and the `{error, message}` body.
 //! - [`token`]: token kinds, JWT header types and the claims every Latchkey token carries.
+//! - [`status`]: the Token Status List: the `status` claim and the list token's claims.
 //! - [`grant`]: the grant types ([`GrantType`]) of both token endpoints.
 //! - [`scope`]: OAuth-style scope sets (`"nodes:read nodes:write"`).
 //! - [`secret`]: client secrets and refresh tokens, redacted in `Debug` and compared in
@@ -21,6 +22,7 @@ pub mod grant;
 pub mod oauth2;
 pub mod scope;
 pub mod secret;
+pub mod status;
 pub mod token;
 pub mod wazo;
 

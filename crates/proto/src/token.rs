@@ -128,6 +128,9 @@ pub struct Claims {
     /// The refresh token's generation within its session (refresh tokens only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<u64>,
+    /// Where the token's revocation bit is published (access tokens; draft-ietf-oauth-status-list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::status::Status>,
 }
 
 #[cfg(test)]

@@ -48,6 +48,13 @@ pub enum VerifyError {
     /// The verifier has no keys at all (the JWKS could never be fetched).
     #[error("no verification keys available: {0}")]
     NoKeys(String),
+    /// The token's bit in its status list says it was revoked (its session ended).
+    #[error("token revoked")]
+    Revoked,
+    /// The token names a status list the verifier could not fetch (or could not use), and
+    /// the verifier fails closed.
+    #[error("revocation status unavailable: {0}")]
+    StatusUnavailable(String),
 }
 
 impl VerifyError {
@@ -61,5 +68,18 @@ impl VerifyError {
     #[must_use]
     pub fn is_forbidden(&self) -> bool {
         matches!(self, Self::WrongKind(_) | Self::InsufficientScope { .. })
+    }
+
+    /// Whether the verifier could not decide (HTTP 503): no keys, or a status list it
+    /// could not fetch while failing closed.
+    ///
+    /// ```
+    /// use latchkey_verify::VerifyError;
+    /// assert!(VerifyError::StatusUnavailable("down".into()).is_unavailable());
+    /// assert!(!VerifyError::Revoked.is_unavailable());
+    /// ```
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::NoKeys(_) | Self::StatusUnavailable(_))
     }
 }

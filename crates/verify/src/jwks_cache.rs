@@ -156,30 +156,7 @@ impl RemoteKeys {
     }
 
     async fn download(&self) -> Result<KeySet, String> {
-        let failed = |e: reqwest::Error| format!("could not fetch {}: {e}", self.url);
-        let mut response = self
-            .http
-            .get(self.url.clone())
-            .send()
-            .await
-            .map_err(failed)?;
-        if !response.status().is_success() {
-            return Err(format!("{} answered {}", self.url, response.status()));
-        }
-        let too_large = || format!("{} sent more than {MAX_JWKS_BYTES} bytes", self.url);
-        if response
-            .content_length()
-            .is_some_and(|len| len > MAX_JWKS_BYTES as u64)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(failed)? {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = get_limited(&self.http, &self.url, None, MAX_JWKS_BYTES).await?;
         let keys = KeySet::from_jwks_json(&body)
             .map_err(|_| format!("{} did not answer with a JWKS document", self.url))?;
         // latchkeyd always publishes its current key: an empty set means a proxy or
@@ -222,4 +199,38 @@ pub(crate) async fn refresh_in_background(keys: Weak<RemoteKeys>) {
         drop(keys);
         tokio::time::sleep(pause).await;
     }
+}
+
+/// GETs `url` (with `Accept: accept`, if given) and returns its body, refusing an answer
+/// that is not a success or is larger than `max` bytes; the error names the URL.
+pub(crate) async fn get_limited(
+    http: &reqwest::Client,
+    url: &reqwest::Url,
+    accept: Option<&str>,
+    max: usize,
+) -> Result<Vec<u8>, String> {
+    let failed = |e: reqwest::Error| format!("could not fetch {url}: {e}");
+    let mut request = http.get(url.clone());
+    if let Some(accept) = accept {
+        request = request.header(reqwest::header::ACCEPT, accept);
+    }
+    let mut response = request.send().await.map_err(failed)?;
+    if !response.status().is_success() {
+        return Err(format!("{url} answered {}", response.status()));
+    }
+    let too_large = || format!("{url} sent more than {max} bytes");
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(failed)? {
+        if body.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }

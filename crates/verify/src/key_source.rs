@@ -29,14 +29,24 @@ impl KeySource {
         rules: &Validation,
         now: i64,
     ) -> Result<Claims, VerifyError> {
+        self.with_keys(|keys| crate::verify(token, keys, rules, now))
+            .await
+    }
+
+    /// Runs `check` with these keys; with remote keys, once more after a refetch
+    /// (rate-limited) if it fails on a `kid` the cache does not hold.
+    pub(crate) async fn with_keys<T>(
+        &self,
+        check: impl Fn(&KeySet) -> Result<T, VerifyError>,
+    ) -> Result<T, VerifyError> {
         match self {
-            Self::Static(keys) => crate::verify(token, keys, rules, now),
+            Self::Static(keys) => check(keys),
             #[cfg(feature = "remote")]
             Self::Remote(remote) => {
                 let keys = remote.keys().await?;
-                match crate::verify(token, &keys, rules, now) {
+                match check(&keys) {
                     Err(VerifyError::UnknownKey(kid)) => match remote.refetched_for(&kid).await {
-                        Some(fresh) => crate::verify(token, &fresh, rules, now),
+                        Some(fresh) => check(&fresh),
                         None => Err(VerifyError::UnknownKey(kid)),
                     },
                     other => other,

@@ -8,6 +8,9 @@
 //!   checks signature, `typ`, `iss`, `aud`, `nbf`/`exp`, `kind` and scopes in one call.
 //! - [`error`]: [`VerifyError`], which says which rule a token broke.
 //! - [`verifier`]: [`Verifier`], rules and keys together, cheap to clone, `async fn verify`.
+//! - [`status_bits`]: the bits of a Token Status List (`lst`: ZLIB, base64url, LSB first).
+//! - `status_list` (feature `remote`): the cache of the issuer's status lists that
+//!   `Verifier::verify` checks a token's `status` claim against ([`StatusCheck`]).
 //! - [`clock`]: where "now" comes from ([`Clock`], [`SystemClock`]), so tests can pin it.
 //! - `key_source`: where a verifier's keys come from (fixed, or the remote cache).
 //! - `remote` (feature `remote`): `Verifier::builder`, which fetches the JWKS, caches it
@@ -49,6 +52,9 @@ pub mod remote;
 mod seen;
 #[cfg(feature = "axum")]
 pub mod shutdown;
+pub mod status_bits;
+#[cfg(feature = "remote")]
+mod status_list;
 pub mod validation;
 pub mod verifier;
 
@@ -67,5 +73,7 @@ pub use rejection::TokenRejection;
 pub use remote::{BuildError, VerifierBuilder};
 #[cfg(feature = "axum")]
 pub use shutdown::shutdown_signal;
+#[cfg(feature = "remote")]
+pub use status_list::{StatusCheck, StatusStats};
 pub use validation::{Validation, verify};
 pub use verifier::Verifier;

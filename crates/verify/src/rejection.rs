@@ -51,8 +51,9 @@ fn invalid_token_description(err: &VerifyError) -> &'static str {
         VerifyError::WrongAudience => "the token is for another audience",
         VerifyError::Expired => "the token has expired",
         VerifyError::NotYetValid => "the token is not valid yet",
+        VerifyError::Revoked => "the token has been revoked",
         VerifyError::WrongKind(_) | VerifyError::InsufficientScope { .. } => "",
-        VerifyError::NoKeys(_) => "",
+        VerifyError::NoKeys(_) | VerifyError::StatusUnavailable(_) => "",
     }
 }
 
@@ -68,7 +69,7 @@ impl TokenRejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Missing => StatusCode::UNAUTHORIZED,
-            Self::Invalid(VerifyError::NoKeys(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Invalid(err) if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             Self::Invalid(err) if err.is_forbidden() => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNAUTHORIZED,
             Self::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,7 +89,7 @@ impl TokenRejection {
             Self::Missing => ErrorCode::InvalidToken,
             Self::Invalid(VerifyError::WrongKind(_)) => ErrorCode::InsufficientTokenKind,
             Self::Invalid(VerifyError::InsufficientScope { .. }) => ErrorCode::InsufficientScope,
-            Self::Invalid(VerifyError::NoKeys(_)) => ErrorCode::Unavailable,
+            Self::Invalid(err) if err.is_unavailable() => ErrorCode::Unavailable,
             Self::Invalid(_) => ErrorCode::InvalidToken,
             Self::NotConfigured => ErrorCode::Internal,
         }
@@ -121,6 +122,9 @@ impl TokenRejection {
             Self::Invalid(VerifyError::NoKeys(_)) => {
                 "the keys to verify tokens are not available; try again later".into()
             }
+            Self::Invalid(VerifyError::StatusUnavailable(_)) => {
+                "the token's revocation status is not available; try again later".into()
+            }
             Self::Invalid(err) => err.to_string(),
             Self::NotConfigured => "internal error".into(),
         }
@@ -137,7 +141,8 @@ impl TokenRejection {
                 r#"Bearer error="insufficient_scope", error_description="this kind of token is not accepted here""#
                     .into(),
             ),
-            Self::Invalid(VerifyError::NoKeys(_)) | Self::NotConfigured => None,
+            Self::NotConfigured => None,
+            Self::Invalid(err) if err.is_unavailable() => None,
             Self::Invalid(err) => Some(format!(
                 r#"Bearer error="invalid_token", error_description="{}""#,
                 invalid_token_description(err)
@@ -151,6 +156,9 @@ impl IntoResponse for TokenRejection {
         match &self {
             Self::Invalid(VerifyError::NoKeys(reason)) => {
                 tracing::warn!(%reason, "refused a request: no keys to verify tokens with");
+            }
+            Self::Invalid(VerifyError::StatusUnavailable(reason)) => {
+                tracing::warn!(%reason, "refused a request: no status list to check the token against");
             }
             Self::NotConfigured => tracing::error!(
                 "VerifiedToken used without an AuthLayer or a Verifier extension in front"
@@ -169,7 +177,7 @@ impl IntoResponse for TokenRejection {
         {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
-        if matches!(self, Self::Invalid(VerifyError::NoKeys(_))) {
+        if matches!(&self, Self::Invalid(err) if err.is_unavailable()) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response

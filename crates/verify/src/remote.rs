@@ -10,6 +10,7 @@ use latchkey_proto::{Kind, Scope};
 use crate::clock::{Clock, SystemClock};
 use crate::jwks_cache::RemoteKeys;
 use crate::key_source::KeySource;
+use crate::status_list::{StatusCheck, StatusLists};
 use crate::{Validation, Verifier};
 
 /// Why a [`VerifierBuilder`] could not build a verifier.
@@ -33,7 +34,8 @@ pub enum BuildError {
 ///
 /// Defaults: audience = issuer, JWKS at `<issuer>/.well-known/jwks.json`, both access-token
 /// kinds accepted, no required scope, 60 s leeway, background refresh every 5 minutes,
-/// at most one unknown-`kid` refetch per 10 seconds, 10 s HTTP timeout.
+/// at most one unknown-`kid` refetch per 10 seconds, 10 s HTTP timeout, status lists
+/// checked and failing closed.
 ///
 /// ```
 /// use std::time::Duration;
@@ -65,6 +67,7 @@ pub struct VerifierBuilder {
     timeout: Duration,
     clock: Arc<dyn Clock>,
     http: Option<reqwest::Client>,
+    status_check: StatusCheck,
 }
 
 impl Verifier {
@@ -91,6 +94,7 @@ impl Verifier {
             timeout: Duration::from_secs(10),
             clock: Arc::new(SystemClock),
             http: None,
+            status_check: StatusCheck::FailClosed,
         }
     }
 }
@@ -203,6 +207,21 @@ impl VerifierBuilder {
         self
     }
 
+    /// What to do with a token's `status` claim (default [`StatusCheck::FailClosed`]):
+    /// check its bit in the issuer's status list, fetched on first sight and again each
+    /// `ttl` in the background; refuse (closed) or accept (open) a token whose list could
+    /// never be fetched; or not check at all ([`StatusCheck::Off`]).
+    ///
+    /// ```
+    /// use latchkey_verify::{StatusCheck, Verifier};
+    /// let b = Verifier::builder("https://a.test").status_check(StatusCheck::FailOpen);
+    /// # let _ = b;
+    /// ```
+    pub fn status_check(mut self, check: StatusCheck) -> Self {
+        self.status_check = check;
+        self
+    }
+
     /// The HTTP client to fetch the JWKS with (default: a new one with the timeout above).
     ///
     /// ```
@@ -258,6 +277,13 @@ impl VerifierBuilder {
             .with_kinds(&self.kinds)
             .with_required_scope(Scope::parse(&self.required_scope)?)
             .with_leeway(self.leeway);
+        let lists = (self.status_check != StatusCheck::Off).then(|| {
+            Arc::new(StatusLists::new(
+                http.clone(),
+                rules.issuer(),
+                self.status_check,
+            ))
+        });
         let remote = Arc::new(RemoteKeys::new(
             http,
             jwks_url,
@@ -267,6 +293,10 @@ impl VerifierBuilder {
         runtime.spawn(crate::jwks_cache::refresh_in_background(Arc::downgrade(
             &remote,
         )));
-        Ok(Verifier::new(KeySource::Remote(remote), rules, self.clock))
+        let verifier = Verifier::new(KeySource::Remote(remote), rules, self.clock);
+        Ok(match lists {
+            Some(lists) => verifier.with_status_lists(lists),
+            None => verifier,
+        })
     }
 }

@@ -163,28 +163,8 @@ pub fn verify(
     rules: &Validation,
     now: i64,
 ) -> Result<Claims, VerifyError> {
-    let parts = jws::split(token)?;
+    let parts = signed_parts(token, keys)?;
     let header = &parts.header;
-    let alg = Algorithm::from_name(&header.alg)
-        .ok_or_else(|| VerifyError::UnsupportedAlgorithm(header.alg.clone()))?;
-    let kid = header
-        .kid
-        .as_deref()
-        .ok_or(VerifyError::Malformed("header has no kid"))?;
-    let key = keys
-        .get(kid)
-        .ok_or_else(|| VerifyError::UnknownKey(kid.to_owned()))?;
-    if key.alg != alg {
-        return Err(VerifyError::UnsupportedAlgorithm(header.alg.clone()));
-    }
-    let fingerprint = seen::fingerprint(token);
-    if !keys.seen().contains(&fingerprint) {
-        key.key
-            .verify_sig(parts.signing_input.as_bytes(), &parts.signature)
-            .map_err(|_| VerifyError::BadSignature)?;
-        keys.seen().insert(fingerprint);
-    }
-
     if header.typ.as_deref().and_then(TokenType::from_header) != Some(rules.token_type) {
         return Err(VerifyError::WrongType);
     }
@@ -218,6 +198,36 @@ pub fn verify(
         });
     }
     Ok(claims)
+}
+
+/// The parts of `token` once its structure, `alg`, `kid` and signature are checked
+/// against `keys` (nothing of its header `typ` or its claims yet).
+pub(crate) fn signed_parts<'a>(
+    token: &'a str,
+    keys: &KeySet,
+) -> Result<jws::Parts<'a>, VerifyError> {
+    let parts = jws::split(token)?;
+    let header = &parts.header;
+    let alg = Algorithm::from_name(&header.alg)
+        .ok_or_else(|| VerifyError::UnsupportedAlgorithm(header.alg.clone()))?;
+    let kid = header
+        .kid
+        .as_deref()
+        .ok_or(VerifyError::Malformed("header has no kid"))?;
+    let key = keys
+        .get(kid)
+        .ok_or_else(|| VerifyError::UnknownKey(kid.to_owned()))?;
+    if key.alg != alg {
+        return Err(VerifyError::UnsupportedAlgorithm(header.alg.clone()));
+    }
+    let fingerprint = seen::fingerprint(token);
+    if !keys.seen().contains(&fingerprint) {
+        key.key
+            .verify_sig(parts.signing_input.as_bytes(), &parts.signature)
+            .map_err(|_| VerifyError::BadSignature)?;
+        keys.seen().insert(fingerprint);
+    }
+    Ok(parts)
 }
 
 impl Validation {

@@ -39,6 +39,9 @@ pub struct Verifier {
     keys: KeySource,
     rules: Arc<Validation>,
     clock: Arc<dyn Clock>,
+    /// The issuer's status lists (remote verifiers whose status check is not off).
+    #[cfg(feature = "remote")]
+    status: Option<Arc<crate::status_list::StatusLists>>,
 }
 
 impl Verifier {
@@ -65,7 +68,16 @@ impl Verifier {
             keys,
             rules: Arc::new(rules),
             clock,
+            #[cfg(feature = "remote")]
+            status: None,
         }
+    }
+
+    /// This verifier, checking tokens' `status` claims against `lists`.
+    #[cfg(feature = "remote")]
+    pub(crate) fn with_status_lists(mut self, lists: Arc<crate::status_list::StatusLists>) -> Self {
+        self.status = Some(lists);
+        self
     }
 
     /// The rules tokens are checked against.
@@ -123,6 +135,8 @@ impl Verifier {
             keys: self.keys.clone(),
             rules: Arc::new(rules),
             clock: Arc::clone(&self.clock),
+            #[cfg(feature = "remote")]
+            status: self.status.clone(),
         }
     }
 
@@ -148,10 +162,15 @@ impl Verifier {
     /// many such tokens arrive) and try again, so a newly rotated key is picked up
     /// without a restart.
     ///
+    /// A remote verifier then checks the token's `status` claim, if it has one, against
+    /// the issuer's status list (see `StatusCheck`): a token whose bit is set is
+    /// [`VerifyError::Revoked`].
+    ///
     /// # Errors
     ///
     /// The [`VerifyError`] naming the rule the token breaks; [`VerifyError::NoKeys`] if
-    /// remote keys could never be fetched. [`VerifyError::is_forbidden`] tells a 403 from
+    /// remote keys could never be fetched; [`VerifyError::StatusUnavailable`] if its
+    /// status list could never be fetched and the verifier fails closed. [`VerifyError::is_forbidden`] tells a 403 from
     /// a 401.
     ///
     /// ```
@@ -166,9 +185,30 @@ impl Verifier {
     /// # while f.as_mut().poll(&mut cx).is_pending() {}
     /// ```
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
-        self.keys
-            .verify(token, &self.rules, self.clock.now_unix())
-            .await
+        let now = self.clock.now_unix();
+        let claims = self.keys.verify(token, &self.rules, now).await?;
+        #[cfg(feature = "remote")]
+        if let Some(lists) = &self.status {
+            lists.check(&claims, &self.keys, now).await?;
+        }
+        Ok(claims)
+    }
+
+    /// The status-list counters: lists fetched, failed fetches, tokens refused as
+    /// revoked (all zero when the verifier checks no status lists).
+    ///
+    /// ```
+    /// use latchkey_verify::{KeySet, StatusStats, Validation, Verifier};
+    /// let verifier = Verifier::from_keys(KeySet::default(), Validation::access("https://a.test", "https://a.test"));
+    /// assert_eq!(verifier.status_stats(), StatusStats::default());
+    /// ```
+    #[cfg(feature = "remote")]
+    #[must_use]
+    pub fn status_stats(&self) -> crate::StatusStats {
+        self.status
+            .as_ref()
+            .map(|lists| lists.stats())
+            .unwrap_or_default()
     }
 
     /// Fetches the issuer's JWKS now, whatever the cache holds, e.g. at start so that a

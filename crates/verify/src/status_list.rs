@@ -1,0 +1,348 @@
+//! The status lists a remote [`Verifier`](crate::Verifier) checks tokens against (feature
+//! `remote`; draft-ietf-oauth-status-list).
+//!
+//! A token whose claims carry `status.status_list` is accepted only if its bit in that
+//! list is 0. The rules:
+//!
+//! - **Only the issuer's lists.** A list is fetched only if its URI is
+//!   `<issuer>/statuslists/<n>` for the verifier's own issuer; a token naming any other
+//!   URI is refused as malformed, so a token never makes the verifier call an arbitrary
+//!   address. At most [`MAX_LISTS`] lists are cached.
+//! - **First sight.** The first token naming a list waits for one fetch of it; callers
+//!   arriving meanwhile share that fetch.
+//! - **Per `ttl`.** Once the list is `ttl` old (the list's own claim, clamped to 1 s –
+//!   1 day; 30 s if absent) the next token naming it starts a refetch in the background
+//!   and is checked against the copy held: no request waits on the network again.
+//! - **Issuer down.** A failed refetch keeps the copy held until the list's `exp`. A list
+//!   never fetched (or past its `exp`) is [`StatusCheck::FailClosed`]: the token is refused
+//!   with [`VerifyError::StatusUnavailable`] (HTTP 503); or [`StatusCheck::FailOpen`]: the
+//!   token is accepted. Failed fetches of one list are retried at most once a second.
+//! - **Signed.** A list is used only if it verifies against the issuer's keys, with
+//!   header `typ: statuslist+jwt`, `sub` equal to its URI, `bits: 1` and `exp` not past.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use latchkey_proto::Claims;
+use latchkey_proto::status::{
+    STATUS_LIST_MEDIA_TYPE, STATUS_LIST_PATH, STATUS_LIST_TYP, StatusListClaims,
+};
+use tokio::time::Instant;
+
+use crate::VerifyError;
+use crate::jwks_cache::get_limited;
+use crate::key_source::KeySource;
+use crate::status_bits::StatusBits;
+use crate::validation::signed_parts;
+
+/// Most lists cached at once (latchkeyd serves one list per million sessions).
+pub(crate) const MAX_LISTS: usize = 1024;
+/// The largest list token accepted (a million sessions with thousands revoked is < 10 KiB).
+const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
+/// The cache time of a list that names none.
+const DEFAULT_TTL: Duration = Duration::from_secs(30);
+/// A list's `ttl` is clamped to this range.
+const TTL_RANGE: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(86_400));
+/// Failed fetches of one list are retried at most this often.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
+
+/// What a verifier does with a token's `status` claim.
+///
+/// ```
+/// use latchkey_verify::StatusCheck;
+/// assert_eq!(StatusCheck::default(), StatusCheck::FailClosed);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StatusCheck {
+    /// Check the bit; refuse the token (503) when its list was never fetched (default).
+    #[default]
+    FailClosed,
+    /// Check the bit; accept the token when its list cannot be had.
+    FailOpen,
+    /// Do not check status lists at all.
+    Off,
+}
+
+/// The status-list counters of a verifier (see `Verifier::status_stats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusStats {
+    /// Lists fetched and accepted.
+    pub lists_fetched: u64,
+    /// Fetches that failed (network, status, size, signature, claims).
+    pub fetch_failures: u64,
+    /// Tokens refused because their bit was set.
+    pub revoked: u64,
+}
+
+/// One list's cached copy.
+struct Fetched {
+    bits: StatusBits,
+    at: Instant,
+    ttl: Duration,
+    exp: Option<i64>,
+}
+
+/// One list: its copy, and its fetches.
+struct List {
+    url: reqwest::Url,
+    uri: String,
+    copy: RwLock<Option<Arc<Fetched>>>,
+    last_failure: Mutex<Option<(Instant, String)>>,
+    fetch_lock: tokio::sync::Mutex<()>,
+    refreshing: AtomicBool,
+}
+
+/// The status lists of one issuer, shared by every clone of a verifier.
+pub(crate) struct StatusLists {
+    http: reqwest::Client,
+    prefix: String,
+    check: StatusCheck,
+    lists: Mutex<HashMap<String, Arc<List>>>,
+    fetched: AtomicU64,
+    failures: AtomicU64,
+    revoked: AtomicU64,
+}
+
+impl StatusLists {
+    /// The lists of `issuer`, fetched with `http`.
+    pub(crate) fn new(http: reqwest::Client, issuer: &str, check: StatusCheck) -> Self {
+        Self {
+            http,
+            prefix: format!("{}{STATUS_LIST_PATH}", issuer.trim_end_matches('/')),
+            check,
+            lists: Mutex::new(HashMap::new()),
+            fetched: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            revoked: AtomicU64::new(0),
+        }
+    }
+
+    /// The counters so far.
+    pub(crate) fn stats(&self) -> StatusStats {
+        StatusStats {
+            lists_fetched: self.fetched.load(Ordering::Relaxed),
+            fetch_failures: self.failures.load(Ordering::Relaxed),
+            revoked: self.revoked.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Checks the bit a token's `status` claim names (tokens without one pass).
+    pub(crate) async fn check(
+        self: &Arc<Self>,
+        claims: &Claims,
+        keys: &KeySource,
+        now: i64,
+    ) -> Result<(), VerifyError> {
+        let Some(status) = claims
+            .status
+            .as_ref()
+            .filter(|_| self.check != StatusCheck::Off)
+        else {
+            return Ok(());
+        };
+        let place = &status.status_list;
+        let list = self.list(&place.uri)?;
+        let copy = match list.usable(now) {
+            Some(copy) => {
+                if copy.at.elapsed() >= copy.ttl {
+                    self.refresh_in_background(&list, keys, now);
+                }
+                Ok(copy)
+            }
+            None => self.fetch(&list, keys, now).await,
+        };
+        match copy.map(|copy| copy.bits.get(place.idx)) {
+            Ok(Some(false)) => Ok(()),
+            Ok(Some(true)) => {
+                self.revoked.fetch_add(1, Ordering::Relaxed);
+                Err(VerifyError::Revoked)
+            }
+            Ok(None) => self.unavailable(format!(
+                "index {} is past the end of {}",
+                place.idx, list.uri
+            )),
+            Err(reason) => self.unavailable(reason),
+        }
+    }
+
+    fn unavailable(&self, reason: String) -> Result<(), VerifyError> {
+        match self.check {
+            StatusCheck::FailOpen | StatusCheck::Off => Ok(()),
+            StatusCheck::FailClosed => Err(VerifyError::StatusUnavailable(reason)),
+        }
+    }
+
+    /// The entry of the list at `uri`, if it is one of the issuer's.
+    fn list(&self, uri: &str) -> Result<Arc<List>, VerifyError> {
+        let foreign = || VerifyError::Malformed("the status list is not the issuer's");
+        let number = uri.strip_prefix(&self.prefix).ok_or_else(foreign)?;
+        if number.is_empty() || number.len() > 19 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(foreign());
+        }
+        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(list) = lists.get(uri) {
+            return Ok(Arc::clone(list));
+        }
+        if lists.len() >= MAX_LISTS {
+            return Err(VerifyError::StatusUnavailable(format!(
+                "more than {MAX_LISTS} status lists"
+            )));
+        }
+        let url = reqwest::Url::parse(uri).map_err(|_| foreign())?;
+        let list = Arc::new(List {
+            url,
+            uri: uri.to_owned(),
+            copy: RwLock::new(None),
+            last_failure: Mutex::new(None),
+            fetch_lock: tokio::sync::Mutex::new(()),
+            refreshing: AtomicBool::new(false),
+        });
+        lists.insert(uri.to_owned(), Arc::clone(&list));
+        Ok(list)
+    }
+
+    /// Fetches a list no usable copy of is held, unless a fetch of it failed less than
+    /// [`RETRY_AFTER_FAILURE`] ago; callers arriving meanwhile wait for the same fetch.
+    async fn fetch(&self, list: &List, keys: &KeySource, now: i64) -> Result<Arc<Fetched>, String> {
+        let _in_flight = list.fetch_lock.lock().await;
+        if let Some(copy) = list.usable(now) {
+            return Ok(copy);
+        }
+        if let Some((at, reason)) = list.failure() {
+            if at.elapsed() < RETRY_AFTER_FAILURE {
+                return Err(reason);
+            }
+        }
+        self.fetch_locked(list, keys, now).await
+    }
+
+    /// One fetch; the caller holds the list's `fetch_lock`.
+    async fn fetch_locked(
+        &self,
+        list: &List,
+        keys: &KeySource,
+        now: i64,
+    ) -> Result<Arc<Fetched>, String> {
+        match download(&self.http, list, keys, now).await {
+            Ok(copy) => {
+                self.fetched.fetch_add(1, Ordering::Relaxed);
+                let copy = Arc::new(copy);
+                *list.copy.write().unwrap_or_else(PoisonError::into_inner) =
+                    Some(Arc::clone(&copy));
+                *list
+                    .last_failure
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = None;
+                Ok(copy)
+            }
+            Err(reason) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(uri = %list.uri, error = %reason, "could not fetch a status list");
+                *list
+                    .last_failure
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) =
+                    Some((Instant::now(), reason.clone()));
+                Err(reason)
+            }
+        }
+    }
+
+    /// Starts one background refetch of `list`, unless one is running already.
+    fn refresh_in_background(self: &Arc<Self>, list: &Arc<List>, keys: &KeySource, now: i64) {
+        if list.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (lists, list, keys) = (Arc::clone(self), Arc::clone(list), keys.clone());
+        tokio::spawn(async move {
+            let retry = list
+                .failure()
+                .is_none_or(|(at, _)| at.elapsed() >= RETRY_AFTER_FAILURE);
+            if retry {
+                let _in_flight = list.fetch_lock.lock().await;
+                let _ = lists.fetch_locked(&list, &keys, now).await;
+            }
+            list.refreshing.store(false, Ordering::Release);
+        });
+    }
+}
+
+impl List {
+    /// The copy held, unless there is none or it is past its `exp`.
+    fn usable(&self, now: i64) -> Option<Arc<Fetched>> {
+        let copy = self
+            .copy
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()?;
+        copy.exp.is_none_or(|exp| exp > now).then_some(copy)
+    }
+
+    fn failure(&self) -> Option<(Instant, String)> {
+        self.last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Fetches a list token and checks it: signature, `typ`, `sub`, `exp`, `bits`.
+async fn download(
+    http: &reqwest::Client,
+    list: &List,
+    keys: &KeySource,
+    now: i64,
+) -> Result<Fetched, String> {
+    let body = get_limited(
+        http,
+        &list.url,
+        Some(STATUS_LIST_MEDIA_TYPE),
+        MAX_LIST_BYTES,
+    )
+    .await?;
+    let token = std::str::from_utf8(&body)
+        .map_err(|_| format!("{} is not a JWT", list.uri))?
+        .trim();
+    let claims = keys
+        .with_keys(|keys| list_claims(token, keys))
+        .await
+        .map_err(|e| format!("{}: {e}", list.uri))?;
+    let wrong = |what: &str| format!("{}: {what}", list.uri);
+    if claims.sub != list.uri {
+        return Err(wrong("its sub is not its URI"));
+    }
+    if claims.exp.is_some_and(|exp| exp <= now) {
+        return Err(wrong("it has expired"));
+    }
+    if claims.status_list.bits != 1 {
+        return Err(wrong("it does not hold one bit per token"));
+    }
+    let bits = StatusBits::from_lst(&claims.status_list.lst).map_err(|e| wrong(&e.to_string()))?;
+    let ttl = claims
+        .ttl
+        .map_or(DEFAULT_TTL, Duration::from_secs)
+        .clamp(TTL_RANGE.0, TTL_RANGE.1);
+    Ok(Fetched {
+        bits,
+        at: Instant::now(),
+        ttl,
+        exp: claims.exp,
+    })
+}
+
+/// The claims of a signed list token.
+fn list_claims(token: &str, keys: &crate::KeySet) -> Result<StatusListClaims, VerifyError> {
+    let parts = signed_parts(token, keys)?;
+    let typ = parts.header.typ.as_deref().unwrap_or_default();
+    if !typ
+        .strip_prefix("application/")
+        .unwrap_or(typ)
+        .eq_ignore_ascii_case(STATUS_LIST_TYP)
+    {
+        return Err(VerifyError::WrongType);
+    }
+    serde_json::from_slice(&parts.payload)
+        .map_err(|_| VerifyError::Malformed("status list claims do not parse"))
+}
