@@ -143,6 +143,10 @@ pub struct Policies {
     /// How long ended (expired or revoked) refresh sessions are kept before they are
     /// deleted, in seconds (default 7 days).
     pub ended_session_retention: u64,
+    /// How long verifiers may cache a status list before fetching it again, in seconds
+    /// (the `ttl` of `/statuslists/<n>`, default 30): the longest a revoked access token
+    /// still passes a resource service that checks the lists.
+    pub status_list_ttl: u64,
 }
 
 impl Policies {
@@ -176,6 +180,7 @@ impl Default for Policies {
             signing_keys: SigningKeys::default(),
             lockout: Lockout::default(),
             ended_session_retention: 7 * 86_400,
+            status_list_ttl: 30,
             password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
         }
     }

@@ -151,11 +151,15 @@ impl Application {
     }
 }
 
+/// How often the status lists read what other instances ended (a revocation made at one
+/// instance shows in every instance's lists within this plus one query).
+const STATUS_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
 /// How often ended sessions are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
-/// Background upkeep: key reloads and rotation every `key_reload_interval`, and the
-/// purge of ended sessions every ten minutes. Failures are logged and retried on the
+/// Background upkeep: key reloads and rotation every `key_reload_interval`, the status
+/// lists' poll every 250 ms, and the purge of ended sessions every ten minutes. Failures are logged and retried on the
 /// next tick.
 async fn upkeep(latchkey: Arc<Latchkey>) {
     let interval = Duration::from_secs(latchkey.settings().policies.key_reload_interval.max(1));
@@ -164,6 +168,8 @@ async fn upkeep(latchkey: Arc<Latchkey>) {
     let start = tokio::time::Instant::now();
     let mut keys = tokio::time::interval_at(start + interval, interval);
     let mut purge = tokio::time::interval_at(start + PURGE_INTERVAL, PURGE_INTERVAL);
+    let mut lists = tokio::time::interval_at(start + STATUS_POLL_INTERVAL, STATUS_POLL_INTERVAL);
+    lists.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     keys.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     purge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -171,6 +177,11 @@ async fn upkeep(latchkey: Arc<Latchkey>) {
             _ = keys.tick() => {
                 if let Err(err) = latchkey.key_ring().maintain().await {
                     tracing::warn!(error = %err, "signing-key upkeep failed");
+                }
+            }
+            _ = lists.tick() => {
+                if let Err(err) = latchkey.sync_status_lists().await {
+                    tracing::warn!(error = %err, "could not poll the status lists");
                 }
             }
             _ = purge.tick() => {

@@ -11,6 +11,7 @@ use aws_lc_rs::signature::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latchkey_proto::status::{STATUS_LIST_TYP, StatusListClaims};
 use latchkey_proto::{Claims, TokenType};
 use latchkey_verify::{Algorithm, Jwk};
 
@@ -28,6 +29,7 @@ pub struct SigningKey {
     jwk: Jwk,
     access_header: String,
     refresh_header: String,
+    status_list_header: String,
 }
 
 fn unexpected(what: &'static str) -> impl FnOnce(aws_lc_rs::error::KeyRejected) -> Error {
@@ -85,15 +87,15 @@ impl SigningKey {
         };
         let (kty, crv, x, y) = jwk_fields;
         let kid = thumbprint(kty, crv, &x, y.as_deref());
-        let header = |typ: TokenType| {
+        let header = |typ: &str| {
             b64(format!(
-                r#"{{"alg":"{algorithm}","kid":"{kid}","typ":"{}"}}"#,
-                typ.as_str()
+                r#"{{"alg":"{algorithm}","kid":"{kid}","typ":"{typ}"}}"#
             ))
         };
         Ok(Self {
-            access_header: header(TokenType::Access),
-            refresh_header: header(TokenType::Refresh),
+            access_header: header(TokenType::Access.as_str()),
+            refresh_header: header(TokenType::Refresh.as_str()),
+            status_list_header: header(STATUS_LIST_TYP),
             jwk: Jwk {
                 kty: kty.into(),
                 crv: Some(crv.into()),
@@ -126,11 +128,25 @@ impl SigningKey {
     ///
     /// [`Error::Unexpected`] if the claims cannot be serialised or signing fails.
     pub fn sign(&self, typ: TokenType, claims: &Claims) -> Result<String> {
-        let payload = serde_json::to_vec(claims).map_err(|e| Error::Unexpected(e.into()))?;
         let header = match typ {
             TokenType::Access => &self.access_header,
             TokenType::Refresh => &self.refresh_header,
         };
+        self.sign_json(header, claims)
+    }
+
+    /// Signs a status list token (header `typ: statuslist+jwt`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unexpected`] if signing fails (ES256 only; Ed25519 cannot fail).
+    pub fn sign_status_list(&self, claims: &StatusListClaims) -> Result<String> {
+        self.sign_json(&self.status_list_header, claims)
+    }
+
+    /// `header`, then `claims` as JSON, then the signature of both, in JWS compact form.
+    fn sign_json(&self, header: &str, claims: &impl serde::Serialize) -> Result<String> {
+        let payload = serde_json::to_vec(claims).map_err(|e| Error::Unexpected(e.into()))?;
         let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 100);
         token.push_str(header);
         token.push('.');

@@ -109,6 +109,7 @@ impl Latchkey {
             created_at: now,
             tokens_not_before: now,
             credential_generation: 0,
+            status_idx: Some(self.status_index().await?),
         };
         match self.store.insert_account(&account).await {
             Ok(()) => Ok(account),
@@ -164,8 +165,7 @@ impl Latchkey {
             return Err(Error::InvalidCredentials);
         };
         self.audit(audited(EventKind::LoginSucceeded)).await;
-        self.issue_account_tokens(&account.id, account.credential_generation, options)
-            .await
+        self.issue_account_tokens(account, options).await
     }
 
     /// The account named by an id or an email, if there is one.
@@ -186,15 +186,16 @@ impl Latchkey {
             .ok_or(Error::NotFound("account"))
     }
 
-    /// Mints the tokens of a login whose password was checked against the account's
-    /// `credential_generation`; an offline login's session is stored only if that is
-    /// still the account's generation (no password change came in between).
+    /// Mints the tokens of a login whose password was checked against `account` as read
+    /// then; an offline login's session is stored only if its `credential_generation`
+    /// is still the account's (no password change came in between). A plain login's
+    /// access token names the login era's status index, an offline login's its session's.
     async fn issue_account_tokens(
         &self,
-        account_id: &AccountId,
-        credential_generation: i64,
+        account: &AccountRecord,
         options: LoginOptions,
     ) -> Result<IssuedTokens> {
+        let account_id = &account.id;
         let now = self.now();
         let scope = self.settings.policies.scopes.clone();
         let session = match options.offline_for {
@@ -212,8 +213,9 @@ impl Latchkey {
                     rotates: self.rotates(None),
                     rotated_at: None,
                     issued_access: None,
+                    status_idx: Some(self.status_index().await?),
                 };
-                let guard = SessionGuard::CredentialGeneration(credential_generation);
+                let guard = SessionGuard::CredentialGeneration(account.credential_generation);
                 if !self.store.insert_session(&session, guard).await? {
                     return Err(Error::InvalidCredentials);
                 }
@@ -231,6 +233,10 @@ impl Latchkey {
                 expiration: options.expiration,
                 client_id: None,
                 session: session.as_ref().map(|s| &s.id),
+                status_idx: match &session {
+                    Some(session) => session.status_idx,
+                    None => account.status_idx,
+                },
             },
         )?;
         if let Some(session) = &session {
@@ -293,11 +299,12 @@ impl Latchkey {
         self.store
             .change_password(&account.id, &hash, self.now())
             .await?;
+        self.status_lists_changed().await;
         self.audit(Event::new(EventKind::PasswordChanged).by(who))
             .await;
-        // The change moved the account to its next credential generation.
-        let generation = account.credential_generation.saturating_add(1);
-        self.issue_account_tokens(&account.id, generation, LoginOptions::default())
+        // The change moved the account to its next credential generation and login era.
+        let account = self.account(who).await?;
+        self.issue_account_tokens(&account, LoginOptions::default())
             .await
     }
 

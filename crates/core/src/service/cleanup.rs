@@ -18,9 +18,18 @@ impl Latchkey {
     ///
     /// Storage errors (the sessions deleted before one stay deleted).
     pub async fn purge_ended_sessions(&self) -> Result<u64> {
-        let retention =
-            i64::try_from(self.settings.policies.ended_session_retention).unwrap_or(i64::MAX);
-        let before = self.now().saturating_sub(retention);
+        // Never before every access token of an ended session or login era has expired:
+        // a status-list bit must stay set (across restarts too) while a token names it.
+        let lifetimes = &self.settings.policies.lifetimes;
+        let retention = self
+            .settings
+            .policies
+            .ended_session_retention
+            .max(lifetimes.account_access_max)
+            .max(lifetimes.client_access_max);
+        let before = self
+            .now()
+            .saturating_sub(i64::try_from(retention).unwrap_or(i64::MAX));
         let mut total = 0;
         loop {
             let deleted = self.store.purge_ended_sessions(before, BATCH).await?;
@@ -31,6 +40,7 @@ impl Latchkey {
             // Let the hot paths have the writer between batches.
             tokio::task::yield_now().await;
         }
+        self.store.purge_ended_status_indexes(before).await?;
         if total > 0 {
             tracing::info!(sessions = total, "deleted ended refresh sessions");
         }

@@ -119,6 +119,7 @@ impl Latchkey {
             .delete_client_key(&who.account_id, &id, self.now())
             .await?
         {
+            self.status_lists_changed().await;
             self.audit(
                 Event::new(EventKind::ClientKeyDeleted)
                     .by(who)

@@ -91,6 +91,7 @@ pub(super) fn access_for<'a>(
         expiration,
         client_id,
         session: Some(&session.id),
+        status_idx: session.status_idx,
     }
 }
 
@@ -166,6 +167,7 @@ impl Latchkey {
             rotates: self.rotates(key.rotation),
             rotated_at: None,
             issued_access: None,
+            status_idx: Some(self.status_index().await?),
         };
         // The key may be deleted while this grant runs: the session is stored only if the
         // key is still there, atomically with the insert.
@@ -189,6 +191,7 @@ impl Latchkey {
                 expiration,
                 client_id: Some(key.id.as_str()),
                 session: Some(&session.id),
+                status_idx: session.status_idx,
             },
         )?;
         tokens.refresh_token = Some(self.mint_refresh(&signing_key, &session, now)?);

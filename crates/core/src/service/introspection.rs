@@ -83,6 +83,7 @@ impl Latchkey {
             self.store
                 .refuse_tokens_before(&key.account_id, self.now())
                 .await?;
+            self.status_lists_changed().await;
             self.audit(
                 Event::new(EventKind::AccountTokensRevoked)
                     .account(&key.account_id)
@@ -100,6 +101,7 @@ impl Latchkey {
             .revoke_session(&key.account_id, &sid, self.now())
             .await?
         {
+            self.status_lists_changed().await;
             tracing::info!(%sid, client_id = %key.id, kind = %claims.kind, "session revoked through OAuth revocation");
             self.audit(
                 Event::new(EventKind::RefreshTokenRevoked)

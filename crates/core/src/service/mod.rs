@@ -10,6 +10,7 @@ mod introspection;
 mod oauth;
 mod rotation;
 mod sessions;
+mod status_lists;
 mod throttle;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use client_keys::NewClientKey;
 pub use grants::{Grant, GrantRequest};
 pub use introspection::Revocation;
 pub use oauth::ClientCredentials;
+pub use status_lists::{LIST_BITS, ServedList};
 
 use crate::clock::Clock;
 use crate::ids::{AccountId, SessionId, TokenId};
@@ -45,6 +47,7 @@ pub struct Latchkey {
     account_rules: Validation,
     refresh_rules: Validation,
     telemetry: Arc<Telemetry>,
+    status: status_lists::StatusLists,
 }
 
 /// The authenticated caller of an account endpoint.
@@ -123,7 +126,8 @@ impl Latchkey {
             settings.policies.hash_concurrency,
             settings.policies.hash_queue_limits(),
         )?;
-        Ok(Self {
+        let service = Self {
+            status: status_lists::StatusLists::new(settings.policies.status_list_ttl),
             // No leeway here: latchkeyd is the clock its tokens are measured by (a leeway
             // is for resource services whose clocks drift from it).
             account_rules: Validation::access(&settings.issuer, &settings.audience)
@@ -136,7 +140,10 @@ impl Latchkey {
             settings,
             clock,
             telemetry,
-        })
+        };
+        // The lists start with every bit the database holds.
+        service.sync_status_lists().await?;
+        Ok(service)
     }
 
     /// The event counters (exported by the server as metrics).
@@ -230,6 +237,7 @@ impl Latchkey {
             client_id: access.client_id.map(str::to_owned),
             sid: access.session.map(ToString::to_string),
             generation: None,
+            status: access.status_idx.map(|idx| self.status_claim(idx)),
         };
         let access_token = key.sign(TokenType::Access, &claims)?;
         self.telemetry.token_issued(access.kind);
@@ -270,6 +278,7 @@ impl Latchkey {
             client_id: session.client_id.clone(),
             sid: Some(session.id.to_string()),
             generation: Some(session.generation),
+            status: None,
         };
         let token = key.sign(TokenType::Refresh, &claims)?;
         self.telemetry.token_issued(session.kind);
@@ -285,6 +294,8 @@ struct AccessGrant<'a> {
     expiration: Option<u64>,
     client_id: Option<&'a str>,
     session: Option<&'a SessionId>,
+    /// The status-list index the token names (its session's, or its login era's).
+    status_idx: Option<u64>,
 }
 
 /// Whether a "last used" time is stale enough to be rewritten.

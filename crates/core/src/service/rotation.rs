@@ -65,6 +65,7 @@ impl Latchkey {
             return self.reissue(&session);
         }
         self.store.revoke_session_by_id(&session.id, now).await?;
+        self.status_lists_changed().await;
         self.telemetry.refresh_reused(RefreshReuse::Detected);
         let mut event = Event::new(EventKind::RefreshTokenReuseDetected)
             .account(&session.account_id)

@@ -31,6 +31,7 @@ impl Latchkey {
             .revoke_session(&who.account_id, &id, self.now())
             .await?
         {
+            self.status_lists_changed().await;
             self.audit(
                 Event::new(EventKind::RefreshTokenRevoked)
                     .by(who)
@@ -60,6 +61,7 @@ impl Latchkey {
             }
         }
         if ended {
+            self.status_lists_changed().await;
             self.audit(
                 Event::new(EventKind::RefreshTokenRevoked)
                     .by(who)
@@ -85,6 +87,7 @@ impl Latchkey {
             .refuse_tokens_before(&who.account_id, now)
             .await?;
         let ended = self.store.revoke_sessions(&who.account_id, now).await?;
+        self.status_lists_changed().await;
         self.audit(
             Event::new(EventKind::RefreshTokensRevoked)
                 .by(who)

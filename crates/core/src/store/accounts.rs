@@ -23,6 +23,10 @@ pub struct AccountRecord {
     /// Incremented by each password change: a session made after checking the password
     /// is stored only while this is still the generation that was checked.
     pub credential_generation: i64,
+    /// The status-list index of the current login era: account access tokens made
+    /// without a refresh token name it, and a password change or a log-out everywhere
+    /// sets its bit and moves the account to a fresh one.
+    pub status_idx: Option<u64>,
 }
 
 /// Storage of accounts.
@@ -35,14 +39,16 @@ pub trait Accounts: Send + Sync {
     /// Finds an account by normalised email.
     async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRecord>, StoreError>;
     /// In one transaction: stores a new password hash, sets `tokens_not_before` to `now`,
-    /// moves the account to its next credential generation, and revokes every live
-    /// session of the account.
+    /// moves the account to its next credential generation, revokes every live session
+    /// of the account, and ends its login era (the era's status index is recorded as
+    /// ended and the account gets a newly reserved one).
     async fn change_password(
         &self,
         id: &AccountId,
         password_hash: &str,
         now: i64,
     ) -> Result<(), StoreError>;
-    /// Refuses the account's access tokens issued before `now` (log out everywhere).
+    /// In one transaction: refuses the account's access tokens issued before `now` and
+    /// ends its login era, as [`Accounts::change_password`] does (log out everywhere).
     async fn refuse_tokens_before(&self, id: &AccountId, now: i64) -> Result<(), StoreError>;
 }

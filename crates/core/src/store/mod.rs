@@ -11,6 +11,7 @@ mod audit;
 mod client_keys;
 mod sessions;
 mod signing_keys;
+mod status_indexes;
 
 use async_trait::async_trait;
 
@@ -20,6 +21,7 @@ pub use audit::{Audit, AuditQuery, AuditRecord};
 pub use client_keys::{ClientKeyRecord, ClientKeys};
 pub use sessions::{IssuedAccess, SessionGuard, SessionRecord, Sessions};
 pub use signing_keys::{KeyRevocation, SigningKeyRecord, SigningKeys};
+pub use status_indexes::{StatusChanges, StatusIndexes};
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,11 +48,19 @@ pub trait Health: Send + Sync {
 /// `latchkey-store` for SQLite and PostgreSQL; anything that implements each resource's
 /// trait is a `Store`.
 pub trait Store:
-    Health + Accounts + ClientKeys + Sessions + SigningKeys + Attempts + Audit + 'static
+    Health + Accounts + ClientKeys + Sessions + SigningKeys + Attempts + Audit + StatusIndexes + 'static
 {
 }
 
 impl<T> Store for T where
-    T: Health + Accounts + ClientKeys + Sessions + SigningKeys + Attempts + Audit + 'static
+    T: Health
+        + Accounts
+        + ClientKeys
+        + Sessions
+        + SigningKeys
+        + Attempts
+        + Audit
+        + StatusIndexes
+        + 'static
 {
 }

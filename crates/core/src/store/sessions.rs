@@ -34,6 +34,8 @@ pub struct SessionRecord {
     /// The access token issued with the current generation, kept so that a retry within
     /// the grace window gets the very same tokens back.
     pub issued_access: Option<IssuedAccess>,
+    /// The session's status-list index: every access token minted from it names it.
+    pub status_idx: Option<u64>,
 }
 
 /// What is needed to mint an access token again, identically.

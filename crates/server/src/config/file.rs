@@ -41,6 +41,15 @@ pub(super) struct FileConfig {
     pub lockout: LockoutFile,
     pub database: DatabaseFile,
     pub http: HttpFile,
+    pub status_list: StatusListFile,
+}
+
+/// `[status_list]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct StatusListFile {
+    /// How long verifiers may cache a list, in seconds.
+    pub ttl_seconds: Option<u64>,
 }
 
 /// `[http]`

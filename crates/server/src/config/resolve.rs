@@ -89,6 +89,13 @@ impl Config {
         if let Some(grace) = file.refresh_tokens.grace_seconds {
             policies.rotation.grace_seconds = grace;
         }
+        if let Some(ttl) = file.status_list.ttl_seconds {
+            anyhow::ensure!(
+                (1..=86_400).contains(&ttl),
+                "status_list.ttl_seconds must be between 1 and 86400"
+            );
+            policies.status_list_ttl = ttl;
+        }
         if let Some(keep) = file.refresh_tokens.keep_ended_seconds {
             policies.ended_session_retention = keep;
         }

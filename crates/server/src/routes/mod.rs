@@ -5,6 +5,7 @@ mod client_keys;
 mod health;
 mod oauth2;
 mod refresh_tokens;
+mod status_lists;
 mod users;
 mod wazo;
 mod well_known;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
             get(oauth2::metadata),
         )
         .route("/.well-known/jwks.json", get(well_known::jwks))
+        .route("/statuslists/{n}", get(status_lists::get))
         .route("/openapi.json", get(well_known::openapi))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

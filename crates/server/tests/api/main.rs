@@ -35,6 +35,7 @@ mod scopes;
 mod sessions;
 mod signing_keys;
 mod slow_clients;
+mod status_lists;
 mod tls;
 mod tokens;
 mod wazo;

@@ -6,25 +6,27 @@ use latchkey_core::email::Email;
 use latchkey_core::ids::AccountId;
 use latchkey_core::store::{AccountRecord, Accounts};
 
+use super::status_indexes::{loaded_index, reserve_one, stored_index};
 use super::{SqlStore, account_id};
-use crate::db::{Row, Sql};
+use crate::db::{Row, Sql, Tx};
 
 /// Columns of `accounts`, as [`account`] reads them.
 const COLUMNS: &str =
-    "id, email, password_hash, created_at, tokens_not_before, credential_generation";
+    "id, email, password_hash, created_at, tokens_not_before, credential_generation, status_idx";
 
 #[async_trait]
 impl Accounts for SqlStore {
     async fn insert_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
         let sql = Sql::new(
-            "INSERT INTO accounts (id, email, password_hash, created_at, tokens_not_before) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO accounts (id, email, password_hash, created_at, tokens_not_before, \
+             status_idx) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(a.id.as_str())
         .bind(a.email.as_str())
         .bind(&a.password_hash)
         .bind(a.created_at)
-        .bind(a.tokens_not_before);
+        .bind(a.tokens_not_before)
+        .bind(a.status_idx.map(stored_index));
         self.write.execute(sql).await.map(drop)
     }
 
@@ -49,6 +51,7 @@ impl Accounts for SqlStore {
         now: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
+        let next_era = reserve_one(&mut tx).await?;
         tx.execute(
             Sql::new(
                 "UPDATE accounts SET password_hash = $1, tokens_not_before = $2, \
@@ -67,17 +70,47 @@ impl Accounts for SqlStore {
             .bind(id.as_str()),
         )
         .await?;
+        end_login_era(&mut tx, id, now, next_era).await?;
         tx.commit().await
     }
 
     async fn refuse_tokens_before(&self, id: &AccountId, now: i64) -> Result<(), StoreError> {
-        let sql = Sql::new(
-            "UPDATE accounts SET tokens_not_before = $1 WHERE id = $2 AND tokens_not_before < $1",
+        let mut tx = self.write.begin().await?;
+        let next_era = reserve_one(&mut tx).await?;
+        tx.execute(
+            Sql::new(
+                "UPDATE accounts SET tokens_not_before = $1 WHERE id = $2 AND tokens_not_before < $1",
+            )
+            .bind(now)
+            .bind(id.as_str()),
+        )
+        .await?;
+        end_login_era(&mut tx, id, now, next_era).await?;
+        tx.commit().await
+    }
+}
+
+/// Records the account's login-era index as ended at `now` (its bit is set from then on)
+/// and gives the account `next` for its next era. The caller's transaction holds the
+/// counter's row lock (from [`reserve_one`]), so concurrent era changes of one account
+/// run one after the other and each ends the era the previous one began.
+async fn end_login_era(tx: &mut Tx, id: &AccountId, now: i64, next: i64) -> Result<(), StoreError> {
+    tx.execute(
+        Sql::new(
+            "INSERT INTO ended_status_indexes (idx, ended_at) SELECT status_idx, $1 FROM accounts \
+             WHERE id = $2 AND status_idx IS NOT NULL ON CONFLICT (idx) DO NOTHING",
         )
         .bind(now)
-        .bind(id.as_str());
-        self.write.execute(sql).await.map(drop)
-    }
+        .bind(id.as_str()),
+    )
+    .await?;
+    tx.execute(
+        Sql::new("UPDATE accounts SET status_idx = $1 WHERE id = $2")
+            .bind(next)
+            .bind(id.as_str()),
+    )
+    .await
+    .map(drop)
 }
 
 fn account(row: &Row) -> Result<AccountRecord, StoreError> {
@@ -88,5 +121,6 @@ fn account(row: &Row) -> Result<AccountRecord, StoreError> {
         created_at: row.int("created_at")?,
         tokens_not_before: row.int("tokens_not_before")?,
         credential_generation: row.int("credential_generation")?,
+        status_idx: row.opt_int("status_idx")?.map(loaded_index).transpose()?,
     })
 }

@@ -12,6 +12,7 @@ mod client_keys;
 mod session_batches;
 mod sessions;
 mod signing_keys;
+mod status_indexes;
 
 use async_trait::async_trait;
 use latchkey_core::ids::AccountId;

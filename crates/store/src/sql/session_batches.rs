@@ -47,12 +47,13 @@ pub(super) async fn insert_sessions(
 ) -> Result<Vec<bool>, StoreError> {
     let lock = db.share_lock();
     // VALUES columns: column1..column10 as in the INSERT, column11 the credential
-    // generation to check (NULL: none), column12 whether the client key must exist.
+    // generation to check (NULL: none), column12 whether the client key must exist,
+    // column13 the status-list index.
     let mut insert = Sql::new(
         "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, \
-         last_used_at, generation, rotates) \
+         last_used_at, generation, rotates, status_idx) \
          SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
-         v.column8, v.column9, v.column10 FROM (VALUES ",
+         v.column8, v.column9, v.column10, v.column13 FROM (VALUES ",
     );
     insert.push_values(&sessions, |(s, guard)| {
         let (credential_generation, needs_key) = match *guard {
@@ -72,6 +73,7 @@ pub(super) async fn insert_sessions(
             i64::from(s.rotates).into(),
             credential_generation.into(),
             i64::from(needs_key).into(),
+            s.status_idx.map(super::status_indexes::stored_index).into(),
         ]
     });
     insert.push(&format!(

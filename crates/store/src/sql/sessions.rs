@@ -13,7 +13,7 @@ use crate::errors::corrupt;
 
 /// Columns of `sessions`, as [`session`] reads them.
 pub(super) const COLUMNS: &str = "id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, \
-     generation, rotates, rotated_at, access_jti, access_expires_at, access_scope";
+     generation, rotates, rotated_at, access_jti, access_expires_at, access_scope, status_idx";
 
 #[async_trait]
 impl Sessions for SqlStore {
@@ -171,6 +171,10 @@ pub(super) fn session(row: &Row) -> Result<SessionRecord, StoreError> {
         rotates: row.int("rotates")? != 0,
         rotated_at: row.opt_int("rotated_at")?,
         issued_access: issued_access(row)?,
+        status_idx: row
+            .opt_int("status_idx")?
+            .map(super::status_indexes::loaded_index)
+            .transpose()?,
     })
 }
 

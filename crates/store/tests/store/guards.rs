@@ -26,6 +26,7 @@ fn session(account: &AccountId, kind: Kind, client_id: &str) -> SessionRecord {
         rotates: false,
         rotated_at: None,
         issued_access: None,
+        status_idx: None,
     }
 }
 

@@ -27,6 +27,7 @@ pub(crate) async fn rotating_sessions(store: &dyn Store, count: usize) -> Vec<Se
         created_at: NOW,
         tokens_not_before: NOW,
         credential_generation: 0,
+        status_idx: None,
     };
     store.insert_account(&account).await.unwrap();
     let mut ids = Vec::new();
@@ -44,6 +45,7 @@ pub(crate) async fn rotating_sessions(store: &dyn Store, count: usize) -> Vec<Se
             rotates: true,
             rotated_at: None,
             issued_access: None,
+            status_idx: None,
         };
         let guard = SessionGuard::CredentialGeneration(0);
         assert!(store.insert_session(&session, guard).await.unwrap());
