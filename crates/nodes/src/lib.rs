@@ -4,8 +4,9 @@
 //! # Layout
 //!
 //! - [`Config`]: where to listen, which issuer to trust, which audience to expect.
-//! - [`router`]: the routes, `GET /nodes/v1/status` (scope `nodes:read`) and
-//!   `GET /healthz`, kept apart from serving so tests can drive them directly.
+//! - [`router`]: the routes, `GET /nodes/v1/status` (scope `nodes:read`), `GET /healthz`
+//!   and `GET /metrics` (the verifier's status-list counters, Prometheus text), kept
+//!   apart from serving so tests can drive them directly.
 //! - [`serve`]: serves a router on a bound listener until a shutdown future resolves;
 //!   [`shutdown_signal`] is that future for ctrl-c and SIGTERM.
 //! - [`routes`]: the handlers.
@@ -27,7 +28,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::routing::get;
-use latchkey_verify::{AuthLayer, Scope, Verifier};
+use latchkey_verify::{AuthLayer, Scope, StatusCheck, Verifier};
 use tokio::net::TcpListener;
 
 /// Resolves on ctrl-c or, on Unix, SIGTERM: the one shutdown signal of the workspace,
@@ -52,6 +53,8 @@ pub struct Config {
     pub issuer: String,
     /// The audience tokens must be for; `None` means the issuer (latchkeyd's default).
     pub audience: Option<String>,
+    /// What to do with a token's `status` claim (default: check it, fail closed).
+    pub status_check: StatusCheck,
 }
 
 impl Config {
@@ -67,6 +70,7 @@ impl Config {
             listen: listen.into(),
             issuer: issuer.into(),
             audience: None,
+            status_check: StatusCheck::default(),
         }
     }
 
@@ -85,7 +89,7 @@ impl Config {
     /// # }
     /// ```
     pub fn verifier(&self) -> Result<Verifier, latchkey_verify::BuildError> {
-        let mut builder = Verifier::builder(self.issuer.clone());
+        let mut builder = Verifier::builder(self.issuer.clone()).status_check(self.status_check);
         if let Some(audience) = &self.audience {
             builder = builder.audience(audience.clone());
         }
@@ -131,6 +135,7 @@ pub fn router(verifier: Verifier) -> Result<Router, latchkey_verify::ScopeError>
             get(routes::status).layer(AuthLayer::new(verifier).require_scope(&read)),
         )
         .route("/healthz", get(routes::healthz))
+        .route("/metrics", get(routes::metrics))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state))

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use latchkey_nodes::Config;
+use latchkey_verify::StatusCheck;
 
 /// The example Nodes service: `GET /nodes/v1/status` for Latchkey access tokens.
 #[derive(Debug, Parser)]
@@ -23,6 +24,31 @@ struct Args {
     /// The audience tokens must be for [default: the issuer].
     #[arg(long, env = "LATCHKEY_NODES_AUDIENCE")]
     audience: Option<String>,
+    /// Revocation check against the issuer's status lists: `closed` refuses (503) a token
+    /// whose list was never fetched, `open` accepts it, `off` does not check.
+    #[arg(long, env = "LATCHKEY_NODES_STATUS_CHECK", value_enum, default_value_t = StatusMode::Closed)]
+    status_check: StatusMode,
+}
+
+/// The values of `--status-check`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum StatusMode {
+    /// Check; refuse when the list cannot be had.
+    Closed,
+    /// Check; accept when the list cannot be had.
+    Open,
+    /// Do not check.
+    Off,
+}
+
+impl From<StatusMode> for StatusCheck {
+    fn from(mode: StatusMode) -> Self {
+        match mode {
+            StatusMode::Closed => Self::FailClosed,
+            StatusMode::Open => Self::FailOpen,
+            StatusMode::Off => Self::Off,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -50,6 +76,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         listen: args.listen,
         issuer: args.issuer,
         audience: args.audience,
+        status_check: args.status_check.into(),
     };
     let verifier = config.verifier().context("invalid configuration")?;
     // Not fatal: the service answers 503 until the keys arrive, and keeps retrying.

@@ -73,6 +73,34 @@ pub async fn status(State(state): State<AppState>, token: VerifiedToken) -> Json
     })
 }
 
+/// `GET /metrics`: the verifier's status-list counters, in the Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> String {
+    let stats = state.verifier.status_stats();
+    let mut text = String::new();
+    for (name, help, value) in [
+        (
+            "latchkey_nodes_status_lists_fetched_total",
+            "Status lists fetched and accepted.",
+            stats.lists_fetched,
+        ),
+        (
+            "latchkey_nodes_status_list_fetch_failures_total",
+            "Status list fetches that failed.",
+            stats.fetch_failures,
+        ),
+        (
+            "latchkey_nodes_tokens_revoked_total",
+            "Tokens refused because their status-list bit was set.",
+            stats.revoked,
+        ),
+    ] {
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+        ));
+    }
+    text
+}
+
 /// `GET /healthz`: liveness, without authentication.
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))

@@ -64,6 +64,7 @@ pub use clock::{Clock, SystemClock};
 pub use error::VerifyError;
 pub use jwk::{Algorithm, Jwk, Jwks, KeySet};
 pub use jws::{Header, decode_header};
+pub use latchkey_proto::status::Status;
 pub use latchkey_proto::{Claims, ErrorBody, ErrorCode, Kind, Scope, ScopeError, TokenType};
 #[cfg(feature = "axum")]
 pub use layer::{AuthLayer, AuthService, VerifiedToken};

@@ -210,10 +210,10 @@ impl StatusLists {
         if let Some(copy) = list.usable(now) {
             return Ok(copy);
         }
-        if let Some((at, reason)) = list.failure() {
-            if at.elapsed() < RETRY_AFTER_FAILURE {
-                return Err(reason);
-            }
+        if let Some((at, reason)) = list.failure()
+            && at.elapsed() < RETRY_AFTER_FAILURE
+        {
+            return Err(reason);
         }
         self.fetch_locked(list, keys, now).await
     }

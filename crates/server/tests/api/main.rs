@@ -21,6 +21,7 @@ mod hashing;
 mod introspection;
 mod key_revocation;
 mod lockout;
+mod nodes_revocation;
 mod oauth2;
 mod oauth2_crate;
 mod oauth2_kit;
