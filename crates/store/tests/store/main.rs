@@ -6,6 +6,7 @@
 mod guards;
 mod rotation;
 mod sqlite;
+mod status_indexes;
 
 use std::sync::Arc;
 
