@@ -29,7 +29,7 @@ use latchkey_proto::Claims;
 use latchkey_proto::status::{
     STATUS_LIST_MEDIA_TYPE, STATUS_LIST_PATH, STATUS_LIST_TYP, StatusListClaims,
 };
-use tokio::time::Instant;
+use std::time::Instant;
 
 use crate::VerifyError;
 use crate::jwks_cache::get_limited;
@@ -99,7 +99,7 @@ pub(crate) struct StatusLists {
     http: reqwest::Client,
     prefix: String,
     check: StatusCheck,
-    lists: Mutex<HashMap<String, Arc<List>>>,
+    lists: RwLock<HashMap<String, Arc<List>>>,
     fetched: AtomicU64,
     failures: AtomicU64,
     revoked: AtomicU64,
@@ -112,7 +112,7 @@ impl StatusLists {
             http,
             prefix: format!("{}{STATUS_LIST_PATH}", issuer.trim_end_matches('/')),
             check,
-            lists: Mutex::new(HashMap::new()),
+            lists: RwLock::new(HashMap::new()),
             fetched: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             revoked: AtomicU64::new(0),
@@ -181,7 +181,15 @@ impl StatusLists {
         if number.is_empty() || number.len() > 19 || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(foreign());
         }
-        let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(list) = self
+            .lists
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(uri)
+        {
+            return Ok(Arc::clone(list));
+        }
+        let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(list) = lists.get(uri) {
             return Ok(Arc::clone(list));
         }
