@@ -36,13 +36,15 @@ fn sign(key: &Ed25519KeyPair, typ: &str, payload: &[u8]) -> String {
     format!("{input}.{signature}")
 }
 
-fn median_rate(
+/// The median rates of `off` and `on` over `tokens`, their runs interleaved so that the
+/// load of the machine falls on both alike.
+fn median_rates(
     runtime: &tokio::runtime::Runtime,
     label: &str,
-    verifier: &Verifier,
+    [off, on]: [&Verifier; 2],
     tokens: &[String],
-) -> f64 {
-    let run = || {
+) -> [f64; 2] {
+    let run = |verifier: &Verifier| {
         runtime.block_on(async {
             let start = Instant::now();
             for n in 0..N as usize {
@@ -54,15 +56,28 @@ fn median_rate(
             f64::from(N) / start.elapsed().as_secs_f64()
         })
     };
-    run();
-    let mut rates: Vec<f64> = (0..RUNS).map(|_| run()).collect();
-    rates.sort_by(f64::total_cmp);
-    let median = rates[RUNS / 2];
+    run(off);
+    run(on);
+    let mut rates = [Vec::new(), Vec::new()];
+    for _ in 0..RUNS {
+        rates[0].push(run(off));
+        rates[1].push(run(on));
+    }
+    let medians = rates.map(|mut r| {
+        r.sort_by(f64::total_cmp);
+        r[RUNS / 2]
+    });
+    for (check, median) in ["off", "on"].iter().zip(medians) {
+        println!(
+            "{label:<18} status check {check:<3}  median {median:>9.0} verifications/s  ({:>6.2} µs each)",
+            1e6 / median
+        );
+    }
     println!(
-        "{label:<44} median {median:>9.0} verifications/s  ({:>5.2} µs each)",
-        1e6 / median
+        "{label:<18} with the check: {:.1} % of the rate without",
+        100.0 * medians[1] / medians[0]
     );
-    median
+    medians
 }
 
 fn main() {
@@ -179,16 +194,8 @@ fn main() {
     };
     let (off, on) = (build(StatusCheck::Off), build(StatusCheck::FailClosed));
     println!("latchkey-verify, one thread, {N} verifications per run, median of {RUNS} runs");
-    let same = &tokens[..1];
-    let off_same = median_rate(&runtime, "same token, status check off", &off, same);
-    let on_same = median_rate(&runtime, "same token, status check on", &on, same);
-    let off_cold = median_rate(&runtime, "distinct tokens, status check off", &off, &tokens);
-    let on_cold = median_rate(&runtime, "distinct tokens, status check on", &on, &tokens);
-    println!(
-        "with the check: {:.1} % of the rate without (same token), {:.1} % (distinct tokens)",
-        100.0 * on_same / off_same,
-        100.0 * on_cold / off_cold
-    );
+    median_rates(&runtime, "same token", [&off, &on], &tokens[..1]);
+    median_rates(&runtime, "distinct tokens", [&off, &on], &tokens);
     let stats = on.status_stats();
     println!(
         "lists fetched {}, fetch failures {}, revoked {}",

@@ -11,7 +11,7 @@
 //! - **First sight.** The first token naming a list waits for one fetch of it; callers
 //!   arriving meanwhile share that fetch.
 //! - **Per `ttl`.** Once the list is `ttl` old (the list's own claim, clamped to 1 s –
-//!   1 day; 30 s if absent) the next token naming it starts a refetch in the background
+//!   1 day; 30 s if absent; measured with the verifier's clock) the next token naming it starts a refetch in the background
 //!   and is checked against the copy held: no request waits on the network again.
 //! - **Issuer down.** A failed refetch keeps the copy held until the list's `exp`. A list
 //!   never fetched (or past its `exp`) is [`StatusCheck::FailClosed`]: the token is refused
@@ -42,9 +42,9 @@ pub(crate) const MAX_LISTS: usize = 1024;
 /// The largest list token accepted (a million sessions with thousands revoked is < 10 KiB).
 const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
 /// The cache time of a list that names none.
-const DEFAULT_TTL: Duration = Duration::from_secs(30);
+const DEFAULT_TTL: u64 = 30;
 /// A list's `ttl` is clamped to this range.
-const TTL_RANGE: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(86_400));
+const TTL_RANGE: (u64, u64) = (1, 86_400);
 /// Failed fetches of one list are retried at most this often.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
@@ -76,11 +76,17 @@ pub struct StatusStats {
     pub revoked: u64,
 }
 
+fn foreign() -> VerifyError {
+    VerifyError::Malformed("the status list is not the issuer's")
+}
+
 /// One list's cached copy.
 struct Fetched {
     bits: StatusBits,
-    at: Instant,
-    ttl: Duration,
+    /// When it was fetched, by the verifier's clock (Unix seconds).
+    at: i64,
+    /// Seconds.
+    ttl: i64,
     exp: Option<i64>,
 }
 
@@ -99,7 +105,7 @@ pub(crate) struct StatusLists {
     http: reqwest::Client,
     prefix: String,
     check: StatusCheck,
-    lists: RwLock<HashMap<String, Arc<List>>>,
+    lists: RwLock<HashMap<u64, Arc<List>>>,
     fetched: AtomicU64,
     failures: AtomicU64,
     revoked: AtomicU64,
@@ -143,27 +149,46 @@ impl StatusLists {
             return Ok(());
         };
         let place = &status.status_list;
-        let list = self.list(&place.uri)?;
-        let copy = match list.usable(now) {
-            Some(copy) => {
-                if copy.at.elapsed() >= copy.ttl {
-                    self.refresh_in_background(&list, keys, now);
-                }
-                Ok(copy)
+        let number = self.list_number(&place.uri)?;
+        // The steady state: a fresh copy is held; read it under the locks, clone nothing.
+        if let Some((bit, stale)) = self.held_bit(number, place.idx, now) {
+            if stale {
+                let list = self.list(number, &place.uri)?;
+                self.refresh_in_background(&list, keys, now);
             }
-            None => self.fetch(&list, keys, now).await,
-        };
-        match copy.map(|copy| copy.bits.get(place.idx)) {
-            Ok(Some(false)) => Ok(()),
-            Ok(Some(true)) => {
+            return self.decide(bit, place.idx, &place.uri);
+        }
+        let list = self.list(number, &place.uri)?;
+        match self.fetch(&list, keys, now).await {
+            Ok(copy) => self.decide(copy.bits.get(place.idx), place.idx, &place.uri),
+            Err(reason) => self.unavailable(reason),
+        }
+    }
+
+    /// The bit at `idx` of list `number`, and whether the copy is past its `ttl`, if a
+    /// usable copy of it is held.
+    fn held_bit(&self, number: u64, idx: u64, now: i64) -> Option<(Option<bool>, bool)> {
+        let lists = self.lists.read().unwrap_or_else(PoisonError::into_inner);
+        let copy = lists
+            .get(&number)?
+            .copy
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let copy = copy
+            .as_ref()
+            .filter(|c| c.exp.is_none_or(|exp| exp > now))?;
+        Some((copy.bits.get(idx), now - copy.at >= copy.ttl))
+    }
+
+    /// The answer for a token whose bit is `bit` (`None`: past the list's end).
+    fn decide(&self, bit: Option<bool>, idx: u64, uri: &str) -> Result<(), VerifyError> {
+        match bit {
+            Some(false) => Ok(()),
+            Some(true) => {
                 self.revoked.fetch_add(1, Ordering::Relaxed);
                 Err(VerifyError::Revoked)
             }
-            Ok(None) => self.unavailable(format!(
-                "index {} is past the end of {}",
-                place.idx, list.uri
-            )),
-            Err(reason) => self.unavailable(reason),
+            None => self.unavailable(format!("index {idx} is past the end of {uri}")),
         }
     }
 
@@ -174,23 +199,18 @@ impl StatusLists {
         }
     }
 
-    /// The entry of the list at `uri`, if it is one of the issuer's.
-    fn list(&self, uri: &str) -> Result<Arc<List>, VerifyError> {
-        let foreign = || VerifyError::Malformed("the status list is not the issuer's");
-        let number = uri.strip_prefix(&self.prefix).ok_or_else(foreign)?;
-        if number.is_empty() || number.len() > 19 || !number.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(foreign());
-        }
+    /// The entry of list `number`, at `uri` (made on first sight).
+    fn list(&self, number: u64, uri: &str) -> Result<Arc<List>, VerifyError> {
         if let Some(list) = self
             .lists
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(uri)
+            .get(&number)
         {
             return Ok(Arc::clone(list));
         }
         let mut lists = self.lists.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(list) = lists.get(uri) {
+        if let Some(list) = lists.get(&number) {
             return Ok(Arc::clone(list));
         }
         if lists.len() >= MAX_LISTS {
@@ -207,8 +227,17 @@ impl StatusLists {
             fetch_lock: tokio::sync::Mutex::new(()),
             refreshing: AtomicBool::new(false),
         });
-        lists.insert(uri.to_owned(), Arc::clone(&list));
+        lists.insert(number, Arc::clone(&list));
         Ok(list)
+    }
+
+    /// The number of the list at `uri`, if it is `<issuer>/statuslists/<n>` (a decimal
+    /// `n`) of this verifier's issuer.
+    fn list_number(&self, uri: &str) -> Result<u64, VerifyError> {
+        uri.strip_prefix(&self.prefix)
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(foreign)
     }
 
     /// Fetches a list no usable copy of is held, unless a fetch of it failed less than
@@ -330,12 +359,12 @@ async fn download(
     let bits = StatusBits::from_lst(&claims.status_list.lst).map_err(|e| wrong(&e.to_string()))?;
     let ttl = claims
         .ttl
-        .map_or(DEFAULT_TTL, Duration::from_secs)
+        .unwrap_or(DEFAULT_TTL)
         .clamp(TTL_RANGE.0, TTL_RANGE.1);
     Ok(Fetched {
         bits,
-        at: Instant::now(),
-        ttl,
+        at: now,
+        ttl: i64::try_from(ttl).unwrap_or(i64::MAX),
         exp: claims.exp,
     })
 }
