@@ -34,6 +34,10 @@ const BLOCK: u64 = 1024;
 /// so that a revocation committed late, or stamped by an instance whose clock is a
 /// little behind, is not missed.
 const SYNC_MARGIN: i64 = 30;
+/// Every this many seconds a sync reads everything that ended again, whatever the
+/// clocks of the instances say (a revocation stamped by an instance whose clock is more
+/// than [`SYNC_MARGIN`] behind shows then at the latest).
+const FULL_SYNC_INTERVAL: i64 = 600;
 /// A list token is valid for this long at least (`exp - iat`), or twice the `ttl`.
 const MIN_VALIDITY: u64 = 3600;
 
@@ -68,8 +72,9 @@ pub(super) struct StatusLists {
     ttl: u64,
     block: Mutex<Range<u64>>,
     bits: RwLock<Bits>,
-    /// When the last sync began (`None` before the first); held while one runs.
-    synced: tokio::sync::Mutex<Option<i64>>,
+    /// When the last sync and the last full read began (`None` before the first); held
+    /// while a sync runs.
+    synced: tokio::sync::Mutex<Option<(i64, i64)>>,
     served: Mutex<HashMap<u64, Arc<ServedList>>>,
 }
 
@@ -158,10 +163,15 @@ impl Latchkey {
     pub async fn sync_status_lists(&self) -> Result<()> {
         let mut synced = self.status.synced.lock().await;
         let started = self.now();
-        let since = synced.map_or(i64::MIN, |at| at.saturating_sub(SYNC_MARGIN));
+        let (since, full_at) = match *synced {
+            Some((last, full)) if started - full < FULL_SYNC_INTERVAL => {
+                (last.saturating_sub(SYNC_MARGIN), full)
+            }
+            _ => (i64::MIN, started),
+        };
         let changes = self.store.status_changes(since).await?;
         self.status.apply(&changes);
-        *synced = Some(started);
+        *synced = Some((started, full_at));
         Ok(())
     }
 
