@@ -19,10 +19,7 @@ fn offline(client_id: &str) -> LoginRequest {
 }
 
 async fn an_offline_login_returns_an_account_refresh_token_without_expiry(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let tokens = app
         .client
         .login("ada@example.com", PASSWORD, &offline("example"))
@@ -46,10 +43,7 @@ async fn an_offline_login_returns_an_account_refresh_token_without_expiry(app: T
 }
 
 async fn an_account_refresh_token_works_only_with_its_client_id(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let refresh = app
         .client
         .login("ada@example.com", PASSWORD, &offline("example"))
@@ -78,10 +72,7 @@ async fn an_account_refresh_token_works_only_with_its_client_id(app: TestApp) {
 }
 
 async fn an_offline_login_needs_a_client_id(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let options = LoginRequest {
         access_type: Some("offline".into()),
         ..LoginRequest::default()
@@ -107,10 +98,7 @@ async fn an_offline_login_needs_a_client_id(app: TestApp) {
 }
 
 async fn an_unknown_access_type_is_refused(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let options = LoginRequest {
         access_type: Some("forever".into()),
         client_id: Some("x".into()),
