@@ -140,11 +140,7 @@ async fn login_expiration_shortens_the_token_within_the_maximum(app: TestApp) {
         expiration: Some(3600),
         ..LoginRequest::default()
     };
-    let tokens = app
-        .client
-        .login("ada@example.com", PASSWORD, &short)
-        .await
-        .unwrap();
+    let tokens = app.login_with("ada@example.com", &short).await.unwrap();
     let (_, claims) = decode(&tokens.access_token);
     assert_eq!(
         claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
@@ -156,9 +152,7 @@ async fn login_expiration_shortens_the_token_within_the_maximum(app: TestApp) {
             ..LoginRequest::default()
         };
         assert_api_error(
-            app.client
-                .login("ada@example.com", PASSWORD, &options)
-                .await,
+            app.login_with("ada@example.com", &options).await,
             400,
             "invalid_request",
         );

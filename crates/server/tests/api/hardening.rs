@@ -154,14 +154,8 @@ async fn metrics_can_move_to_their_own_listener() {
         .send()
         .await
         .unwrap();
-    let text = http
-        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = format!("http://127.0.0.1:{metrics_port}/metrics");
+    let text = latchkey_testkit::text_at(&http, &metrics).await;
     assert!(text.contains("route=\"/healthz\",status=\"200\""));
 }
 

@@ -154,15 +154,7 @@ async fn the_deployment_can_turn_rotation_on_for_every_key() {
 
 /// The value of one metrics sample, from `/metrics`.
 async fn metric(app: &TestApp, sample: &str) -> Option<f64> {
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = latchkey_testkit::text_at(&app.http, &app.url("/metrics")).await;
     text.lines()
         .find_map(|line| line.strip_prefix(sample))
         .and_then(|v| v.trim().parse().ok())

@@ -2,7 +2,7 @@
 
 use latchkey_client::Kind;
 use latchkey_client::api::LoginRequest;
-use latchkey_testkit::{PASSWORD, TestApp, assert_api_error, backend_tests, decode};
+use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
 backend_tests!(
     the_list_shows_live_refresh_tokens_but_never_the_tokens,
@@ -20,10 +20,7 @@ async fn the_list_shows_live_refresh_tokens_but_never_the_tokens(app: TestApp) {
         access_type: Some("offline".into()),
         expiration: None,
     };
-    app.client
-        .login("ada@example.com", PASSWORD, &offline)
-        .await
-        .unwrap();
+    app.login_with("ada@example.com", &offline).await.unwrap();
     let raw = app.get_text("/refresh-tokens", &token).await;
     assert!(!raw.contains(client.refresh_token.as_ref().unwrap().expose()));
     let list = app.client.refresh_tokens(&token).await.unwrap();
@@ -52,11 +49,7 @@ async fn revoking_a_refresh_token_ends_it_and_its_access_tokens(app: TestApp) {
         access_type: Some("offline".into()),
         expiration: None,
     };
-    let session = app
-        .client
-        .login("ada@example.com", PASSWORD, &offline)
-        .await
-        .unwrap();
+    let session = app.login_with("ada@example.com", &offline).await.unwrap();
     let refresh = session.refresh_token.unwrap();
     let minted = app
         .client

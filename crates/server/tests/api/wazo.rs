@@ -42,6 +42,16 @@ async fn post(app: &TestApp, basic: Option<(&str, &str)>, body: Value) -> (u16, 
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
+/// Asserts that posting `body` (no credentials) is refused with `status` and `code`.
+async fn assert_refused(app: &TestApp, body: Value, status: u16, code: &str) {
+    let (got, error) = post(app, None, body).await;
+    assert_eq!(
+        (got, error["error"].as_str()),
+        (status, Some(code)),
+        "{error}"
+    );
+}
+
 /// Signs up alice and logs her in offline for the application "example": the answer.
 async fn alice_offline(app: &TestApp) -> Value {
     app.signup("alice@example.com").await;
@@ -103,16 +113,13 @@ async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
 async fn a_refresh_token_needs_its_client_id_and_makes_no_refresh_token(app: TestApp) {
     let offline = alice_offline(&app).await;
     let refresh = offline["data"]["refresh_token"].as_str().unwrap();
-    let (status, error) = post(
+    assert_refused(
         &app,
-        None,
         serde_json::json!({"client_id": "other", "refresh_token": refresh}),
+        400,
+        "invalid_grant",
     )
     .await;
-    assert_eq!(
-        (status, error["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
     let (status, _) = post(&app, None, serde_json::json!({"refresh_token": refresh})).await;
     assert_eq!(status, 400);
     let (status, renewed) = post(
@@ -153,16 +160,13 @@ async fn access_type_offline_with_a_refresh_token_is_refused_as_wazo_auth_does(a
 
 async fn a_refresh_token_needs_basic_credentials_to_be_created(app: TestApp) {
     app.signup("alice@example.com").await;
-    let (status, error) = post(
+    assert_refused(
         &app,
-        None,
         serde_json::json!({"client_id": "example", "access_type": "offline"}),
+        401,
+        "invalid_credentials",
     )
     .await;
-    assert_eq!(
-        (status, error["error"].as_str()),
-        (401, Some("invalid_credentials"))
-    );
     let (status, _) = post(
         &app,
         Some(("alice@example.com", "wrong password")),
@@ -186,16 +190,13 @@ async fn a_wazo_refresh_token_is_refused_as_x_auth_token_and_an_access_token_as_
         .unwrap();
     assert_eq!(response.status(), 401);
     let access = offline["data"]["token"].as_str().unwrap();
-    let (status, error) = post(
+    assert_refused(
         &app,
-        None,
         serde_json::json!({"client_id": "example", "refresh_token": access}),
+        400,
+        "invalid_grant",
     )
     .await;
-    assert_eq!(
-        (status, error["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
 }
 
 async fn wazo_timestamps_and_ids_describe_the_token(app: TestApp) {

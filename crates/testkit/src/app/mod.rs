@@ -190,6 +190,19 @@ impl TestApp {
         self.login(email).await
     }
 
+    /// Logs `email` in with [`PASSWORD`] and `options`.
+    ///
+    /// # Errors
+    ///
+    /// The API's refusal.
+    pub async fn login_with(
+        &self,
+        email: &str,
+        options: &LoginRequest,
+    ) -> latchkey_client::Result<TokenResponse> {
+        self.client.login(email, PASSWORD, options).await
+    }
+
     /// A fresh account access token for an existing account.
     pub async fn login(&self, email: &str) -> String {
         self.client
