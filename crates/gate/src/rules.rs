@@ -1,0 +1,323 @@
+//! The rules file: which original requests need which token.
+//!
+//! ```toml
+//! [[route]]
+//! prefix = "/api"            # matches /api, /api/ and /api/…, never /apifoo
+//! methods = ["GET", "HEAD"]  # optional: every method when absent
+//! scope = "api:read"         # optional: scopes the token must carry (space-separated)
+//!
+//! [[route]]
+//! prefix = "/public"
+//! public = true              # no token needed, no identity headers sent
+//! ```
+//!
+//! A request is judged by the rule with the longest prefix that matches its normalised
+//! path (on segment boundaries) and whose `methods` include its method; no such rule
+//! means 403. Rules are checked when the file is read: an unknown key, a prefix that is
+//! not a normalised absolute path, an invalid scope or method, `public` together with
+//! `scope`, or two rules that would both apply to one request stop the gate, with the
+//! file, the line and the reason. They are kept sorted longest prefix first, so a lookup
+//! is one pass that stops at the first match, with no allocation.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use latchkey_verify::Scope;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Why a rules file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    /// The file could not be read.
+    #[error("cannot read the rules file {}: {source}", file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid rules file.
+    #[error("{}{line}: {reason}", file.as_ref().map(|f| format!("{}:", f.display())).unwrap_or_default())]
+    Invalid {
+        /// The file, when the rules came from one.
+        file: Option<PathBuf>,
+        /// The line (from 1) the problem is on.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// What a matching rule asks of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone may pass; no token is read.
+    Public,
+    /// A valid access token carrying every scope of this set (possibly none).
+    Token(Scope),
+}
+
+/// One rule, checked and normalised.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The path prefix, without a trailing `/` (except the root, `/`).
+    pub prefix: String,
+    /// The methods it applies to (upper case); `None` for every method.
+    pub methods: Option<Vec<String>>,
+    /// What it asks of the request.
+    pub access: Access,
+    /// The line of its `[[route]]` header in the file.
+    pub line: usize,
+}
+
+impl Route {
+    /// Whether this rule applies to `method` on the normalised `path`.
+    #[must_use]
+    pub fn applies(&self, method: &str, path: &str) -> bool {
+        let on_boundary = self.prefix == "/"
+            || path
+                .strip_prefix(self.prefix.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        on_boundary
+            && self
+                .methods
+                .as_ref()
+                .is_none_or(|methods| methods.iter().any(|m| m == method))
+    }
+
+    fn overlaps(&self, other: &Self) -> bool {
+        self.prefix == other.prefix
+            && match (&self.methods, &other.methods) {
+                (Some(a), Some(b)) => a.iter().any(|m| b.contains(m)),
+                _ => true,
+            }
+    }
+}
+
+/// The rules, longest prefix first.
+///
+/// ```
+/// use latchkey_gate::rules::{Access, Rules};
+/// let rules = Rules::parse(r#"
+/// [[route]]
+/// prefix = "/api"
+/// scope = "api:read"
+/// [[route]]
+/// prefix = "/api/health"
+/// methods = ["GET"]
+/// public = true
+/// "#).unwrap();
+/// assert_eq!(rules.find("GET", "/api/health").unwrap().access, Access::Public);
+/// assert!(matches!(rules.find("POST", "/api/health").unwrap().access, Access::Token(_)));
+/// assert!(rules.find("GET", "/apifoo").is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Rules {
+    routes: Vec<Route>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    route: Vec<Spanned<RawRoute>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    prefix: Spanned<String>,
+    methods: Option<Spanned<Vec<String>>>,
+    scope: Option<Spanned<String>>,
+    #[serde(default)]
+    public: bool,
+}
+
+/// A problem at a byte range of the text, before it is turned into a line.
+struct Problem(Range<usize>, String);
+
+impl Rules {
+    /// Without a rules file: every request needs a valid access token, whatever its
+    /// scopes (one rule, prefix `/`).
+    #[must_use]
+    pub fn token_everywhere() -> Self {
+        Self {
+            routes: vec![Route {
+                prefix: "/".into(),
+                methods: None,
+                access: Access::Token(Scope::default()),
+                line: 0,
+            }],
+        }
+    }
+
+    /// Reads and checks the rules file at `file`.
+    ///
+    /// # Errors
+    ///
+    /// [`RulesError::Read`] if it cannot be read, [`RulesError::Invalid`] naming the file
+    /// and line otherwise.
+    pub fn load(file: &Path) -> Result<Self, RulesError> {
+        let text = std::fs::read_to_string(file).map_err(|source| RulesError::Read {
+            file: file.to_owned(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|err| match err {
+            RulesError::Invalid { line, reason, .. } => RulesError::Invalid {
+                file: Some(file.to_owned()),
+                line,
+                reason,
+            },
+            read @ RulesError::Read { .. } => read,
+        })
+    }
+
+    /// Parses and checks rules from TOML text.
+    ///
+    /// # Errors
+    ///
+    /// [`RulesError::Invalid`] with the line and the reason.
+    pub fn parse(text: &str) -> Result<Self, RulesError> {
+        let invalid = |Problem(span, reason): Problem| RulesError::Invalid {
+            file: None,
+            line: line_of(text, span.start),
+            reason,
+        };
+        let file: File = toml::from_str(text).map_err(|err| {
+            let span = err.span().unwrap_or(0..0);
+            invalid(Problem(span, err.message().trim().to_owned()))
+        })?;
+        let mut routes: Vec<Route> = Vec::with_capacity(file.route.len());
+        for raw in file.route {
+            let start = raw.span().start;
+            let route = check(raw.into_inner(), line_of(text, start)).map_err(invalid)?;
+            if let Some(earlier) = routes.iter().find(|r| r.overlaps(&route)) {
+                return Err(invalid(Problem(
+                    start..start,
+                    format!(
+                        "this rule and the one at line {} both apply to the same requests \
+                         (prefix {:?}); give them distinct methods or merge them",
+                        earlier.line, route.prefix
+                    ),
+                )));
+            }
+            routes.push(route);
+        }
+        if routes.is_empty() {
+            return Err(invalid(Problem(
+                0..0,
+                "no [[route]]: every request would be refused".into(),
+            )));
+        }
+        // Longest prefix first; the sort is stable, so rules of one prefix keep their
+        // order (they never overlap, see above).
+        routes.sort_by_key(|route| std::cmp::Reverse(route.prefix.len()));
+        Ok(Self { routes })
+    }
+
+    /// The rule that judges `method` on the normalised `path`, if any.
+    #[must_use]
+    pub fn find(&self, method: &str, path: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.applies(method, path))
+    }
+
+    /// The rules, longest prefix first.
+    #[must_use]
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+}
+
+/// Checks one `[[route]]` table.
+fn check(raw: RawRoute, line: usize) -> Result<Route, Problem> {
+    let prefix_span = raw.prefix.span();
+    let prefix = raw.prefix.into_inner();
+    match crate::path::normalise(&prefix) {
+        Ok(normal) if normal == prefix || normal == prefix.trim_end_matches('/') => {}
+        Ok(normal) => {
+            return Err(Problem(
+                prefix_span,
+                format!("prefix {prefix:?} is not normalised (it means {normal:?})"),
+            ));
+        }
+        Err(err) => return Err(Problem(prefix_span, format!("prefix {prefix:?}: {err}"))),
+    }
+    if prefix.contains(['?', '#']) {
+        return Err(Problem(
+            prefix_span,
+            format!("prefix {prefix:?}: a path only"),
+        ));
+    }
+    let prefix = match prefix.trim_end_matches('/') {
+        "" => "/".to_owned(),
+        trimmed => trimmed.to_owned(),
+    };
+    let methods = match raw.methods {
+        None => None,
+        Some(methods) => {
+            let span = methods.span();
+            let methods = methods.into_inner();
+            if methods.is_empty() {
+                return Err(Problem(
+                    span,
+                    "methods is empty: leave it out for every method".into(),
+                ));
+            }
+            let mut upper = Vec::with_capacity(methods.len());
+            for method in methods {
+                let valid = !method.is_empty() && method.bytes().all(|b| b.is_ascii_alphabetic());
+                if !valid {
+                    return Err(Problem(span, format!("invalid method {method:?}")));
+                }
+                upper.push(method.to_ascii_uppercase());
+            }
+            Some(upper)
+        }
+    };
+    let access = match (raw.public, raw.scope) {
+        (true, Some(scope)) => {
+            return Err(Problem(
+                scope.span(),
+                "a public route cannot require a scope".into(),
+            ));
+        }
+        (true, None) => Access::Public,
+        (false, None) => Access::Token(Scope::default()),
+        (false, Some(scope)) => {
+            let span = scope.span();
+            Access::Token(
+                Scope::parse(scope.get_ref())
+                    .map_err(|err| Problem(span, format!("invalid scope: {err}")))?,
+            )
+        }
+    };
+    Ok(Route {
+        prefix,
+        methods,
+        access,
+        line,
+    })
+}
+
+/// The line (from 1) of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(1, |before| {
+        before.bytes().filter(|&b| b == b'\n').count() + 1
+    })
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.prefix)?;
+        if let Some(methods) = &self.methods {
+            write!(f, " [{}]", methods.join(","))?;
+        }
+        match &self.access {
+            Access::Public => write!(f, " public"),
+            Access::Token(scope) => write!(f, " token({scope})"),
+        }
+    }
+}
