@@ -10,6 +10,7 @@
 #   bench/run.sh                 # everything, 10 s per scenario
 #   BENCH_DURATION=5 bench/run.sh
 #   BENCH_BACKENDS=sqlite bench/run.sh
+#   BENCH_ONLY=gate BENCH_BACKENDS=sqlite bench/run.sh   # the latchkey-gate scenarios alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -103,6 +104,11 @@ bench_backend() {
     NODES_PID=$!
     wait_ready "http://127.0.0.1:$NODES_PORT/healthz"
     "$BIN/latchkey-bench" prepare --server "$api" --dir "$data" --rotating $((CONNECTIONS * 2))
+    if [ "${BENCH_ONLY:-}" = gate ]; then
+        bench_gate "$backend" "$data" "$api"
+        stop_services
+        return
+    fi
 
     token_post BENCH_BODY_FILE="$data/cc.json" run_wrk "$backend" "client-credentials" "$api"
     token_post BENCH_BODY_FILE="$data/refresh.json" run_wrk "$backend" "refresh" "$api"
@@ -172,6 +178,10 @@ bench_backend() {
     cat "$OUT/$backend-junk-flood.json" >>"$RESULTS"
     echo "  junk flood: $(cat "$OUT/$backend-junk-flood.json")" >&2
 
+    stop_services
+}
+
+stop_services() {
     kill "$NODES_PID" "$SERVER_PID"
     wait "$NODES_PID" "$SERVER_PID" 2>/dev/null || true
     SERVER_PID= NODES_PID=

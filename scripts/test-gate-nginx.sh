@@ -24,4 +24,4 @@ NGINX=$(nginx_binary)
 echo "==> $("$NGINX" -v 2>&1)"
 
 LATCHKEY_REQUIRE_NGINX=1 LATCHKEY_NGINX="$NGINX" \
-  cargo test --locked -p latchkey-gate --test gate nginx -- --nocapture
+  cargo test --locked -p latchkey-gate --test gate nginx:: -- --nocapture
