@@ -2,35 +2,32 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::decide::Gate;
 
 /// Any method on `/verify`: the original request is named by the forward-auth headers
-/// (Traefik, Caddy, nginx).
-pub async fn verify(State(gate): State<Arc<Gate>>, headers: HeaderMap) -> Response {
-    match crate::original::from_headers(&headers) {
-        Ok(original) => gate.decide(original, &headers).await,
+/// (Traefik, Caddy, nginx). The request is taken whole so that its headers are borrowed,
+/// not copied (axum's `HeaderMap` extractor clones them).
+pub async fn verify(State(gate): State<Arc<Gate>>, request: Request) -> Response {
+    let headers = request.headers();
+    match crate::original::from_headers(headers) {
+        Ok(original) => gate.decide(original, headers).await,
         Err(reason) => gate.bad_request(reason),
     }
 }
 
 /// Any method on `/verify/…` (Envoy `ext_authz` with `path_prefix: /verify`): the
 /// original request is this one, its path what follows `/verify`.
-pub async fn verify_path(
-    State(gate): State<Arc<Gate>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let target = uri.path().strip_prefix("/verify").unwrap_or("/");
+pub async fn verify_path(State(gate): State<Arc<Gate>>, request: Request) -> Response {
+    let target = request.uri().path().strip_prefix("/verify").unwrap_or("/");
     let original = crate::original::Original {
-        method: method.as_str(),
+        method: request.method().as_str(),
         target,
     };
-    gate.decide(original, &headers).await
+    gate.decide(original, request.headers()).await
 }
 
 /// `/healthz`: liveness, 200 as soon as the gate listens.
