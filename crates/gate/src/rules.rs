@@ -321,3 +321,64 @@ impl fmt::Display for Route {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = r#"
+[[route]]
+prefix = "/"
+
+[[route]]
+prefix = "/api/"
+methods = ["get"]
+scope = "api:read"
+
+[[route]]
+prefix = "/api/public"
+public = true
+"#;
+
+    fn decided_by(rules: &Rules, method: &str, path: &str) -> Option<String> {
+        rules.find(method, path).map(|r| r.prefix.clone())
+    }
+
+    #[test]
+    fn the_longest_prefix_on_a_segment_boundary_with_the_method_decides() {
+        let rules = Rules::parse(RULES).unwrap();
+        let cases = [
+            ("GET", "/api", "/api"),
+            ("GET", "/api/", "/api"),
+            ("GET", "/api/items", "/api"),
+            ("GET", "/apifoo", "/"),
+            ("POST", "/api/items", "/"),
+            ("GET", "/api/public", "/api/public"),
+            ("POST", "/api/public/x", "/api/public"),
+            ("GET", "/api/publicity", "/api"),
+            ("GET", "/", "/"),
+        ];
+        for (method, path, prefix) in cases {
+            assert_eq!(
+                decided_by(&rules, method, path).as_deref(),
+                Some(prefix),
+                "{method} {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_root_rule_unmatched_paths_find_nothing() {
+        let rules = Rules::parse("[[route]]\nprefix = \"/api\"\nmethods = [\"GET\"]\n").unwrap();
+        assert!(rules.find("GET", "/").is_none());
+        assert!(rules.find("GET", "/ap").is_none());
+        assert!(rules.find("DELETE", "/api").is_none());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let err = Rules::parse("\n\n[[route]]\nprefix = \"/a\"\npublic = true\nscope = \"x\"\n")
+            .unwrap_err();
+        assert_eq!(err.to_string(), "6: a public route cannot require a scope");
+    }
+}
