@@ -40,7 +40,7 @@ pub struct Original<'a> {
 pub fn from_headers(headers: &HeaderMap) -> Result<Original<'_>, &'static str> {
     let forwarded = pair(headers, "x-forwarded-method", "x-forwarded-uri")?;
     let original = pair(headers, "x-original-method", "x-original-uri")?;
-    match (forwarded, original) {
+    let chosen = match (forwarded, original) {
         (Some(a), Some(b)) if a != b => {
             Err("X-Forwarded-Method/Uri and X-Original-Method/URI disagree")
         }
@@ -48,7 +48,12 @@ pub fn from_headers(headers: &HeaderMap) -> Result<Original<'_>, &'static str> {
         (None, None) => Err(
             "no X-Forwarded-Method + X-Forwarded-Uri or X-Original-Method + X-Original-URI headers",
         ),
+    }?;
+    let method = chosen.method;
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err("the original method is not a method name");
     }
+    Ok(chosen)
 }
 
 /// Both headers of one style, or neither.

@@ -199,6 +199,12 @@ async fn forward_auth_headers_that_disagree_or_repeat_are_refused() {
             "method without URI",
             base().header("X-Forwarded-Method", "GET"),
         ),
+        (
+            "empty method",
+            base()
+                .header("X-Forwarded-Method", "")
+                .header("X-Forwarded-Uri", "/api/items"),
+        ),
         ("nothing", base()),
     ];
     for (what, request) in cases {
