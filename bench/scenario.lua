@@ -1,6 +1,8 @@
 -- One wrk scenario, configured by environment variables (set by bench/run.sh):
 --   BENCH_METHOD, BENCH_PATH, BENCH_CONTENT_TYPE, BENCH_AUTH  the request;
 --   BENCH_BODY_FILE    a file holding the body;
+--   BENCH_HEADERS      more request headers, "Name: value" pairs separated by ";"
+--                      (e.g. the forward-auth headers of a /verify request);
 --   BENCH_EXPECT       a string every response body must contain (e.g. a token's
 --                      start), besides a 200 status;
 --   BENCH_AUTH_FILE    Authorization values, one per line, taken in turn by each
@@ -30,6 +32,10 @@ function init(args)
   if content_type then wrk.headers["Content-Type"] = content_type end
   local auth = os.getenv("BENCH_AUTH")
   if auth then wrk.headers["Authorization"] = auth end
+  for pair in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^;]+") do
+    local name, value = string.match(pair, "^%s*([^:]+):%s*(.-)%s*$")
+    if name then wrk.headers[name] = value end
+  end
   local body_file = os.getenv("BENCH_BODY_FILE")
   if body_file then
     local f = assert(io.open(body_file))
