@@ -11,6 +11,8 @@
 mod accounts;
 mod audit;
 mod client_keys;
+mod console;
+mod console_kit;
 mod crash;
 mod data_files;
 mod documented;
