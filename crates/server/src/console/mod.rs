@@ -37,6 +37,7 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; 
 
 const STYLESHEET: &str = include_str!("../../assets/console.css");
 const SCRIPT: &str = include_str!("../../assets/copy.js");
+const ICON: &str = include_str!("../../assets/favicon.svg");
 
 /// The console's routes, to merge into the API's router when the console is enabled.
 pub fn router() -> Router<AppState> {
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/assets/console.css", get(stylesheet))
         .route("/console/assets/copy.js", get(script))
+        .route("/console/assets/favicon.svg", get(icon))
         .layer(axum::middleware::map_response(console_headers))
 }
 
@@ -84,6 +86,10 @@ async fn stylesheet() -> Response {
 
 async fn script() -> Response {
     asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+async fn icon() -> Response {
+    asset("image/svg+xml", ICON)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
