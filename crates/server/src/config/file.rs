@@ -278,6 +278,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_console_section_is_read_and_checked() {
+        let file: FileConfig = toml::from_str(
+            "[console]\nenabled = false\nidle_timeout_seconds = 60\nabsolute_timeout_seconds = 600",
+        )
+        .unwrap();
+        let policy = console(&file.console).unwrap();
+        assert!(!policy.enabled);
+        assert_eq!((policy.idle_timeout, policy.absolute_timeout), (60, 600));
+        assert!(console(&ConsoleFile::default()).unwrap().enabled);
+        let backwards: FileConfig =
+            toml::from_str("[console]\nidle_timeout_seconds = 600\nabsolute_timeout_seconds = 60")
+                .unwrap();
+        assert!(console(&backwards.console).is_err());
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
     }

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use latchkey_core::service::ConsoleSecret;
 use serde::Deserialize;
 
 use super::cookies::{Jar, SESSION, VISITOR, read};
@@ -12,7 +13,6 @@ use super::pages::{Chrome, Login, Signup};
 use super::reply;
 use crate::extract::SourceAddr;
 use crate::state::AppState;
-use latchkey_core::service::ConsoleSecret;
 
 /// The log-in and sign-up forms.
 #[derive(Deserialize)]

@@ -41,10 +41,13 @@ pub struct NewKey {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Flash {
     /// The message and its tone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<(Tone, String)>,
     /// The email typed in the form that failed, to fill it in again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// A client key just created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_key: Option<NewKey>,
 }
 

@@ -355,6 +355,23 @@ async fn the_events_page_shows_what_the_api_did(app: TestApp) {
     assert_eq!(page.status, 200);
     assert!(page.text.contains("client key created"));
     assert!(page.text.contains(&key.client_id));
+    assert!(!page.text.contains("Older events"));
+    // Paged by 25, newest first: the oldest (the console's own log-in) comes on page two.
+    for _ in 0..25 {
+        app.client
+            .create_client_key(&token, &CreateClientKeyRequest::default())
+            .await
+            .unwrap();
+    }
+    let first = browser.get("/console/events").await;
+    assert!(!first.text.contains("login succeeded"));
+    let older = between(&first.text, "href=\"/console/events?before=", "\"");
+    let second = browser
+        .get(&format!("/console/events?before={older}"))
+        .await;
+    assert_eq!(second.status, 200);
+    assert!(second.text.contains("login succeeded"), "{}", second.text);
+    assert!(second.text.contains("Newest events"));
 }
 
 #[tokio::test]
