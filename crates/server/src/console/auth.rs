@@ -48,17 +48,25 @@ pub async fn login_page(
     })
 }
 
-/// `POST /console/login`: the same lockout and events as `POST /auth/login`.
+/// `POST /console/login`: the same lockout and events as `POST /auth/login`. A session
+/// the browser still held ends: one browser, one session.
 pub async fn login(
     State(state): State<AppState>,
     SourceAddr(source): SourceAddr,
+    headers: HeaderMap,
     VisitorForm(form): VisitorForm<Credentials>,
 ) -> Response {
-    match state
+    let login = state
         .latchkey
         .console_login(&form.email, form.password, source)
-        .await
+        .await;
+    let previous = read(&headers, SESSION).and_then(ConsoleSecret::parse);
+    if let (Ok(_), Some(previous)) = (&login, previous)
+        && let Err(err) = state.latchkey.console_logout(&previous).await
     {
+        return reply::failure(&state, err, "/console/login");
+    }
+    match login {
         Ok(secret) => {
             let jar = Jar::of(&state);
             let lifetime = state.latchkey.settings().policies.console.absolute_timeout;

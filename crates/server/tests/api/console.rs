@@ -328,6 +328,21 @@ async fn logging_out_everywhere_through_the_api_ends_the_console_session(app: Te
     );
 }
 
+#[tokio::test]
+async fn a_new_log_in_ends_the_session_the_browser_held() {
+    let app = TestApp::spawn().await;
+    let browser = Browser::signed_up(&app, EMAIL).await;
+    let first = browser.cookie(SESSION).unwrap();
+    browser.log_in(EMAIL, PASSWORD).await;
+    assert_ne!(browser.cookie(SESSION).unwrap(), first);
+    assert_eq!(browser.get("/console/keys").await.status, 200);
+    browser.set_cookie(SESSION, &first);
+    assert_eq!(
+        location(&browser.get("/console/keys").await),
+        "/console/login"
+    );
+}
+
 async fn logging_out_ends_the_session_for_good(app: TestApp) {
     let browser = Browser::signed_up(&app, EMAIL).await;
     let old = browser.cookie(SESSION).unwrap();
