@@ -13,6 +13,7 @@ mod audit;
 mod client_keys;
 mod console;
 mod console_kit;
+mod console_sessions;
 mod crash;
 mod data_files;
 mod documented;
