@@ -5,7 +5,7 @@
 use latchkey_client::api::CreateClientKeyRequest;
 use latchkey_testkit::{PASSWORD, TestApp, backend_tests};
 
-use crate::console_kit::{Browser, SESSION, csrf, location, set_cookie};
+use crate::console_kit::{Browser, SESSION, assert_back_at_log_in, csrf, location, set_cookie};
 
 backend_tests!(
     the_session_cookie_is_httponly_strict_and_not_secure_on_plain_http,
@@ -141,14 +141,7 @@ async fn failed_console_and_api_logins_add_up_to_one_lockout(app: TestApp) {
     );
     // …and so does the console, saying how long to wait.
     let reply = browser.log_in(EMAIL, PASSWORD).await;
-    assert_eq!(location(&reply), "/console/login");
-    assert!(browser.cookie(SESSION).is_none());
-    let page = browser.follow(&reply).await;
-    assert!(
-        page.text.contains("Try again in 15 minutes."),
-        "{}",
-        page.text
-    );
+    assert_back_at_log_in(&browser, &reply, "Try again in 15 minutes.").await;
     // The audit trail has the console's failures beside the API's.
     let events = app.latchkey.all_events(&Default::default()).await.unwrap();
     let console_failures = events

@@ -146,3 +146,16 @@ pub fn set_cookie<'r>(reply: &'r Reply, name: &str) -> &'r str {
         .find(|v| v.starts_with(&format!("{name}=")))
         .unwrap_or_else(|| panic!("no Set-Cookie for {name}"))
 }
+
+/// Asserts that `reply` sends the browser, holding no session, back to the log-in page,
+/// and that the page says `message`.
+pub async fn assert_back_at_log_in(browser: &Browser<'_>, reply: &Reply, message: &str) {
+    assert_eq!(location(reply), "/console/login");
+    assert!(browser.cookie(SESSION).is_none());
+    let page = browser.follow(reply).await;
+    assert!(
+        page.text.contains(message),
+        "{message:?} missing: {}",
+        page.text
+    );
+}

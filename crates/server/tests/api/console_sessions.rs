@@ -4,7 +4,7 @@
 
 use latchkey_testkit::{Backend, OnBackend, PASSWORD, TestApp, backend_tests};
 
-use crate::console_kit::{Browser, SESSION, location};
+use crate::console_kit::{Browser, SESSION, assert_back_at_log_in, location};
 
 backend_tests!(
     an_idle_session_ends_and_the_log_in_page_says_so,
@@ -44,14 +44,7 @@ async fn an_idle_session_ends_and_the_log_in_page_says_so(app: ShortTimeouts) {
     }
     app.clock.advance(i64::try_from(IDLE).unwrap() + 1);
     let reply = browser.get("/console/keys").await;
-    assert_eq!(location(&reply), "/console/login");
-    assert!(browser.cookie(SESSION).is_none());
-    let page = browser.follow(&reply).await;
-    assert!(
-        page.text.contains("Your console session has ended"),
-        "{}",
-        page.text
-    );
+    assert_back_at_log_in(&browser, &reply, "Your console session has ended").await;
 }
 
 async fn a_session_ends_at_its_absolute_timeout_however_busy(app: ShortTimeouts) {
