@@ -14,6 +14,7 @@ backend_tests!(
     failed_console_and_api_logins_add_up_to_one_lockout,
     a_new_secret_is_shown_once_and_works_at_the_token_endpoint,
     the_events_page_shows_what_the_api_did,
+    sign_up_errors_are_said_plainly,
 );
 
 const EMAIL: &str = "ada@example.com";
@@ -253,4 +254,48 @@ fn between(text: &str, start: &str, end: &str) -> String {
     let from = text.find(start).unwrap() + start.len();
     let to = from + text[from..].find(end).unwrap();
     text[from..to].to_owned()
+}
+
+async fn sign_up_errors_are_said_plainly(app: TestApp) {
+    let browser = Browser::new(&app);
+    let cases = [
+        (
+            "ada@example.com",
+            "short",
+            "Password must be 8 to 1024 bytes long.",
+        ),
+        ("ada@example.com", "password123", "easy to guess"),
+        ("not an email", PASSWORD, "mail"),
+    ];
+    for (email, password, message) in cases {
+        let fields = [("email", email), ("password", password)];
+        let reply = browser
+            .submit("/console/signup", "/console/signup", &fields)
+            .await;
+        assert_eq!(location(&reply), "/console/signup");
+        let page = browser.follow(&reply).await;
+        assert!(page.text.contains(message), "{message:?}: {}", page.text);
+    }
+    app.account(EMAIL).await;
+    let fields = [("email", EMAIL), ("password", PASSWORD)];
+    let reply = browser
+        .submit("/console/signup", "/console/signup", &fields)
+        .await;
+    let page = browser.follow(&reply).await;
+    assert!(page.text.contains("This email is already registered."));
+}
+
+#[tokio::test]
+async fn a_closed_sign_up_says_so() {
+    let app = TestApp::spawn_with(|config| config.policies.signup_open = false).await;
+    let browser = Browser::new(&app);
+    let login = browser.get("/console/login").await;
+    assert!(!login.text.contains("/console/signup"));
+    let page = browser.get("/console/signup").await;
+    assert!(page.text.contains("Sign-up is closed on this service"));
+    let token = csrf(&login.text);
+    let fields = [("email", EMAIL), ("password", PASSWORD), ("csrf", &token)];
+    let reply = browser.post("/console/signup", &fields).await;
+    let page = browser.follow(&reply).await;
+    assert!(page.text.contains("Sign-up is closed on this service"));
 }
