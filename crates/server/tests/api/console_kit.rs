@@ -93,6 +93,14 @@ impl<'a> Browser<'a> {
         self.post(action, &fields).await
     }
 
+    /// Posts the form of `page` (to itself), checks that the answer redirects to `to`,
+    /// and returns that page.
+    pub async fn submit_to(&self, page: &str, fields: &[(&str, &str)], to: &str) -> Reply {
+        let reply = self.submit(page, page, fields).await;
+        assert_eq!(location(&reply), to);
+        self.follow(&reply).await
+    }
+
     /// Follows a 303 to its page.
     pub async fn follow(&self, reply: &Reply) -> Reply {
         assert_eq!(reply.status, 303, "{}", reply.text);

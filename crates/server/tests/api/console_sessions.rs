@@ -66,18 +66,15 @@ async fn a_password_change_ends_the_console_session(app: TestApp) {
     let browser = Browser::signed_up(&app, EMAIL).await;
     let old = browser.cookie(SESSION).unwrap();
     let weak = [("password", PASSWORD), ("new_password", "short")];
-    let reply = browser
-        .submit("/console/password", "/console/password", &weak)
+    let page = browser
+        .submit_to("/console/password", &weak, "/console/password")
         .await;
-    let page = browser.follow(&reply).await;
     assert!(page.text.contains("8 to 1024 bytes"), "{}", page.text);
     let new = "a different passphrase 2026";
     let fields = [("password", PASSWORD), ("new_password", new)];
-    let reply = browser
-        .submit("/console/password", "/console/password", &fields)
+    let page = browser
+        .submit_to("/console/password", &fields, "/console/login")
         .await;
-    assert_eq!(location(&reply), "/console/login");
-    let page = browser.follow(&reply).await;
     assert!(page.text.contains("Your password is changed"));
     browser.set_cookie(SESSION, &old);
     assert_eq!(
