@@ -85,6 +85,28 @@ with() {
     )
 }
 
+# The password latchkey-bench gives its accounts (crates/bench/src/main.rs).
+BENCH_PASSWORD="bench: correct horse battery staple"
+
+# console_sessions API COUNT FILE: logs COUNT console sessions in through the log-in form
+# (bench@bench.test), one `Cookie` header value per line of FILE.
+console_sessions() {
+    local api=$1 count=$2 file=$3 jar csrf
+    jar=$(mktemp)
+    : >"$file"
+    for _ in $(seq "$count"); do
+        csrf=$(curl -sf -c "$jar" "$api/console/login" |
+            sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+        curl -sf -b "$jar" -c "$jar" -o /dev/null "$api/console/login" \
+            --data-urlencode "csrf=$csrf" --data-urlencode "email=bench@bench.test" \
+            --data-urlencode "password=$BENCH_PASSWORD"
+        awk '$6 == "latchkey_console" { print "latchkey_console=" $7 }' "$jar" >>"$file"
+        rm -f "$jar"
+    done
+    rm -f "$jar"
+    [ "$(wc -l <"$file")" -eq "$count" ] || { echo "console log-ins failed" >&2; exit 1; }
+}
+
 token_post() {
     with BENCH_METHOD=POST BENCH_PATH=/auth/token BENCH_CONTENT_TYPE=application/json \
         BENCH_EXPECT='"accessToken":"ey' "$@"
@@ -139,6 +161,12 @@ bench_backend() {
     echo "  raw argon2id: $raw_before/s before the logins, $raw_after/s after" >&2
     with BENCH_PATH=/users/me BENCH_AUTH="Bearer $(cat "$data/account_token")" \
         BENCH_EXPECT='"email"' run_wrk "$backend" "GET /users/me" "$api"
+    # The account console: 50 signed-in users (50 sessions, 50 connections) browsing
+    # their client keys (the session check, then the key list, rendered).
+    console_sessions "$api" 50 "$data/console_cookies.txt"
+    with BENCH_PATH=/console/keys BENCH_AUTH_HEADER=Cookie \
+        BENCH_AUTH_FILE="$data/console_cookies.txt" BENCH_EXPECT='Your client keys' \
+        run_wrk "$backend" "console page (GET /console/keys), 50 users" "$api" 50
     with BENCH_METHOD=POST BENCH_PATH=/oauth2/introspect \
         BENCH_CONTENT_TYPE=application/x-www-form-urlencoded \
         BENCH_AUTH="Basic $(cat "$data/client_basic")" BENCH_BODY_FILE="$data/introspect.form" \

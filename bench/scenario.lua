@@ -7,6 +7,8 @@
 --                      start), besides a 200 status;
 --   BENCH_AUTH_FILE    Authorization values, one per line, taken in turn by each
 --                      request (instead of BENCH_AUTH);
+--   BENCH_AUTH_HEADER  the header BENCH_AUTH_FILE's values go in (default
+--                      Authorization; Cookie for the console's signed-in users);
 --   BENCH_ROTATE_FILE  rotating refresh tokens, one per line: each request spends one
 --                      and its response's new refresh token goes back to the pool, so
 --                      every connection follows its own rotation chain.
@@ -15,6 +17,7 @@
 local expect = os.getenv("BENCH_EXPECT")
 local rotate_file = os.getenv("BENCH_ROTATE_FILE")
 local auth_file = os.getenv("BENCH_AUTH_FILE")
+local auth_header = os.getenv("BENCH_AUTH_HEADER") or "Authorization"
 local threads = {}
 local next_id = 0
 
@@ -69,7 +72,7 @@ end
 if auth_file then
   function request()
     next_auth = next_auth % #auths + 1
-    wrk.headers["Authorization"] = auths[next_auth]
+    wrk.headers[auth_header] = auths[next_auth]
     return wrk.format()
   end
 end

@@ -75,6 +75,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "key_revocation",
         include_str!("../migrations/sqlite/0009_key_revocation.sql"),
     ),
+    (
+        11,
+        "console_sessions",
+        include_str!("../migrations/sqlite/0011_console_sessions.sql"),
+    ),
 ]);
 
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -117,6 +122,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         9,
         "key_revocation",
         include_str!("../migrations/postgres/0009_key_revocation.sql"),
+    ),
+    (
+        11,
+        "console_sessions",
+        include_str!("../migrations/postgres/0011_console_sessions.sql"),
     ),
 ]);
 
