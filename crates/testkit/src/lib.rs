@@ -31,12 +31,12 @@ pub mod scratch;
 pub mod tokens;
 
 #[cfg(feature = "app")]
-pub use app::{LatchkeydProcess, Reply, TestApp, TestClock, assert_api_error};
+pub use app::{LatchkeydProcess, Reply, TestApp, TestClock, assert_api_error, text_at};
 pub use database::{Backend, OnBackend, TestDatabase, run_on};
 pub use issuer::FakeIssuer;
 pub use openapi::OpenApi;
 pub use postgres::PgDatabase;
-pub use scratch::{TempDir, free_address, text_at, unique_name, unix_now};
+pub use scratch::{TempDir, free_address, unique_name, unix_now};
 pub use tokens::{TestKey, b64, claims, decode, jwks};
 
 /// The password every test account gets (strong enough for the password policy).

@@ -69,13 +69,3 @@ pub fn free_address() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()
 }
-
-/// The body of `GET url`, as text.
-///
-/// # Panics
-///
-/// If the request fails.
-pub async fn text_at(http: &reqwest::Client, url: &str) -> String {
-    let response = http.get(url).send().await.unwrap();
-    response.text().await.unwrap()
-}

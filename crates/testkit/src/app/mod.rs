@@ -268,6 +268,16 @@ impl OnBackend for TestApp {
     }
 }
 
+/// The body of `GET url`, as text.
+///
+/// # Panics
+///
+/// If the request fails.
+pub async fn text_at(http: &reqwest::Client, url: &str) -> String {
+    let response = http.get(url).send().await.unwrap();
+    response.text().await.unwrap()
+}
+
 /// Asserts that a result is an API error with `code` and `status`.
 ///
 /// # Panics
