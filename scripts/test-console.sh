@@ -2,13 +2,16 @@
 # The account console in a real browser: starts latchkeyd on a free port and a fresh
 # SQLite database, then drives /console/ in the distribution's headless Chromium through
 # playwright-core (tests/console-browser), taking a screenshot of each page into
-# docs/console/. Installs Node.js and Chromium from Debian when they are missing.
+# target/console-screenshots/ (into docs/console/, the README's pictures, with
+# LATCHKEY_UPDATE_SCREENSHOTS=1). Installs Node.js and Chromium from Debian when they
+# are missing.
 #
 # latchkeyd comes from $LATCHKEY_BIN_DIR when set; otherwise it is built here
 # (cargo build -p latchkeyd) and taken from target/debug/.
 #
 #   scripts/test-console.sh
 #   LATCHKEY_BIN_DIR=/path/to/bin scripts/test-console.sh
+#   LATCHKEY_UPDATE_SCREENSHOTS=1 scripts/test-console.sh   # refresh docs/console/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -18,8 +21,9 @@ command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]} (Debian packages)"
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  $SUDO apt-get update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
 if [ -z "${LATCHKEY_BIN_DIR:-}" ]; then
@@ -54,5 +58,8 @@ cd tests/console-browser
 echo "==> npm ci"
 npm ci --no-audit --no-fund
 echo "==> node --test (headless Chromium)"
-LATCHKEY_URL="$url" SCREENSHOT_DIR="$repo/docs/console" \
+shots="$repo/target/console-screenshots"
+[ "${LATCHKEY_UPDATE_SCREENSHOTS:-}" = 1 ] && shots="$repo/docs/console"
+mkdir -p "$shots"
+LATCHKEY_URL="$url" SCREENSHOT_DIR="$shots" \
   node --test --test-concurrency=1 console.test.mjs
