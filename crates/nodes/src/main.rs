@@ -26,29 +26,8 @@ struct Args {
     audience: Option<String>,
     /// Revocation check against the issuer's status lists: `closed` refuses (503) a token
     /// whose list was never fetched, `open` accepts it, `off` does not check.
-    #[arg(long, env = "LATCHKEY_NODES_STATUS_CHECK", value_enum, default_value_t = StatusMode::Closed)]
-    status_check: StatusMode,
-}
-
-/// The values of `--status-check`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum StatusMode {
-    /// Check; refuse when the list cannot be had.
-    Closed,
-    /// Check; accept when the list cannot be had.
-    Open,
-    /// Do not check.
-    Off,
-}
-
-impl From<StatusMode> for StatusCheck {
-    fn from(mode: StatusMode) -> Self {
-        match mode {
-            StatusMode::Closed => Self::FailClosed,
-            StatusMode::Open => Self::FailOpen,
-            StatusMode::Off => Self::Off,
-        }
-    }
+    #[arg(long, env = "LATCHKEY_NODES_STATUS_CHECK", default_value = "closed")]
+    status_check: StatusCheck,
 }
 
 fn main() -> ExitCode {
@@ -76,18 +55,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         listen: args.listen,
         issuer: args.issuer,
         audience: args.audience,
-        status_check: args.status_check.into(),
+        status_check: args.status_check,
     };
     let verifier = config.verifier().context("invalid configuration")?;
-    // Not fatal: the service answers 503 until the keys arrive, and keeps retrying.
-    match verifier.fetch_keys().await {
-        Ok(()) => {
-            tracing::info!(issuer = %config.issuer, keys = verifier.key_count(), "fetched the issuer's keys")
-        }
-        Err(err) => {
-            tracing::warn!(issuer = %config.issuer, error = %err, "could not fetch the issuer's keys yet; retrying in the background")
-        }
-    }
+    verifier.fetch_keys_at_start().await;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("failed to listen on {}", config.listen))?;

@@ -80,6 +80,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "status_list",
         include_str!("../migrations/sqlite/0010_status_list.sql"),
     ),
+    (
+        11,
+        "console_sessions",
+        include_str!("../migrations/sqlite/0011_console_sessions.sql"),
+    ),
 ]);
 
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -127,6 +132,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         10,
         "status_list",
         include_str!("../migrations/postgres/0010_status_list.sql"),
+    ),
+    (
+        11,
+        "console_sessions",
+        include_str!("../migrations/postgres/0011_console_sessions.sql"),
     ),
 ]);
 

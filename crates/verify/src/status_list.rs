@@ -65,6 +65,26 @@ pub enum StatusCheck {
     Off,
 }
 
+impl std::str::FromStr for StatusCheck {
+    type Err = String;
+
+    /// `closed`, `open` or `off`, as the services' `--status-check` takes it.
+    ///
+    /// ```
+    /// use latchkey_verify::StatusCheck;
+    /// assert_eq!("open".parse::<StatusCheck>(), Ok(StatusCheck::FailOpen));
+    /// assert!("maybe".parse::<StatusCheck>().is_err());
+    /// ```
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "closed" => Ok(Self::FailClosed),
+            "open" => Ok(Self::FailOpen),
+            "off" => Ok(Self::Off),
+            other => Err(format!("{other:?}: expected closed, open or off")),
+        }
+    }
+}
+
 /// The status-list counters of a verifier (see `Verifier::status_stats`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatusStats {

@@ -39,16 +39,19 @@ pub trait Accounts: Send + Sync {
     /// Finds an account by normalised email.
     async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRecord>, StoreError>;
     /// In one transaction: stores a new password hash, sets `tokens_not_before` to `now`,
-    /// moves the account to its next credential generation, revokes every live session
-    /// of the account, and ends its login era (the era's status index is recorded as
-    /// ended and the account gets a newly reserved one).
+    /// moves the account to its next credential generation (which ends its console
+    /// sessions too), revokes every live session of the account, and ends its login era
+    /// (the era's status index is recorded as ended and the account gets a newly
+    /// reserved one).
     async fn change_password(
         &self,
         id: &AccountId,
         password_hash: &str,
         now: i64,
     ) -> Result<(), StoreError>;
-    /// In one transaction: refuses the account's access tokens issued before `now` and
-    /// ends its login era, as [`Accounts::change_password`] does (log out everywhere).
+    /// In one transaction: refuses the account's access tokens issued before `now` (log
+    /// out everywhere), moves the account to its next credential generation, which ends
+    /// its console sessions and any offline login whose password check came before, and
+    /// ends its login era, as [`Accounts::change_password`] does.
     async fn refuse_tokens_before(&self, id: &AccountId, now: i64) -> Result<(), StoreError>;
 }

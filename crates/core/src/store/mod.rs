@@ -9,6 +9,7 @@ mod accounts;
 mod attempts;
 mod audit;
 mod client_keys;
+mod console_sessions;
 mod sessions;
 mod signing_keys;
 mod status_indexes;
@@ -19,6 +20,7 @@ pub use accounts::{AccountRecord, Accounts};
 pub use attempts::{AttemptCounter, AttemptRecord, Attempts};
 pub use audit::{Audit, AuditQuery, AuditRecord};
 pub use client_keys::{ClientKeyRecord, ClientKeys};
+pub use console_sessions::{ConsoleLiveness, ConsoleSessionRecord, ConsoleSessions};
 pub use sessions::{IssuedAccess, SessionGuard, SessionRecord, Sessions};
 pub use signing_keys::{KeyRevocation, SigningKeyRecord, SigningKeys};
 pub use status_indexes::{StatusChanges, StatusIndexes};
@@ -48,7 +50,16 @@ pub trait Health: Send + Sync {
 /// `latchkey-store` for SQLite and PostgreSQL; anything that implements each resource's
 /// trait is a `Store`.
 pub trait Store:
-    Health + Accounts + ClientKeys + Sessions + SigningKeys + Attempts + Audit + StatusIndexes + 'static
+    Health
+    + Accounts
+    + ClientKeys
+    + Sessions
+    + SigningKeys
+    + Attempts
+    + Audit
+    + ConsoleSessions
+    + StatusIndexes
+    + 'static
 {
 }
 
@@ -60,6 +71,7 @@ impl<T> Store for T where
         + SigningKeys
         + Attempts
         + Audit
+        + ConsoleSessions
         + StatusIndexes
         + 'static
 {

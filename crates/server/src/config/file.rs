@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::http::HeaderValue;
 use latchkey_core::keys::MasterKey;
-use latchkey_core::{Lifetimes, Lockout, SigningKeys};
+use latchkey_core::{ConsolePolicy, Lifetimes, Lockout, SigningKeys};
 
 use super::ConnectionLimits;
 use latchkey_verify::Algorithm;
@@ -26,6 +26,7 @@ pub(super) struct FileConfig {
     pub audience: Option<String>,
     pub scopes: Option<String>,
     pub signup_open: Option<bool>,
+    pub console: ConsoleFile,
     pub password_hash_concurrency: Option<usize>,
     pub password_hash_queue: Option<usize>,
     pub password_hash_queue_per_address: Option<usize>,
@@ -50,6 +51,31 @@ pub(super) struct FileConfig {
 pub(super) struct StatusListFile {
     /// How long verifiers may cache a list, in seconds.
     pub ttl_seconds: Option<u64>,
+}
+
+/// `[console]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct ConsoleFile {
+    enabled: Option<bool>,
+    idle_timeout_seconds: Option<u64>,
+    absolute_timeout_seconds: Option<u64>,
+}
+
+/// `[console]` over the defaults, checked for consistency.
+pub(super) fn console(file: &ConsoleFile) -> anyhow::Result<ConsolePolicy> {
+    let d = ConsolePolicy::default();
+    let c = ConsolePolicy {
+        enabled: file.enabled.unwrap_or(d.enabled),
+        idle_timeout: file.idle_timeout_seconds.unwrap_or(d.idle_timeout),
+        absolute_timeout: file.absolute_timeout_seconds.unwrap_or(d.absolute_timeout),
+    };
+    anyhow::ensure!(
+        c.idle_timeout >= 1 && c.idle_timeout <= c.absolute_timeout,
+        "console.idle_timeout_seconds must be at least 1 and at most \
+         console.absolute_timeout_seconds"
+    );
+    Ok(c)
 }
 
 /// `[http]`
@@ -259,6 +285,22 @@ pub(super) fn lifetimes(file: &TokensFile) -> anyhow::Result<Lifetimes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_console_section_is_read_and_checked() {
+        let file: FileConfig = toml::from_str(
+            "[console]\nenabled = false\nidle_timeout_seconds = 60\nabsolute_timeout_seconds = 600",
+        )
+        .unwrap();
+        let policy = console(&file.console).unwrap();
+        assert!(!policy.enabled);
+        assert_eq!((policy.idle_timeout, policy.absolute_timeout), (60, 600));
+        assert!(console(&ConsoleFile::default()).unwrap().enabled);
+        let backwards: FileConfig =
+            toml::from_str("[console]\nidle_timeout_seconds = 600\nabsolute_timeout_seconds = 60")
+                .unwrap();
+        assert!(console(&backwards.console).is_err());
+    }
 
     #[test]
     fn unknown_keys_are_refused() {

@@ -60,7 +60,13 @@ pub fn router(state: AppState) -> Router {
         .route("/statuslists/{n}", get(status_lists::get))
         .route("/openapi.json", get(well_known::openapi))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route("/readyz", get(health::readyz));
+    let router = if state.latchkey.settings().policies.console.enabled {
+        router.merge(crate::console::router())
+    } else {
+        router
+    };
+    let router = router
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

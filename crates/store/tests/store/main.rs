@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod attempts;
+mod console_sessions;
 mod guards;
 mod rotation;
 mod sqlite;
