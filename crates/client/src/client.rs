@@ -3,7 +3,7 @@
 use latchkey_proto::api::{
     Account, AuditEvent, ChangePasswordRequest, ClientKey, CreateClientKeyRequest,
     CreatedClientKey, EventsQuery, Health, LoginRequest, RefreshTokenInfo, RevokedCount,
-    SignupRequest, TokenRequest, TokenResponse,
+    RotateSecretRequest, RotatedSecret, SignupRequest, TokenRequest, TokenResponse,
 };
 use latchkey_proto::secret::{ClientSecret, RefreshToken};
 use latchkey_proto::{ErrorBody, ErrorCode, GrantType};
@@ -178,6 +178,29 @@ impl Client {
         empty(
             self.request(Method::DELETE, &format!("/client-keys/{client_id}"))
                 .bearer_auth(access_token),
+        )
+        .await
+    }
+
+    /// `POST /client-keys/{clientId}/secret`: gives the key a new secret, returned this
+    /// once. The old secret keeps working for `overlap_seconds` (the service's default,
+    /// one day, when `None`; at most 30 days; 0 ends it at once).
+    ///
+    /// # Errors
+    ///
+    /// `not_found`, `invalid_request` for an overlap out of range, `invalid_token`, or a
+    /// transport error.
+    pub async fn rotate_client_secret(
+        &self,
+        access_token: &str,
+        client_id: &str,
+        overlap_seconds: Option<u64>,
+    ) -> Result<RotatedSecret> {
+        let body = RotateSecretRequest { overlap_seconds };
+        json(
+            self.request(Method::POST, &format!("/client-keys/{client_id}/secret"))
+                .bearer_auth(access_token)
+                .json(&body),
         )
         .await
     }

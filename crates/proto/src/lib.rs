@@ -8,6 +8,7 @@
 //! - [`scope`]: OAuth-style scope sets (`"nodes:read nodes:write"`).
 //! - [`secret`]: client secrets and refresh tokens, redacted in `Debug` and compared in
 //!   constant time, plain strings on the wire.
+//! - [`lifecycle`]: a client key's expiry, networks, DPoP binding and secret rotation.
 //! - [`api`]: request and response bodies of the native JSON API (camelCase, as in the seeds).
 //! - [`oauth2`]: answers of the standard OAuth 2 interface (snake_case, as in the RFCs).
 //! - [`wazo`]: bodies of the Wazo-compatible interface (snake_case, as wazo-auth has them).
@@ -18,6 +19,7 @@
 pub mod api;
 pub mod error;
 pub mod grant;
+pub mod lifecycle;
 pub mod oauth2;
 pub mod scope;
 pub mod secret;

@@ -75,6 +75,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "key_revocation",
         include_str!("../migrations/sqlite/0009_key_revocation.sql"),
     ),
+    (
+        12,
+        "client_key_lifecycle",
+        include_str!("../migrations/sqlite/0012_client_key_lifecycle.sql"),
+    ),
 ]);
 
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -117,6 +122,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         9,
         "key_revocation",
         include_str!("../migrations/postgres/0009_key_revocation.sql"),
+    ),
+    (
+        12,
+        "client_key_lifecycle",
+        include_str!("../migrations/postgres/0012_client_key_lifecycle.sql"),
     ),
 ]);
 

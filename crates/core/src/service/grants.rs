@@ -135,6 +135,7 @@ impl Latchkey {
                     client_id.as_deref(),
                     request.expiration,
                     request.scope,
+                    request.source,
                 )
                 .await
             }
@@ -176,9 +177,7 @@ impl Latchkey {
         {
             return Err(Error::InvalidClient);
         }
-        if last_used_is_stale(key.last_used_at, now) {
-            self.store.touch_client_key(&key.id, now).await?;
-        }
+        self.record_key_use(&key, now, client.source).await?;
         let signing_key = self.keys.signing_key();
         let mut tokens = self.mint_access(
             &signing_key,
@@ -201,8 +200,13 @@ impl Latchkey {
         client_id: Option<&str>,
         expiration: Option<u64>,
         scope: Option<Scope>,
+        source: Option<IpAddr>,
     ) -> Result<IssuedTokens> {
         let claims = self.verify_refresh(token).await?;
+        if claims.kind == Kind::ClientRefresh {
+            self.admit_refresh_key(claims.client_id.as_deref(), source)
+                .await?;
+        }
         self.refresh_verified(claims, client_id, expiration, scope)
             .await
     }

@@ -7,6 +7,7 @@ mod cleanup;
 mod client_keys;
 mod grants;
 mod introspection;
+mod key_lifecycle;
 mod oauth;
 mod rotation;
 mod sessions;
@@ -22,6 +23,7 @@ pub use accounts::LoginOptions;
 pub use client_keys::NewClientKey;
 pub use grants::{Grant, GrantRequest};
 pub use introspection::Revocation;
+pub use key_lifecycle::{DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS};
 pub use oauth::ClientCredentials;
 
 use crate::clock::Clock;
@@ -173,6 +175,12 @@ impl Latchkey {
     }
 
     fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The service's clock, now (Unix seconds): what answers compare stored times with.
+    #[must_use]
+    pub fn clock_now(&self) -> i64 {
         self.clock.now()
     }
 

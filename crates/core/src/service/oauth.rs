@@ -10,6 +10,7 @@
 use latchkey_proto::{Kind, Scope};
 
 use super::audit::Event;
+use super::key_lifecycle::secret_matches;
 use super::throttle::Subject;
 use super::{IssuedTokens, Latchkey};
 use crate::audit::EventKind;
@@ -36,7 +37,8 @@ impl Latchkey {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidClient`] for an unknown key or a wrong secret, or storage errors.
+    /// [`Error::InvalidClient`] for an unknown key, a wrong secret, an expired key or one
+    /// presented from outside its networks, or storage errors.
     pub(super) async fn client_key_for(
         &self,
         client: &ClientCredentials,
@@ -65,11 +67,12 @@ impl Latchkey {
             .await;
             return Err(locked);
         }
-        if !key.secret_digest.matches(&SecretDigest::of(secret)) {
+        if !secret_matches(&key, &SecretDigest::of(secret), self.now()) {
             self.record_failure(&subjects).await?;
             return Err(Error::InvalidClient);
         }
         self.clear_failures(&subjects[0], &counters).await?;
+        self.admit_client_key(&key, client.source).await?;
         Ok(key)
     }
 

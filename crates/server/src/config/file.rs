@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::http::HeaderValue;
 use latchkey_core::keys::MasterKey;
+use latchkey_core::network::Networks;
 use latchkey_core::{Lifetimes, Lockout, SigningKeys};
 
 use super::ConnectionLimits;
@@ -50,6 +51,13 @@ pub(super) struct HttpFile {
     pub header_read_timeout_seconds: Option<u64>,
     pub body_read_timeout_seconds: Option<u64>,
     pub max_connections: Option<usize>,
+    pub trusted_proxies: Option<Vec<String>>,
+}
+
+/// The trusted proxies (CIDRs or addresses), parsed once.
+pub(super) fn trusted_proxies(file: &HttpFile) -> anyhow::Result<Networks> {
+    Networks::parse(file.trusted_proxies.as_deref().unwrap_or_default())
+        .context("invalid http.trusted_proxies")
 }
 
 /// The connection limits, over the defaults.

@@ -14,4 +14,4 @@ pub use form::{OAuthRequest, Params};
 pub(crate) use json::strip_trailing_commas;
 pub use json::{Json, OptionalJson};
 pub use path::Path;
-pub use source::SourceAddr;
+pub use source::{SourceAddr, resolve_source};

@@ -20,6 +20,7 @@ mod hardening;
 mod hashing;
 mod introspection;
 mod key_revocation;
+mod lifecycle;
 mod lockout;
 mod oauth2;
 mod oauth2_crate;

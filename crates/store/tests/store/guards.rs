@@ -74,6 +74,11 @@ async fn a_session_is_stored_only_while_its_guard_holds(t: TestStore) {
         created_at: NOW,
         last_used_at: None,
         rotation: None,
+        expires_at: None,
+        allowed_networks: Default::default(),
+        last_used_ip: None,
+        previous_secret: None,
+        dpop_bound: false,
     };
     store.insert_client_key(&key).await.unwrap();
     assert!(
