@@ -10,7 +10,7 @@ use latchkey_proto::{ErrorBody, ErrorCode, GrantType};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::{Error, Result};
+use crate::{DpopKey, Error, Result};
 
 /// A client of one Latchkey service. Cheap to clone; clones share connections.
 ///
@@ -213,6 +213,23 @@ impl Client {
     /// `invalid_request`, or a transport error.
     pub async fn token(&self, request: &TokenRequest) -> Result<TokenResponse> {
         json(self.request(Method::POST, "/auth/token").json(request)).await
+    }
+
+    /// `POST /auth/token` with a DPoP proof by `key` (RFC 9449): the access token (and a
+    /// refresh token made now) is bound to the key, `tokenType: "DPoP"`. A DPoP-bound
+    /// refresh token must be traded this way, with the same key.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_dpop_proof`, or as [`Client::token`].
+    pub async fn token_with_dpop(
+        &self,
+        request: &TokenRequest,
+        key: &DpopKey,
+    ) -> Result<TokenResponse> {
+        let url = format!("{}/auth/token", self.base);
+        let proof = key.proof("POST", &url, None);
+        json(self.http.post(url).header("DPoP", proof).json(request)).await
     }
 
     /// Trades client keys for a client access token and a client refresh token.

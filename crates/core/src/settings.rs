@@ -143,6 +143,9 @@ pub struct Policies {
     /// How long ended (expired or revoked) refresh sessions are kept before they are
     /// deleted, in seconds (default 7 days).
     pub ended_session_retention: u64,
+    /// How far a DPoP proof's `iat` may be from now, in seconds (its `jti` is remembered
+    /// that long).
+    pub dpop_proof_window: u32,
 }
 
 impl Policies {
@@ -176,6 +179,7 @@ impl Default for Policies {
             signing_keys: SigningKeys::default(),
             lockout: Lockout::default(),
             ended_session_retention: 7 * 86_400,
+            dpop_proof_window: latchkey_verify::dpop::DEFAULT_WINDOW_SECONDS,
             password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
         }
     }

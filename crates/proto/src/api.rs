@@ -58,6 +58,10 @@ pub struct TokenResponse {
     /// A refresh token, when the request made one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<RefreshToken>,
+    /// `"DPoP"` when the access token is bound to the request's DPoP key (present it as
+    /// `Authorization: DPoP …` with a proof); absent for bearer tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
 }
 
 /// The body of `POST /auth/token`.
@@ -308,6 +312,7 @@ mod tests {
         let tokens = TokenResponse {
             access_token: "a.b.c".into(),
             refresh_token: Some(SECRET.into()),
+            token_type: None,
         };
         assert_hidden("TokenResponse", &format!("{tokens:?}"));
         let created = CreatedClientKey {

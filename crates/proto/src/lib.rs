@@ -29,4 +29,4 @@ pub mod wazo;
 pub use error::{ErrorBody, ErrorCode};
 pub use grant::GrantType;
 pub use scope::{Scope, ScopeError};
-pub use token::{Claims, Kind, TokenType};
+pub use token::{Claims, Confirmation, Kind, TokenType};

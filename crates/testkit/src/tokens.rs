@@ -155,5 +155,6 @@ pub fn claims(kind: Kind, issuer: &str, now: i64) -> Claims {
         client_id: client.then(|| "ab".repeat(20)),
         sid: None,
         generation: None,
+        cnf: None,
     }
 }

@@ -48,6 +48,7 @@ fn claims(n: u32) -> Claims {
         client_id: Some("3f".repeat(20)),
         sid: None,
         generation: None,
+        cnf: None,
     }
 }
 

@@ -8,6 +8,8 @@
 //!   checks signature, `typ`, `iss`, `aud`, `nbf`/`exp`, `kind` and scopes in one call.
 //! - [`error`]: [`VerifyError`], which says which rule a token broke.
 //! - [`verifier`]: [`Verifier`], rules and keys together, cheap to clone, `async fn verify`.
+//! - [`dpop`]: DPoP proofs (RFC 9449) — [`dpop::DpopVerifier`] checks a proof for a
+//!   request and returns its key's thumbprint; `dpop_replay` is its bounded replay cache.
 //! - [`clock`]: where "now" comes from ([`Clock`], [`SystemClock`]), so tests can pin it.
 //! - `key_source`: where a verifier's keys come from (fixed, or the remote cache).
 //! - `remote` (feature `remote`): `Verifier::builder`, which fetches the JWKS, caches it
@@ -34,6 +36,8 @@
 #[cfg(feature = "axum")]
 pub mod bearer;
 pub mod clock;
+pub mod dpop;
+mod dpop_replay;
 pub mod error;
 pub mod jwk;
 #[cfg(feature = "remote")]

@@ -179,6 +179,7 @@ mod tests {
             client_id: None,
             sid: None,
             generation: None,
+            cnf: None,
         }
     }
 

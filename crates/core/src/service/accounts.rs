@@ -231,10 +231,11 @@ impl Latchkey {
                 expiration: options.expiration,
                 client_id: None,
                 session: session.as_ref().map(|s| &s.id),
+                jkt: None,
             },
         )?;
         if let Some(session) = &session {
-            tokens.refresh_token = Some(self.mint_refresh(&key, session, now)?);
+            tokens.refresh_token = Some(self.mint_refresh(&key, session, now, None)?);
         }
         Ok(tokens)
     }

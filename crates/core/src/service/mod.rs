@@ -5,6 +5,7 @@ mod audit;
 mod bearer;
 mod cleanup;
 mod client_keys;
+mod dpop;
 mod grants;
 mod introspection;
 mod key_lifecycle;
@@ -15,7 +16,8 @@ mod throttle;
 
 use std::sync::Arc;
 
-use latchkey_proto::{Claims, Kind, Scope, TokenType};
+use latchkey_proto::{Claims, Confirmation, Kind, Scope, TokenType};
+use latchkey_verify::dpop::{DpopVerifier, SUPPORTED_ALGORITHMS};
 use latchkey_verify::{Jwks, Validation};
 
 pub use crate::audit::{AuditFilter, EventKind};
@@ -47,6 +49,8 @@ pub struct Latchkey {
     account_rules: Validation,
     refresh_rules: Validation,
     telemetry: Arc<Telemetry>,
+    /// DPoP proofs at the token endpoints, with this instance's replay cache.
+    dpop: DpopVerifier,
 }
 
 /// The authenticated caller of an account endpoint.
@@ -79,6 +83,8 @@ pub struct IssuedTokens {
     pub account_id: AccountId,
     /// The refresh session the access token belongs to, if any (its `sid`).
     pub session: Option<SessionId>,
+    /// Whether the access token is bound to a DPoP key (`token_type: DPoP`).
+    pub dpop_bound: bool,
 }
 
 /// The key ring's options: the schedule follows the token lifetimes.
@@ -132,6 +138,10 @@ impl Latchkey {
                 .with_kinds(&[Kind::AccountAccess])
                 .with_leeway(0),
             refresh_rules: Validation::refresh(&settings.issuer, &settings.issuer),
+            dpop: DpopVerifier::with_limits(
+                settings.policies.dpop_proof_window,
+                latchkey_verify::dpop::DEFAULT_REPLAY_CAPACITY,
+            ),
             store,
             hasher,
             keys,
@@ -157,6 +167,12 @@ impl Latchkey {
     #[must_use]
     pub fn key_ring(&self) -> &KeyRing {
         &self.keys
+    }
+
+    /// The algorithms DPoP proofs may be signed with.
+    #[must_use]
+    pub fn dpop_algorithms(&self) -> &'static [&'static str] {
+        &SUPPORTED_ALGORITHMS
     }
 
     /// The published keys, as `/.well-known/jwks.json` serves them.
@@ -238,6 +254,7 @@ impl Latchkey {
             client_id: access.client_id.map(str::to_owned),
             sid: access.session.map(ToString::to_string),
             generation: None,
+            cnf: access.jkt.map(confirmation),
         };
         let access_token = key.sign(TokenType::Access, &claims)?;
         self.telemetry.token_issued(access.kind);
@@ -250,6 +267,7 @@ impl Latchkey {
             scope: access.scope.clone(),
             account_id: access.account_id.clone(),
             session: access.session.cloned(),
+            dpop_bound: access.jkt.is_some(),
         })
     }
 
@@ -259,11 +277,13 @@ impl Latchkey {
     }
 
     /// Signs the refresh token of a session's current generation.
+    /// A session bound to a DPoP key has every refresh token bound to it (`jkt`).
     fn mint_refresh(
         &self,
         key: &SigningKey,
         session: &SessionRecord,
         issued_at: i64,
+        jkt: Option<&str>,
     ) -> Result<RefreshToken> {
         let claims = Claims {
             iss: self.settings.issuer.clone(),
@@ -278,6 +298,7 @@ impl Latchkey {
             client_id: session.client_id.clone(),
             sid: Some(session.id.to_string()),
             generation: Some(session.generation),
+            cnf: jkt.map(confirmation),
         };
         let token = key.sign(TokenType::Refresh, &claims)?;
         self.telemetry.token_issued(session.kind);
@@ -293,6 +314,14 @@ struct AccessGrant<'a> {
     expiration: Option<u64>,
     client_id: Option<&'a str>,
     session: Option<&'a SessionId>,
+    /// The DPoP key thumbprint the token is bound to.
+    jkt: Option<&'a str>,
+}
+
+fn confirmation(jkt: &str) -> Confirmation {
+    Confirmation {
+        jkt: jkt.to_owned(),
+    }
 }
 
 /// Whether a "last used" time is stale enough to be rewritten.

@@ -42,6 +42,25 @@ pub(super) struct FileConfig {
     pub lockout: LockoutFile,
     pub database: DatabaseFile,
     pub http: HttpFile,
+    pub dpop: DpopFile,
+}
+
+/// `[dpop]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct DpopFile {
+    pub proof_window_seconds: Option<u32>,
+}
+
+/// The DPoP proof window: how far a proof's `iat` may be from now (1 s to 10 min).
+pub(super) fn dpop_proof_window(file: &DpopFile) -> anyhow::Result<Option<u32>> {
+    if let Some(seconds) = file.proof_window_seconds {
+        anyhow::ensure!(
+            (1..=600).contains(&seconds),
+            "dpop.proof_window_seconds must be between 1 and 600"
+        );
+    }
+    Ok(file.proof_window_seconds)
 }
 
 /// `[http]`

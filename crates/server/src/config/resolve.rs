@@ -99,6 +99,9 @@ impl Config {
             std::env::var(MASTER_KEY_ENV).ok(),
         )?;
         policies.lockout = file::lockout(&file.lockout)?;
+        if let Some(window) = file::dpop_proof_window(&file.dpop)? {
+            policies.dpop_proof_window = window;
+        }
         Ok(())
     }
 }

@@ -20,13 +20,7 @@ backend_tests!(
 );
 
 async fn key_with(app: &TestApp, request: CreateClientKeyRequest) -> (String, CreatedClientKey) {
-    let token = app.account("ada@example.com").await;
-    let key = app
-        .client
-        .create_client_key(&token, &request)
-        .await
-        .unwrap();
-    (token, key)
+    app.account_with("ada@example.com", &request).await
 }
 
 /// Asserts that a client-credentials grant with `key`'s ID and `secret` is refused.

@@ -14,6 +14,7 @@ mod client_keys;
 mod crash;
 mod data_files;
 mod documented;
+mod dpop;
 mod emails;
 mod errors;
 mod hardening;

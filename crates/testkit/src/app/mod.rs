@@ -219,10 +219,20 @@ impl TestApp {
 
     /// A new account with one client key: (account token, key).
     pub async fn account_with_key(&self, email: &str) -> (String, CreatedClientKey) {
+        self.account_with(email, &CreateClientKeyRequest::default())
+            .await
+    }
+
+    /// A new account with one client key made by `request`: (account token, key).
+    pub async fn account_with(
+        &self,
+        email: &str,
+        request: &CreateClientKeyRequest,
+    ) -> (String, CreatedClientKey) {
         let token = self.account(email).await;
         let key = self
             .client
-            .create_client_key(&token, &CreateClientKeyRequest::default())
+            .create_client_key(&token, request)
             .await
             .unwrap();
         (token, key)
