@@ -144,6 +144,7 @@ struct ProofClaims {
 pub struct DpopVerifier {
     window: i64,
     replay: Arc<ReplayCache>,
+    public_url: Option<Arc<str>>,
 }
 
 impl Default for DpopVerifier {
@@ -166,7 +167,22 @@ impl DpopVerifier {
         Self {
             window: i64::from(window_seconds),
             replay: Arc::new(ReplayCache::new(capacity)),
+            public_url: None,
         }
+    }
+
+    /// The service's public base URL (e.g. `https://api.example.com`), which proofs'
+    /// `htu` name when the service runs behind a proxy or a TLS terminator.
+    #[must_use]
+    pub fn with_public_url(mut self, base: &str) -> Self {
+        self.public_url = Some(Arc::from(base.trim_end_matches('/')));
+        self
+    }
+
+    /// The public base URL, if set.
+    #[must_use]
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
     }
 
     /// Verifies `proof` for `request` at `now` (Unix seconds) and takes its `jti`.

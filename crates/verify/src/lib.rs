@@ -10,6 +10,8 @@
 //! - [`verifier`]: [`Verifier`], rules and keys together, cheap to clone, `async fn verify`.
 //! - [`dpop`]: DPoP proofs (RFC 9449) — [`dpop::DpopVerifier`] checks a proof for a
 //!   request and returns its key's thumbprint; `dpop_replay` is its bounded replay cache.
+//! - [`sender`]: [`Verifier::verify_presented`], a token as the request presented it
+//!   (`Bearer`, or `DPoP` with a proof for the request's method and URI).
 //! - [`clock`]: where "now" comes from ([`Clock`], [`SystemClock`]), so tests can pin it.
 //! - `key_source`: where a verifier's keys come from (fixed, or the remote cache).
 //! - `remote` (feature `remote`): `Verifier::builder`, which fetches the JWKS, caches it
@@ -51,6 +53,7 @@ pub mod rejection;
 #[cfg(feature = "remote")]
 pub mod remote;
 mod seen;
+pub mod sender;
 #[cfg(feature = "axum")]
 pub mod shutdown;
 pub mod validation;
@@ -62,7 +65,9 @@ pub use clock::{Clock, SystemClock};
 pub use error::VerifyError;
 pub use jwk::{Algorithm, Jwk, Jwks, KeySet};
 pub use jws::{Header, decode_header};
-pub use latchkey_proto::{Claims, ErrorBody, ErrorCode, Kind, Scope, ScopeError, TokenType};
+pub use latchkey_proto::{
+    Claims, Confirmation, ErrorBody, ErrorCode, Kind, Scope, ScopeError, TokenType,
+};
 #[cfg(feature = "axum")]
 pub use layer::{AuthLayer, AuthService, VerifiedToken};
 #[cfg(feature = "axum")]

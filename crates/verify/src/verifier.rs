@@ -9,6 +9,7 @@ use std::sync::Arc;
 use latchkey_proto::{Claims, Kind, Scope};
 
 use crate::clock::{Clock, SystemClock};
+use crate::dpop::DpopVerifier;
 use crate::key_source::KeySource;
 use crate::{KeySet, Validation, VerifyError};
 
@@ -39,6 +40,8 @@ pub struct Verifier {
     keys: KeySource,
     rules: Arc<Validation>,
     clock: Arc<dyn Clock>,
+    /// DPoP proofs of bound tokens, with the replay cache all clones share.
+    pub(crate) dpop: DpopVerifier,
 }
 
 impl Verifier {
@@ -65,6 +68,7 @@ impl Verifier {
             keys,
             rules: Arc::new(rules),
             clock,
+            dpop: DpopVerifier::new(),
         }
     }
 
@@ -123,6 +127,7 @@ impl Verifier {
             keys: self.keys.clone(),
             rules: Arc::new(rules),
             clock: Arc::clone(&self.clock),
+            dpop: self.dpop.clone(),
         }
     }
 
@@ -139,6 +144,18 @@ impl Verifier {
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
+    }
+
+    /// This verifier, checking DPoP proofs with `dpop` (its window and replay cache).
+    #[must_use]
+    pub fn with_dpop(mut self, dpop: DpopVerifier) -> Self {
+        self.dpop = dpop;
+        self
+    }
+
+    /// Now, by the verifier's clock (Unix seconds).
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now_unix()
     }
 
     /// Verifies `token` and returns its claims.
