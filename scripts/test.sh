@@ -8,6 +8,7 @@ scripts/ensure-postgres.sh
 cargo test --workspace --locked
 scripts/readme-walkthrough.sh
 scripts/interop/pyjwt.sh
+scripts/interop/dpop.sh
 # The JavaScript SDK against the binaries `cargo test` just built (installs Node and npm
 # from the distribution when they are missing; type-checks and lints the package too).
 LATCHKEY_BIN_DIR="$(pwd)/target/debug" scripts/test-js.sh
