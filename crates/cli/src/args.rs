@@ -194,6 +194,10 @@ pub struct ClientToken {
     /// Do not store the tokens, without asking
     #[arg(long)]
     pub no_store: bool,
+    /// Bind the tokens to a DPoP key (RFC 9449), made now and kept beside them; `token`
+    /// and `request` then refresh and send them with proofs
+    #[arg(long)]
+    pub dpop: bool,
 }
 
 #[derive(Debug, Args)]

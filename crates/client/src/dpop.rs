@@ -4,6 +4,9 @@
 //! whoever steals it without the private key. Keep the key where the tokens are kept
 //! ([`DpopKey::to_pkcs8`] / [`DpopKey::from_pkcs8`]; the CLI writes it mode 0600).
 //!
+//! A [`TokenSource`](crate::TokenSource) built on a [`DpopEndpoint`] gets and refreshes
+//! bound tokens; send them with [`DpopKey::authorize`].
+//!
 //! ```
 //! let key = latchkey_client::DpopKey::generate().unwrap();
 //! let proof = key.proof("POST", "https://auth.example.com/oauth2/token", None);
@@ -21,7 +24,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::{Error, Result};
+use std::sync::Arc;
+
+use latchkey_proto::api::TokenRequest;
+
+use crate::{Client, Error, Result, TokenEndpoint, TokenFuture};
 
 enum Pair {
     Ed25519(Ed25519KeyPair),
@@ -108,6 +115,25 @@ impl DpopKey {
         &self.pkcs8
     }
 
+    /// The private key as text (base64url of its PKCS#8), to store beside the tokens. A
+    /// secret, as [`DpopKey::to_pkcs8`].
+    #[must_use]
+    pub fn export(&self) -> String {
+        b64(&self.pkcs8)
+    }
+
+    /// A key from the text [`DpopKey::export`] gave.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Dpop`] if the text is not such a key.
+    pub fn import(text: &str) -> Result<Self> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .map_err(|_| key_error("not base64url"))?;
+        Self::from_pkcs8(&bytes)
+    }
+
     /// The RFC 7638 thumbprint: what a bound token names in `cnf.jkt`.
     #[must_use]
     pub fn thumbprint(&self) -> &str {
@@ -172,5 +198,63 @@ impl std::fmt::Debug for DpopKey {
             .field("alg", &self.algorithm())
             .field("jkt", &self.thumbprint)
             .finish_non_exhaustive()
+    }
+}
+
+impl DpopKey {
+    /// Adds `Authorization: DPoP <token>` and a proof for `method` and `url` (with the
+    /// token's `ath`) to a request to a resource service.
+    pub fn authorize(
+        &self,
+        request: reqwest::RequestBuilder,
+        method: &str,
+        url: &str,
+        access_token: &str,
+    ) -> reqwest::RequestBuilder {
+        request
+            .header("Authorization", format!("DPoP {access_token}"))
+            .header("DPoP", self.proof(method, url, Some(access_token)))
+    }
+}
+
+/// A [`TokenEndpoint`] that sends every token request with a proof by its key, so that a
+/// [`TokenSource`](crate::TokenSource) built on it (`TokenSource::builder_with`) gets and
+/// refreshes DPoP-bound tokens.
+#[derive(Debug, Clone)]
+pub struct DpopEndpoint {
+    client: Client,
+    key: Arc<DpopKey>,
+}
+
+impl DpopEndpoint {
+    /// The endpoint of `client`, proving possession of `key`.
+    #[must_use]
+    pub fn new(client: Client, key: Arc<DpopKey>) -> Self {
+        Self { client, key }
+    }
+}
+
+impl TokenEndpoint for DpopEndpoint {
+    fn token<'a>(&'a self, request: &'a TokenRequest) -> TokenFuture<'a> {
+        Box::pin(self.client.token_with_dpop(request, &self.key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exported_key_imports_as_the_same_key() {
+        for key in [
+            DpopKey::generate().unwrap(),
+            DpopKey::generate_es256().unwrap(),
+        ] {
+            let again = DpopKey::import(&key.export()).unwrap();
+            assert_eq!(again.thumbprint(), key.thumbprint());
+            assert_eq!(again.algorithm(), key.algorithm());
+            assert!(!format!("{again:?}").contains(&key.export()));
+        }
+        assert!(DpopKey::import("not a key").is_err());
     }
 }

@@ -27,7 +27,7 @@ mod error;
 mod token_source;
 
 pub use client::Client;
-pub use dpop::DpopKey;
+pub use dpop::{DpopEndpoint, DpopKey};
 pub use error::{Error, Result};
 pub use latchkey_proto::secret::{ClientSecret, RefreshToken};
 pub use latchkey_proto::{ErrorCode, GrantType, Kind, Scope, api};
