@@ -23,6 +23,10 @@ struct Args {
     /// The audience tokens must be for [default: the issuer].
     #[arg(long, env = "LATCHKEY_NODES_AUDIENCE")]
     audience: Option<String>,
+    /// This service's public base URL, which DPoP proofs name in `htu` (set it behind a
+    /// proxy or TLS terminator) [default: http:// + the Host header]
+    #[arg(long, env = "LATCHKEY_NODES_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -51,7 +55,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         issuer: args.issuer,
         audience: args.audience,
     };
-    let verifier = config.verifier().context("invalid configuration")?;
+    let mut verifier = config.verifier().context("invalid configuration")?;
+    if let Some(url) = &args.public_url {
+        let dpop = latchkey_verify::dpop::DpopVerifier::new().with_public_url(url);
+        verifier = verifier.with_dpop(dpop);
+    }
     // Not fatal: the service answers 503 until the keys arrive, and keeps retrying.
     match verifier.fetch_keys().await {
         Ok(()) => {

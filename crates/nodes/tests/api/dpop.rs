@@ -180,3 +180,24 @@ async fn every_kind_of_bad_proof_is_refused() {
     let (status, code, _) = get(&s, "DPoP", &s.token, &[once]).await;
     assert_eq!((status, code.as_str()), (401, "invalid_dpop_proof"));
 }
+
+#[tokio::test]
+async fn behind_a_proxy_proofs_name_the_public_url() {
+    let s = setup().await;
+    let config = latchkey_nodes::Config::new("127.0.0.1:0", s.issuer.url.clone());
+    let public = "https://nodes.example.com";
+    let dpop = latchkey_verify::dpop::DpopVerifier::new().with_public_url(public);
+    let behind = Nodes::start_with(config.verifier().unwrap().with_dpop(dpop)).await;
+    let s = Setup {
+        url: format!("{}/nodes/v1/status", behind.url),
+        nodes: behind,
+        ..s
+    };
+    let public_proof = s
+        .dpop
+        .proof("GET", &format!("{public}/nodes/v1/status"), Some(&s.token));
+    assert_eq!(get(&s, "DPoP", &s.token, &[public_proof]).await.0, 200);
+    let local_proof = s.dpop.proof("GET", &s.url, Some(&s.token));
+    let (status, code, _) = get(&s, "DPoP", &s.token, &[local_proof]).await;
+    assert_eq!((status, code.as_str()), (401, "invalid_dpop_proof"));
+}
