@@ -137,12 +137,16 @@ pub struct IntrospectionResponse {
     /// The token id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
-    /// `"Bearer"` for access tokens, `"refresh_token"` for refresh tokens.
+    /// `"Bearer"` for access tokens (`"DPoP"` when bound), `"refresh_token"` for refresh
+    /// tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Latchkey's token kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
+    /// The DPoP key a bound token is bound to (RFC 9449 §6.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<crate::Confirmation>,
 }
 
 /// Authorization server metadata (RFC 8414 §2).

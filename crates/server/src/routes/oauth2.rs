@@ -49,10 +49,10 @@ fn token_response(issued: IssuedTokens) -> TokenResponse {
 }
 
 fn introspection(claims: Claims) -> IntrospectionResponse {
-    let token_type = if claims.kind.is_refresh() {
-        "refresh_token"
-    } else {
-        "Bearer"
+    let token_type = match (claims.kind.is_refresh(), &claims.cnf) {
+        (true, _) => "refresh_token",
+        (false, Some(_)) => "DPoP",
+        (false, None) => "Bearer",
     };
     IntrospectionResponse {
         active: true,
@@ -67,6 +67,7 @@ fn introspection(claims: Claims) -> IntrospectionResponse {
         jti: Some(claims.jti),
         token_type: Some(token_type.into()),
         kind: Some(claims.kind),
+        cnf: claims.cnf,
     }
 }
 

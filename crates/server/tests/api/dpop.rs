@@ -148,6 +148,20 @@ async fn the_oauth2_endpoint_binds_tokens_and_answers_token_type_dpop(app: TestA
         jkt(granted.body["access_token"].as_str().unwrap()),
         dpop.thumbprint()
     );
+    let access_token = granted.body["access_token"].as_str().unwrap();
+    let introspected = app
+        .send(app.http.post(app.url("/oauth2/introspect")).form(&[
+            ("token", access_token),
+            ("client_id", key.client_id.as_str()),
+            ("client_secret", key.client_secret.expose()),
+        ]))
+        .await;
+    assert_eq!(
+        introspected.body["token_type"], "DPoP",
+        "{}",
+        introspected.text
+    );
+    assert_eq!(introspected.body["cnf"]["jkt"], dpop.thumbprint());
     let refresh_token = granted.body["refresh_token"].as_str().unwrap();
     let unproven = post(
         form("refresh_token", Some(("refresh_token", refresh_token))),
