@@ -286,3 +286,20 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         .and_then(|n| n.checked_mul(factor))
         .ok_or_else(|| format!("{text:?}: expected a number and s, m, h or d, e.g. 90d"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations_take_a_unit_of_s_m_h_or_d() {
+        assert_eq!(parse_duration("90d"), Ok(90 * 86_400));
+        assert_eq!(parse_duration("12h"), Ok(43_200));
+        assert_eq!(parse_duration("30m"), Ok(1_800));
+        assert_eq!(parse_duration("3600"), Ok(3_600));
+        assert_eq!(parse_duration("0s"), Ok(0));
+        for bad in ["", "d", "90w", "-1d", "1.5h", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod client_keys;
 mod guards;
 mod rotation;
 mod sqlite;
