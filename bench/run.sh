@@ -3,11 +3,14 @@
 # latchkey-nodes on a fresh SQLite database (and a fresh PostgreSQL database when one
 # answers on 127.0.0.1:5432), prepares accounts, keys and tokens through the SDK, drives
 # each scenario with wrk, checks every response, and prints a table (also written as
-# JSON to target/bench/results.json).
+# JSON to target/bench/results.json). With the first backend it also measures
+# latchkey-gate: decisions/s on /verify and, when nginx is installed, requests/s through
+# nginx with and without the gate (examples/gateway/nginx.conf).
 #
 #   bench/run.sh                 # everything, 10 s per scenario
 #   BENCH_DURATION=5 bench/run.sh
 #   BENCH_BACKENDS=sqlite bench/run.sh
+#   BENCH_ONLY=gate BENCH_BACKENDS=sqlite bench/run.sh   # the latchkey-gate scenarios alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,8 @@ THREADS=2
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 PORT=${BENCH_PORT:-18400}
 NODES_PORT=$((PORT + 1))
+GATE_PORT=$((PORT + 2))
+NGINX_PORT=$((PORT + 3))
 OUT=target/bench
 RESULTS=$OUT/results.jsonl
 BIN=target/release
@@ -26,14 +31,16 @@ if ! command -v wrk >/dev/null; then
     SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --locked -p latchkeyd -p latchkey-nodes -p latchkey-bench
+cargo build --release --locked -p latchkeyd -p latchkey-nodes -p latchkey-gate -p latchkey-bench
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
-SERVER_PID= NODES_PID= PG_DB=
+SERVER_PID= NODES_PID= GATE_PID= NGINX_PID= RSS_PID= PG_DB=
 cleanup() {
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
     [ -n "$NODES_PID" ] && kill "$NODES_PID" 2>/dev/null || true
+    [ -n "$GATE_PID" ] && kill "$GATE_PID" 2>/dev/null || true
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
     wait 2>/dev/null || true
     [ -n "$PG_DB" ] && psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $PG_DB" >/dev/null 2>&1 || true
 }
@@ -48,8 +55,9 @@ wait_ready() {
     exit 1
 }
 
+# Peak RSS of latchkeyd, or of $RSS_PID when set (the gate's scenarios).
 peak_rss_mib() {
-    awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"
+    awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/${RSS_PID:-$SERVER_PID}/status"
 }
 
 # run_wrk BACKEND SCENARIO URL [CONNECTIONS] -- with BENCH_* variables in the environment.
@@ -77,6 +85,28 @@ with() {
     )
 }
 
+# The password latchkey-bench gives its accounts (crates/bench/src/main.rs).
+BENCH_PASSWORD="bench: correct horse battery staple"
+
+# console_sessions API COUNT FILE: logs COUNT console sessions in through the log-in form
+# (bench@bench.test), one `Cookie` header value per line of FILE.
+console_sessions() {
+    local api=$1 count=$2 file=$3 jar csrf
+    jar=$(mktemp)
+    : >"$file"
+    for _ in $(seq "$count"); do
+        csrf=$(curl -sf -c "$jar" "$api/console/login" |
+            sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -1)
+        curl -sf -b "$jar" -c "$jar" -o /dev/null "$api/console/login" \
+            --data-urlencode "csrf=$csrf" --data-urlencode "email=bench@bench.test" \
+            --data-urlencode "password=$BENCH_PASSWORD"
+        awk '$6 == "latchkey_console" { print "latchkey_console=" $7 }' "$jar" >>"$file"
+        rm -f "$jar"
+    done
+    rm -f "$jar"
+    [ "$(wc -l <"$file")" -eq "$count" ] || { echo "console log-ins failed" >&2; exit 1; }
+}
+
 token_post() {
     with BENCH_METHOD=POST BENCH_PATH=/auth/token BENCH_CONTENT_TYPE=application/json \
         BENCH_EXPECT='"accessToken":"ey' "$@"
@@ -96,6 +126,11 @@ bench_backend() {
     NODES_PID=$!
     wait_ready "http://127.0.0.1:$NODES_PORT/healthz"
     "$BIN/latchkey-bench" prepare --server "$api" --dir "$data" --rotating $((CONNECTIONS * 2))
+    if [ "${BENCH_ONLY:-}" = gate ]; then
+        bench_gate "$backend" "$data" "$api"
+        stop_services
+        return
+    fi
 
     token_post BENCH_BODY_FILE="$data/cc.json" run_wrk "$backend" "client-credentials" "$api"
     token_post BENCH_BODY_FILE="$data/refresh.json" run_wrk "$backend" "refresh" "$api"
@@ -126,12 +161,21 @@ bench_backend() {
     echo "  raw argon2id: $raw_before/s before the logins, $raw_after/s after" >&2
     with BENCH_PATH=/users/me BENCH_AUTH="Bearer $(cat "$data/account_token")" \
         BENCH_EXPECT='"email"' run_wrk "$backend" "GET /users/me" "$api"
+    # The account console: 50 signed-in users (50 sessions, 50 connections) browsing
+    # their client keys (the session check, then the key list, rendered).
+    console_sessions "$api" 50 "$data/console_cookies.txt"
+    with BENCH_PATH=/console/keys BENCH_AUTH_HEADER=Cookie \
+        BENCH_AUTH_FILE="$data/console_cookies.txt" BENCH_EXPECT='Your client keys' \
+        run_wrk "$backend" "console page (GET /console/keys), 50 users" "$api" 50
     with BENCH_METHOD=POST BENCH_PATH=/oauth2/introspect \
         BENCH_CONTENT_TYPE=application/x-www-form-urlencoded \
         BENCH_AUTH="Basic $(cat "$data/client_basic")" BENCH_BODY_FILE="$data/introspect.form" \
         BENCH_EXPECT='"active":true' run_wrk "$backend" "introspection" "$api"
     with BENCH_PATH=/nodes/v1/status BENCH_AUTH="Bearer $(cat "$data/client_token")" \
         BENCH_EXPECT='"subject"' run_wrk "$backend" "nodes status" "http://127.0.0.1:$NODES_PORT"
+    if [ "$backend" = "${BACKENDS%% *}" ]; then
+        bench_gate "$backend" "$data" "$api"
+    fi
 
     # A login flood alongside the client-credentials grants.
     env BENCH_METHOD=POST BENCH_PATH=/auth/login BENCH_AUTH_FILE="$data/login_auths.txt" \
@@ -162,9 +206,85 @@ bench_backend() {
     cat "$OUT/$backend-junk-flood.json" >>"$RESULTS"
     echo "  junk flood: $(cat "$OUT/$backend-junk-flood.json")" >&2
 
+    stop_services
+}
+
+stop_services() {
     kill "$NODES_PID" "$SERVER_PID"
     wait "$NODES_PID" "$SERVER_PID" 2>/dev/null || true
     SERVER_PID= NODES_PID=
+}
+
+# nginx.conf for the gate scenarios: the example configuration on $NGINX_PORT, and beside
+# it the same proxying without the gate ($NGINX_PORT + 10), both in front of an upstream
+# that nginx serves itself ($NGINX_PORT + 20: a fixed 200), all files under $1.
+nginx_conf() {
+    local dir=$1 upstream=127.0.0.1:$((NGINX_PORT + 20))
+    mkdir -p "$dir"
+    sed -e "s/server 127.0.0.1:8402;/server 127.0.0.1:$GATE_PORT;/" \
+        -e "s/server 127.0.0.1:8080;/server $upstream;/" \
+        -e "s/listen 8000;/listen 127.0.0.1:$NGINX_PORT;/" \
+        examples/gateway/nginx.conf >"$dir/latchkey.conf"
+    cat >"$dir/nginx.conf" <<CONF
+daemon off;
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body; proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi; uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
+    include $dir/latchkey.conf;
+    server {
+        listen 127.0.0.1:$((NGINX_PORT + 10));
+        location / {
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass http://api;
+        }
+    }
+    server {
+        listen $upstream;
+        location / { return 200 "ok\n"; }
+    }
+}
+CONF
+}
+
+# latchkey-gate: decisions/s on /verify (a client token on a scoped route, as Traefik
+# asks), then through nginx with and without the gate when nginx is installed.
+bench_gate() {
+    local backend=$1 data=$2 api=$3
+    local gate="http://127.0.0.1:$GATE_PORT" nginx
+    "$BIN/latchkey-gate" --listen "127.0.0.1:$GATE_PORT" --issuer "$api" \
+        --rules examples/gateway/rules.toml >"$OUT/gate.log" 2>&1 &
+    GATE_PID=$!
+    wait_ready "$gate/readyz"
+    RSS_PID=$GATE_PID
+    with BENCH_PATH=/verify BENCH_AUTH="Bearer $(cat "$data/client_token")" \
+        BENCH_HEADERS="X-Forwarded-Method: GET;X-Forwarded-Uri: /api/items?page=2" \
+        run_wrk "$backend" "gate /verify" "$gate"
+    nginx=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)
+    if [ -n "$nginx" ]; then
+        nginx_conf "$(pwd)/$OUT/nginx"
+        "$nginx" -p "$(pwd)/$OUT/nginx" -c "$(pwd)/$OUT/nginx/nginx.conf" \
+            -e "$(pwd)/$OUT/nginx/error.log" &
+        NGINX_PID=$!
+        wait_ready "http://127.0.0.1:$((NGINX_PORT + 10))/"
+        with BENCH_PATH=/api/items run_wrk "$backend" "nginx, no gate" \
+            "http://127.0.0.1:$((NGINX_PORT + 10))"
+        with BENCH_PATH=/api/items BENCH_AUTH="Bearer $(cat "$data/client_token")" \
+            run_wrk "$backend" "nginx + gate" "http://127.0.0.1:$NGINX_PORT"
+        kill "$NGINX_PID"
+        wait "$NGINX_PID" 2>/dev/null || true
+        NGINX_PID=
+    else
+        echo "  nginx not installed: the nginx scenarios are skipped" >&2
+    fi
+    kill "$GATE_PID"
+    wait "$GATE_PID" 2>/dev/null || true
+    GATE_PID= RSS_PID=
 }
 
 started=$SECONDS

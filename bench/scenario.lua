@@ -1,10 +1,14 @@
 -- One wrk scenario, configured by environment variables (set by bench/run.sh):
 --   BENCH_METHOD, BENCH_PATH, BENCH_CONTENT_TYPE, BENCH_AUTH  the request;
 --   BENCH_BODY_FILE    a file holding the body;
+--   BENCH_HEADERS      more request headers, "Name: value" pairs separated by ";"
+--                      (e.g. the forward-auth headers of a /verify request);
 --   BENCH_EXPECT       a string every response body must contain (e.g. a token's
 --                      start), besides a 200 status;
 --   BENCH_AUTH_FILE    Authorization values, one per line, taken in turn by each
 --                      request (instead of BENCH_AUTH);
+--   BENCH_AUTH_HEADER  the header BENCH_AUTH_FILE's values go in (default
+--                      Authorization; Cookie for the console's signed-in users);
 --   BENCH_ROTATE_FILE  rotating refresh tokens, one per line: each request spends one
 --                      and its response's new refresh token goes back to the pool, so
 --                      every connection follows its own rotation chain.
@@ -13,6 +17,7 @@
 local expect = os.getenv("BENCH_EXPECT")
 local rotate_file = os.getenv("BENCH_ROTATE_FILE")
 local auth_file = os.getenv("BENCH_AUTH_FILE")
+local auth_header = os.getenv("BENCH_AUTH_HEADER") or "Authorization"
 local threads = {}
 local next_id = 0
 
@@ -30,6 +35,10 @@ function init(args)
   if content_type then wrk.headers["Content-Type"] = content_type end
   local auth = os.getenv("BENCH_AUTH")
   if auth then wrk.headers["Authorization"] = auth end
+  for pair in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^;]+") do
+    local name, value = string.match(pair, "^%s*([^:]+):%s*(.-)%s*$")
+    if name then wrk.headers[name] = value end
+  end
   local body_file = os.getenv("BENCH_BODY_FILE")
   if body_file then
     local f = assert(io.open(body_file))
@@ -63,7 +72,7 @@ end
 if auth_file then
   function request()
     next_auth = next_auth % #auths + 1
-    wrk.headers["Authorization"] = auths[next_auth]
+    wrk.headers[auth_header] = auths[next_auth]
     return wrk.format()
   end
 end

@@ -43,6 +43,7 @@ fn target(backend: &str, scenario: &str) -> (Option<f64>, Option<f64>) {
         ("postgres", "client-credentials") => (Some(6_000.0), None),
         (_, "client-credentials, login flood alongside") => (None, Some(20.0)),
         (_, "nodes status") => (Some(25_000.0), None),
+        (_, "gate /verify") => (Some(50_000.0), Some(5.0)),
         _ => (None, None),
     }
 }

@@ -38,6 +38,6 @@ pub use clock::{Clock, SystemClock};
 pub use error::{Error, Result};
 pub use latchkey_proto::{Claims, Kind, Scope};
 pub use service::{IssuedTokens, Latchkey, Principal};
-pub use settings::{Lifetimes, Lockout, Policies, Rotation, Settings, SigningKeys};
+pub use settings::{ConsolePolicy, Lifetimes, Lockout, Policies, Rotation, Settings, SigningKeys};
 pub use store::{Store, StoreError};
 pub use telemetry::Telemetry;

@@ -104,6 +104,28 @@ impl Default for SigningKeys {
     }
 }
 
+/// The account console: whether it is served, and how long its sessions last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsolePolicy {
+    /// Whether `latchkeyd` serves `/console/` (default on).
+    pub enabled: bool,
+    /// A console session unused for this long ends, in seconds (default 30 min).
+    pub idle_timeout: u64,
+    /// A console session ends this long after its log-in whatever its use, in seconds
+    /// (default 12 h).
+    pub absolute_timeout: u64,
+}
+
+impl Default for ConsolePolicy {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            idle_timeout: 30 * 60,
+            absolute_timeout: 12 * 3600,
+        }
+    }
+}
+
 /// Password hashes that may wait per hashing thread, by default: a full queue drains in
 /// about half a second at full speed (≈ 15 ms a hash).
 pub const DEFAULT_HASH_QUEUE_PER_THREAD: usize = 32;
@@ -121,6 +143,8 @@ pub struct Policies {
     pub scopes: Scope,
     /// Whether `POST /users` is open to anyone.
     pub signup_open: bool,
+    /// The account console (`/console/`): on or off, and its sessions' timeouts.
+    pub console: ConsolePolicy,
     /// How many password hashes may run at once (default: the number of cores).
     pub hash_concurrency: usize,
     /// How many password hashes may wait for a hashing thread, in all (default: `None`,
@@ -171,6 +195,7 @@ impl Default for Policies {
             rotation: Rotation::default(),
             scopes: Scope::parse("nodes:read nodes:write").unwrap_or_default(),
             signup_open: true,
+            console: ConsolePolicy::default(),
             hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, std::num::NonZero::get),
             hash_queue: None,

@@ -38,60 +38,14 @@ pub use latchkey_verify::shutdown_signal;
 /// The scope `GET /nodes/v1/status` requires.
 pub const READ_SCOPE: &str = "nodes:read";
 
-/// How the service is set up.
+/// How the service is set up: where to listen, which issuer to trust, which audience to
+/// expect (`latchkey_verify::ServiceConfig`, shared with the other resource services).
 ///
 /// ```
 /// let config = latchkey_nodes::Config::new("127.0.0.1:0", "http://127.0.0.1:8400");
 /// assert_eq!(config.audience, None);
 /// ```
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The address to listen on, e.g. `127.0.0.1:8401`.
-    pub listen: String,
-    /// The Latchkey issuer URL; keys come from `<issuer>/.well-known/jwks.json`.
-    pub issuer: String,
-    /// The audience tokens must be for; `None` means the issuer (latchkeyd's default).
-    pub audience: Option<String>,
-}
-
-impl Config {
-    /// A configuration with the audience defaulting to the issuer.
-    ///
-    /// ```
-    /// let config = latchkey_nodes::Config::new("127.0.0.1:8401", "https://auth.example.com");
-    /// assert_eq!(config.issuer, "https://auth.example.com");
-    /// ```
-    #[must_use]
-    pub fn new(listen: impl Into<String>, issuer: impl Into<String>) -> Self {
-        Self {
-            listen: listen.into(),
-            issuer: issuer.into(),
-            audience: None,
-        }
-    }
-
-    /// The verifier for this configuration: account and client access tokens from the
-    /// issuer, for the audience. Must be called inside a Tokio runtime.
-    ///
-    /// # Errors
-    ///
-    /// An invalid issuer or audience URL, or no Tokio runtime.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let config = latchkey_nodes::Config::new("127.0.0.1:0", "http://127.0.0.1:8400");
-    /// assert!(config.verifier().is_ok());
-    /// # }
-    /// ```
-    pub fn verifier(&self) -> Result<Verifier, latchkey_verify::BuildError> {
-        let mut builder = Verifier::builder(self.issuer.clone());
-        if let Some(audience) = &self.audience {
-            builder = builder.audience(audience.clone());
-        }
-        builder.build()
-    }
-}
+pub use latchkey_verify::ServiceConfig as Config;
 
 /// State shared by the handlers.
 #[derive(Clone)]

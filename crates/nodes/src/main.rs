@@ -60,15 +60,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let dpop = latchkey_verify::dpop::DpopVerifier::new().with_public_url(url);
         verifier = verifier.with_dpop(dpop);
     }
-    // Not fatal: the service answers 503 until the keys arrive, and keeps retrying.
-    match verifier.fetch_keys().await {
-        Ok(()) => {
-            tracing::info!(issuer = %config.issuer, keys = verifier.key_count(), "fetched the issuer's keys")
-        }
-        Err(err) => {
-            tracing::warn!(issuer = %config.issuer, error = %err, "could not fetch the issuer's keys yet; retrying in the background")
-        }
-    }
+    verifier.fetch_keys_at_start().await;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("failed to listen on {}", config.listen))?;

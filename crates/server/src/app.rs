@@ -156,8 +156,8 @@ impl Application {
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
 /// Background upkeep: key reloads and rotation every `key_reload_interval`, and the
-/// purge of ended sessions every ten minutes. Failures are logged and retried on the
-/// next tick.
+/// purge of ended sessions (refresh and console) every ten minutes. Failures are logged
+/// and retried on the next tick.
 async fn upkeep(latchkey: Arc<Latchkey>) {
     let interval = Duration::from_secs(latchkey.settings().policies.key_reload_interval.max(1));
     // The first round comes one interval after start: the key ring was loaded by the
@@ -180,6 +180,9 @@ async fn upkeep(latchkey: Arc<Latchkey>) {
                 }
                 if let Err(err) = latchkey.purge_attempts().await {
                     tracing::warn!(error = %err, "could not purge failed-attempt counters");
+                }
+                if let Err(err) = latchkey.purge_console_sessions().await {
+                    tracing::warn!(error = %err, "could not purge ended console sessions");
                 }
             }
         }

@@ -6,6 +6,7 @@
 //!   [`Config`]; the default issuer ([`config::issuer_for`]).
 //! - [`app`]: [`Application`] — `build(config)`, `port()`, `run_until_stopped(shutdown)`.
 //! - `routes`: the router and one thin handler file per resource.
+//! - `console`: the account console's pages under `/console/` (askama templates).
 //! - `extract`: request extractors (lenient JSON bodies, HTTP Basic, bearer tokens).
 //! - `error`: [`ApiError`], the one place where errors become HTTP responses.
 //! - `oauth_error`: `OAuthError`, the same for the OAuth 2 endpoints (RFC 6749 bodies).
@@ -19,6 +20,7 @@
 pub mod admin;
 pub mod app;
 pub mod config;
+mod console;
 mod error;
 mod extract;
 #[doc(hidden)]

@@ -253,6 +253,20 @@ impl Db {
         }
     }
 
+    /// Starts a transaction whose commit need not wait for the disk, for state that may
+    /// lose its last changes in a database crash (the lockout's counters): PostgreSQL
+    /// commits it with `synchronous_commit` off, so a row it locks is held for the
+    /// statements' time, not an fsync's; SQLite under `synchronous = NORMAL` commits
+    /// every transaction so already.
+    pub(crate) async fn begin_lossy(&self) -> Result<Tx, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Tx::Postgres(_) = tx {
+            tx.execute(Sql::new("SET LOCAL synchronous_commit TO OFF"))
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// The clause that makes a row read in a sub-select hold a share lock until the
     /// transaction ends, so that a concurrent update or delete of it waits (PostgreSQL:
     /// `FOR SHARE`). SQLite needs none: its single writer runs one write at a time.
@@ -260,15 +274,6 @@ impl Db {
         match self {
             Self::Sqlite(_) => "",
             Self::Postgres(_) => " FOR SHARE",
-        }
-    }
-
-    /// The clause that makes a `SELECT` in a transaction lock the rows it reads until the
-    /// transaction ends (PostgreSQL: `FOR UPDATE`; SQLite's single writer needs none).
-    pub(crate) fn update_lock(&self) -> &'static str {
-        match self {
-            Self::Sqlite(_) => "",
-            Self::Postgres(_) => " FOR UPDATE",
         }
     }
 

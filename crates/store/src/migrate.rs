@@ -76,6 +76,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         include_str!("../migrations/sqlite/0009_key_revocation.sql"),
     ),
     (
+        11,
+        "console_sessions",
+        include_str!("../migrations/sqlite/0011_console_sessions.sql"),
+    ),
+    (
         12,
         "client_key_lifecycle",
         include_str!("../migrations/sqlite/0012_client_key_lifecycle.sql"),
@@ -122,6 +127,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         9,
         "key_revocation",
         include_str!("../migrations/postgres/0009_key_revocation.sql"),
+    ),
+    (
+        11,
+        "console_sessions",
+        include_str!("../migrations/postgres/0011_console_sessions.sql"),
     ),
     (
         12,

@@ -20,6 +20,8 @@
 //! - `layer` (feature `axum`): the `VerifiedToken` extractor and the `AuthLayer` tower
 //!   layer; `rejection`: the RFC 6750 answers (`TokenRejection`); `bearer`: reading the
 //!   bearer token of a request (`bearer_token`), shared with the token service.
+//! - `service` (feature `remote`): `ServiceConfig`, the listen address, issuer and
+//!   audience every resource service built on this crate starts from.
 //! - `shutdown` (feature `axum`): `shutdown_signal`, ctrl-c or SIGTERM, for graceful
 //!   shutdown of the services built on this crate.
 //!
@@ -54,6 +56,8 @@ pub mod rejection;
 pub mod remote;
 mod seen;
 pub mod sender;
+#[cfg(feature = "remote")]
+pub mod service;
 #[cfg(feature = "axum")]
 pub mod shutdown;
 pub mod validation;
@@ -74,6 +78,8 @@ pub use layer::{AuthLayer, AuthService, VerifiedToken};
 pub use rejection::TokenRejection;
 #[cfg(feature = "remote")]
 pub use remote::{BuildError, VerifierBuilder};
+#[cfg(feature = "remote")]
+pub use service::ServiceConfig;
 #[cfg(feature = "axum")]
 pub use shutdown::shutdown_signal;
 pub use validation::{Validation, verify};

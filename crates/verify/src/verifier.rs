@@ -210,6 +210,34 @@ impl Verifier {
         self.keys.fetch_now().await
     }
 
+    /// Fetches the keys once at a service's start and logs the outcome: the number of
+    /// keys, or a warning that the background refresh keeps trying. Never fails: a
+    /// service built on this crate answers 503 until keys arrive, rather than refusing to
+    /// start while the issuer is down.
+    ///
+    /// ```
+    /// use latchkey_verify::{KeySet, Validation, Verifier};
+    /// # let mut f = std::pin::pin!(async {
+    /// let verifier = Verifier::from_keys(KeySet::default(), Validation::access("https://a.test", "https://a.test"));
+    /// verifier.fetch_keys_at_start().await;
+    /// # });
+    /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// # while f.as_mut().poll(&mut cx).is_pending() {}
+    /// ```
+    pub async fn fetch_keys_at_start(&self) {
+        let issuer = self.rules.issuer();
+        match self.fetch_keys().await {
+            Ok(()) => {
+                tracing::info!(%issuer, keys = self.key_count(), "fetched the issuer's keys");
+            }
+            Err(err) => tracing::warn!(
+                %issuer,
+                error = %err,
+                "could not fetch the issuer's keys yet; retrying in the background"
+            ),
+        }
+    }
+
     /// How many usable keys the verifier holds now (0 before the first successful fetch).
     ///
     /// ```

@@ -24,66 +24,20 @@
 
 import type { LatchkeyClient } from './client.js';
 import { hasCode, LatchkeyError } from './errors.js';
-import { peekClaims } from './jwt.js';
 import { type Access, backoff, freshAccess, monotonic, storedAccess } from './lifetime.js';
 import { memoryStorage } from './storage/memory.js';
 import type { StoredTokens, TokenStorage } from './storage/types.js';
+import { asError, isFinal, Listeners, nonNegative, sessionOf, withBearer } from './token-source-support.js';
+import type {
+  RefreshedEvent,
+  TokenSnapshot,
+  TokenSourceEvents,
+  TokenSourceGrant,
+  TokenSourceOptions,
+} from './token-source-types.js';
 import type { TokenResponse } from './types.js';
 
-/** Client keys (with an optional refresh token obtained earlier), or a refresh token alone. */
-export type TokenSourceGrant =
-  | { clientId: string; clientSecret: string; refreshToken?: string }
-  | {
-      refreshToken: string;
-      /** The application id of an account refresh token from an offline login. */
-      clientId?: string;
-      clientSecret?: undefined;
-    };
-
-/** Options of {@link LatchkeyClient.tokenSource}. */
-export interface TokenSourceOptions {
-  /** Where the tokens are kept (default `memoryStorage()`). */
-  storage?: TokenStorage;
-  /** How long before expiry a token is refreshed (default 60,000 ms; at most half its lifetime). */
-  refreshMarginMs?: number;
-  /** The first delay after a failed refresh (default 1,000 ms); it doubles on each failure. */
-  retryDelayMs?: number;
-  /** The longest delay after failed refreshes (default 60,000 ms). */
-  maxRetryDelayMs?: number;
-  /** Ask for access tokens with this lifetime, in seconds (at most the service's maximum). */
-  expiration?: number;
-  /** Ask for access tokens with this narrower scope (space-separated). */
-  scope?: string;
-}
-
-/** The tokens a source holds. */
-export interface TokenSnapshot {
-  accessToken: string | undefined;
-  /** When the access token stops being handed out (ms since the epoch, local clock). */
-  expiresAt: number | undefined;
-  refreshToken: string | undefined;
-}
-
-/** The payload of the `refreshed` event. */
-export interface RefreshedEvent {
-  accessToken: string;
-  /** When the new token stops being handed out (ms since the epoch, local clock). */
-  expiresAt: number;
-  /** How it was obtained. */
-  via: 'refreshToken' | 'clientCredentials';
-  /** Whether the service sent a new refresh token (rotation, or a new client-credentials grant). */
-  newRefreshToken: boolean;
-}
-
-/** Events of a token source and their payloads. */
-export interface TokenSourceEvents {
-  /** New tokens arrived. */
-  refreshed: RefreshedEvent;
-  /** A refresh failed (passing or final), or the storage could not be read or written. */
-  error: LatchkeyError;
-  /** Neither the refresh token nor the client keys can get a token any more. */
-  signedOut: LatchkeyError;
-}
+export type { RefreshedEvent, TokenSnapshot, TokenSourceEvents, TokenSourceGrant, TokenSourceOptions };
 
 /** The background refresh runs at most once per this interval. */
 const MIN_ROUND_INTERVAL_MS = 1000;
@@ -134,11 +88,7 @@ export class TokenSource {
   /** The background loop's next round comes no sooner (a token with no lifetime must not spin it). */
   #nextRoundAfter = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #listeners: { [E in keyof TokenSourceEvents]: Set<(payload: TokenSourceEvents[E]) => void> } = {
-    refreshed: new Set(),
-    error: new Set(),
-    signedOut: new Set(),
-  };
+  readonly #listeners = new Listeners();
 
   /** Use {@link LatchkeyClient.tokenSource}. */
   constructor(client: LatchkeyClient, grant: TokenSourceGrant, options: TokenSourceOptions = {}) {
@@ -270,22 +220,7 @@ export class TokenSource {
    * exception thrown by a listener is ignored.
    */
   on<E extends keyof TokenSourceEvents>(event: E, listener: (payload: TokenSourceEvents[E]) => void): () => void {
-    const set = this.#listeners[event];
-    if (set === undefined) throw new TypeError(`tokenSource.on: unknown event ${String(event)}`);
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-    };
-  }
-
-  #emit<E extends keyof TokenSourceEvents>(event: E, payload: TokenSourceEvents[E]): void {
-    for (const listener of [...this.#listeners[event]]) {
-      try {
-        listener(payload);
-      } catch {
-        // A listener's failure must not break the source.
-      }
-    }
+    return this.#listeners.add(event, listener);
   }
 
   /** Reads the storage once, at first use. */
@@ -304,7 +239,7 @@ export class TokenSource {
       if (stored === undefined || (stored.origin !== undefined && stored.origin !== this.#origin)) return undefined;
       return stored;
     } catch (cause) {
-      this.#emit('error', asError(cause, 'storage_error', 'cannot read the stored tokens'));
+      this.#listeners.emit('error', asError(cause, 'storage_error', 'cannot read the stored tokens'));
       return undefined;
     }
   }
@@ -362,7 +297,7 @@ export class TokenSource {
     this.#lastError = undefined;
     this.#signedOut = false;
     await this.#save();
-    this.#emit('refreshed', {
+    this.#listeners.emit('refreshed', {
       accessToken: answer.accessToken,
       expiresAt: this.#access.expiresAtWall,
       via,
@@ -407,17 +342,17 @@ export class TokenSource {
         this.#access = undefined;
         await this.#save();
       }
-      this.#emit('error', err);
+      this.#listeners.emit('error', err);
       if (!this.#signedOut) {
         this.#signedOut = true;
-        this.#emit('signedOut', err);
+        this.#listeners.emit('signedOut', err);
       }
       return;
     }
     this.#failures += 1;
     const wait = Math.max(backoff(this.#retry, this.#failures), (err.retryAfter ?? 0) * 1000);
     this.#retryAt = monotonic() + Math.min(wait, 3_600_000);
-    this.#emit('error', err);
+    this.#listeners.emit('error', err);
   }
 
   async #save(): Promise<void> {
@@ -431,7 +366,7 @@ export class TokenSource {
       await this.#storage.save(tokens);
     } catch (cause) {
       // The tokens in memory are still good: report, and go on.
-      this.#emit('error', asError(cause, 'storage_error', 'cannot store the tokens'));
+      this.#listeners.emit('error', asError(cause, 'storage_error', 'cannot store the tokens'));
     }
   }
 
@@ -460,32 +395,4 @@ export class TokenSource {
     }
     if (this.#timer === undefined) this.#schedule();
   }
-}
-
-function withBearer(request: Request, token: string): Request {
-  request.headers.set('authorization', `Bearer ${token}`);
-  return request;
-}
-
-/** Errors that no retry can fix: the grant or the keys are gone. */
-function isFinal(err: LatchkeyError): boolean {
-  return err.code === 'invalid_grant' || err.code === 'invalid_client' || err.code === 'no_credentials';
-}
-
-/** The session (`sid`) a refresh token belongs to, so that stored tokens of another session are ignored. */
-function sessionOf(refreshToken: string): string {
-  const claims = peekClaims(refreshToken);
-  const sid = claims?.sid ?? claims?.jti;
-  return typeof sid === 'string' ? sid : 'unknown';
-}
-
-function asError(cause: unknown, code: string, message: string): LatchkeyError {
-  return cause instanceof LatchkeyError ? cause : new LatchkeyError(0, code, message, { cause });
-}
-
-function nonNegative(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!(value >= 0) || !Number.isFinite(value))
-    throw new TypeError(`tokenSource: ${name} must be a non-negative number`);
-  return value;
 }

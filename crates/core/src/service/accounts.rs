@@ -134,6 +134,27 @@ impl Latchkey {
     ) -> Result<IssuedTokens> {
         // Check the options first: a bad request should not cost a hash.
         self.access_lifetime(Kind::AccountAccess, options.expiration)?;
+        let account = self
+            .check_login(username, password, options.source, None)
+            .await?;
+        self.issue_account_tokens(&account.id, account.credential_generation, options)
+            .await
+    }
+
+    /// Checks a login's name and password under the lockout, auditing the outcome (with
+    /// `detail`, e.g. where the login came from), and returns the account.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidCredentials`], [`Error::TooManyAttempts`], [`Error::Busy`], or
+    /// storage errors.
+    pub(super) async fn check_login(
+        &self,
+        username: &str,
+        password: String,
+        source: Option<IpAddr>,
+        detail: Option<&str>,
+    ) -> Result<AccountRecord> {
         let password = Password::for_login(password);
         let account = self.account_named(username).await?;
         let name = match &account {
@@ -141,7 +162,10 @@ impl Latchkey {
             None => LoginName::Unknown(username),
         };
         let audited = |kind| {
-            let event = Event::new(kind).source(options.source);
+            let mut event = Event::new(kind).source(source);
+            if let Some(detail) = detail {
+                event = event.detail(detail);
+            }
             match &account {
                 Some(account) => event.account(&account.id),
                 None => event,
@@ -150,22 +174,21 @@ impl Latchkey {
         let stored = account.as_ref().map(|a| a.password_hash.as_str());
         if !self
             .guarded_password_check(
-                &Subject::login(name, options.source),
+                &Subject::login(name, source),
                 &password,
                 stored,
-                options.source,
+                source,
                 audited,
             )
             .await?
         {
             return Err(Error::InvalidCredentials);
         }
-        let Some(account) = &account else {
+        if account.is_none() {
             return Err(Error::InvalidCredentials);
-        };
+        }
         self.audit(audited(EventKind::LoginSucceeded)).await;
-        self.issue_account_tokens(&account.id, account.credential_generation, options)
-            .await
+        account.ok_or(Error::InvalidCredentials)
     }
 
     /// The account named by an id or an email, if there is one.

@@ -36,13 +36,15 @@ pub trait Accounts: Send + Sync {
     async fn account_by_email(&self, email: &Email) -> Result<Option<AccountRecord>, StoreError>;
     /// In one transaction: stores a new password hash, sets `tokens_not_before` to `now`,
     /// moves the account to its next credential generation, and revokes every live
-    /// session of the account.
+    /// session of the account (the new generation ends its console sessions too).
     async fn change_password(
         &self,
         id: &AccountId,
         password_hash: &str,
         now: i64,
     ) -> Result<(), StoreError>;
-    /// Refuses the account's access tokens issued before `now` (log out everywhere).
+    /// Refuses the account's access tokens issued before `now` (log out everywhere), and
+    /// moves the account to its next credential generation, which ends its console
+    /// sessions and any offline login whose password check came before.
     async fn refuse_tokens_before(&self, id: &AccountId, now: i64) -> Result<(), StoreError>;
 }

@@ -9,6 +9,7 @@ mod accounts;
 mod attempts;
 mod audit;
 mod client_keys;
+mod console_sessions;
 mod sessions;
 mod signing_keys;
 
@@ -18,6 +19,7 @@ pub use accounts::{AccountRecord, Accounts};
 pub use attempts::{AttemptCounter, AttemptRecord, Attempts};
 pub use audit::{Audit, AuditQuery, AuditRecord};
 pub use client_keys::{ClientKeyRecord, ClientKeys, PreviousSecret};
+pub use console_sessions::{ConsoleLiveness, ConsoleSessionRecord, ConsoleSessions};
 pub use sessions::{IssuedAccess, SessionGuard, SessionRecord, Sessions};
 pub use signing_keys::{KeyRevocation, SigningKeyRecord, SigningKeys};
 
@@ -46,11 +48,27 @@ pub trait Health: Send + Sync {
 /// `latchkey-store` for SQLite and PostgreSQL; anything that implements each resource's
 /// trait is a `Store`.
 pub trait Store:
-    Health + Accounts + ClientKeys + Sessions + SigningKeys + Attempts + Audit + 'static
+    Health
+    + Accounts
+    + ClientKeys
+    + Sessions
+    + SigningKeys
+    + Attempts
+    + Audit
+    + ConsoleSessions
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: Health + Accounts + ClientKeys + Sessions + SigningKeys + Attempts + Audit + 'static
+    T: Health
+        + Accounts
+        + ClientKeys
+        + Sessions
+        + SigningKeys
+        + Attempts
+        + Audit
+        + ConsoleSessions
+        + 'static
 {
 }

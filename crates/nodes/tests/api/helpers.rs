@@ -1,7 +1,7 @@
 //! The Nodes service started on port 0 (the issuer it trusts, and the tokens, come from
 //! `latchkey-testkit`).
 
-use latchkey_testkit::FakeIssuer;
+use latchkey_testkit::{FakeIssuer, TestKey, jwks};
 
 /// The Nodes service, running on a free port until dropped.
 pub struct Nodes {
@@ -28,6 +28,20 @@ impl Nodes {
             http: reqwest::Client::new(),
             _stop: stop,
         }
+    }
+
+    /// latchkey-nodes beside an issuer that publishes one Ed25519 key, `k1`.
+    pub async fn with_one_key() -> (TestKey, FakeIssuer, Self) {
+        let key = TestKey::ed25519("k1");
+        let issuer = FakeIssuer::start(&jwks(&[&key]));
+        let nodes = Self::start(&issuer).await;
+        (key, issuer, nodes)
+    }
+
+    /// `GET path` with no token.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let url = format!("{}{path}", self.url);
+        self.http.get(url).send().await.unwrap()
     }
 
     /// `GET /nodes/v1/status` with `Authorization: Bearer <token>`, as in the seeds.

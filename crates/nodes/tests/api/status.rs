@@ -20,9 +20,7 @@ async fn refused(
 
 #[tokio::test]
 async fn account_and_client_access_tokens_get_the_status_naming_the_caller() {
-    let key = TestKey::ed25519("k1");
-    let issuer = FakeIssuer::start(&jwks(&[&key]));
-    let nodes = Nodes::start(&issuer).await;
+    let (key, issuer, nodes) = Nodes::with_one_key().await;
     for kind in [Kind::AccountAccess, Kind::ClientAccess] {
         let claims = issuer.claims(kind);
         let response = nodes.status(&key.sign(&claims)).await;
@@ -45,9 +43,7 @@ async fn account_and_client_access_tokens_get_the_status_naming_the_caller() {
 
 #[tokio::test]
 async fn x_auth_token_is_accepted_too() {
-    let key = TestKey::ed25519("k1");
-    let issuer = FakeIssuer::start(&jwks(&[&key]));
-    let nodes = Nodes::start(&issuer).await;
+    let (key, issuer, nodes) = Nodes::with_one_key().await;
     let response = nodes
         .http
         .get(format!("{}/nodes/v1/status", nodes.url))
@@ -60,9 +56,7 @@ async fn x_auth_token_is_accepted_too() {
 
 #[tokio::test]
 async fn refresh_expired_tampered_foreign_and_garbage_tokens_get_401() {
-    let key = TestKey::ed25519("k1");
-    let issuer = FakeIssuer::start(&jwks(&[&key]));
-    let nodes = Nodes::start(&issuer).await;
+    let (key, issuer, nodes) = Nodes::with_one_key().await;
 
     let mut expired = issuer.claims(Kind::ClientAccess);
     expired.iat = unix_now() - 7200;
@@ -117,24 +111,15 @@ async fn refresh_expired_tampered_foreign_and_garbage_tokens_get_401() {
 
 #[tokio::test]
 async fn no_token_gets_401_with_a_bearer_challenge() {
-    let key = TestKey::ed25519("k1");
-    let issuer = FakeIssuer::start(&jwks(&[&key]));
-    let nodes = Nodes::start(&issuer).await;
-    let response = nodes
-        .http
-        .get(format!("{}/nodes/v1/status", nodes.url))
-        .send()
-        .await
-        .unwrap();
+    let (_key, _issuer, nodes) = Nodes::with_one_key().await;
+    let response = nodes.get("/nodes/v1/status").await;
     let headers = refused(response, 401, ErrorCode::InvalidToken).await;
     assert_eq!(headers["www-authenticate"], "Bearer");
 }
 
 #[tokio::test]
 async fn a_token_without_nodes_read_gets_403_insufficient_scope() {
-    let key = TestKey::ed25519("k1");
-    let issuer = FakeIssuer::start(&jwks(&[&key]));
-    let nodes = Nodes::start(&issuer).await;
+    let (key, issuer, nodes) = Nodes::with_one_key().await;
     let mut write_only = issuer.claims(Kind::ClientAccess);
     write_only.scope = latchkey_verify::Scope::parse("nodes:write").unwrap();
     let headers = refused(
@@ -174,22 +159,10 @@ async fn a_rotated_key_is_accepted_without_restarting() {
 
 #[tokio::test]
 async fn healthz_is_open_and_unknown_routes_get_json_errors() {
-    let key = TestKey::ed25519("k1");
-    let issuer = FakeIssuer::start(&jwks(&[&key]));
-    let nodes = Nodes::start(&issuer).await;
-    let health = nodes
-        .http
-        .get(format!("{}/healthz", nodes.url))
-        .send()
-        .await
-        .unwrap();
+    let (_key, _issuer, nodes) = Nodes::with_one_key().await;
+    let health = nodes.get("/healthz").await;
     assert_eq!(health.status(), 200);
-    let missing = nodes
-        .http
-        .get(format!("{}/nodes/v1/nope", nodes.url))
-        .send()
-        .await
-        .unwrap();
+    let missing = nodes.get("/nodes/v1/nope").await;
     refused(missing, 404, ErrorCode::NotFound).await;
     let wrong_method = nodes
         .http

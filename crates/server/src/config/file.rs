@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use axum::http::HeaderValue;
 use latchkey_core::keys::MasterKey;
 use latchkey_core::network::Networks;
-use latchkey_core::{Lifetimes, Lockout, SigningKeys};
+use latchkey_core::{ConsolePolicy, Lifetimes, Lockout, SigningKeys};
 
 use super::ConnectionLimits;
 use latchkey_verify::Algorithm;
@@ -27,6 +27,7 @@ pub(super) struct FileConfig {
     pub audience: Option<String>,
     pub scopes: Option<String>,
     pub signup_open: Option<bool>,
+    pub console: ConsoleFile,
     pub password_hash_concurrency: Option<usize>,
     pub password_hash_queue: Option<usize>,
     pub password_hash_queue_per_address: Option<usize>,
@@ -61,6 +62,31 @@ pub(super) fn dpop_proof_window(file: &DpopFile) -> anyhow::Result<Option<u32>> 
         );
     }
     Ok(file.proof_window_seconds)
+}
+
+/// `[console]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct ConsoleFile {
+    enabled: Option<bool>,
+    idle_timeout_seconds: Option<u64>,
+    absolute_timeout_seconds: Option<u64>,
+}
+
+/// `[console]` over the defaults, checked for consistency.
+pub(super) fn console(file: &ConsoleFile) -> anyhow::Result<ConsolePolicy> {
+    let d = ConsolePolicy::default();
+    let c = ConsolePolicy {
+        enabled: file.enabled.unwrap_or(d.enabled),
+        idle_timeout: file.idle_timeout_seconds.unwrap_or(d.idle_timeout),
+        absolute_timeout: file.absolute_timeout_seconds.unwrap_or(d.absolute_timeout),
+    };
+    anyhow::ensure!(
+        c.idle_timeout >= 1 && c.idle_timeout <= c.absolute_timeout,
+        "console.idle_timeout_seconds must be at least 1 and at most \
+         console.absolute_timeout_seconds"
+    );
+    Ok(c)
 }
 
 /// `[http]`
@@ -277,6 +303,22 @@ pub(super) fn lifetimes(file: &TokensFile) -> anyhow::Result<Lifetimes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_console_section_is_read_and_checked() {
+        let file: FileConfig = toml::from_str(
+            "[console]\nenabled = false\nidle_timeout_seconds = 60\nabsolute_timeout_seconds = 600",
+        )
+        .unwrap();
+        let policy = console(&file.console).unwrap();
+        assert!(!policy.enabled);
+        assert_eq!((policy.idle_timeout, policy.absolute_timeout), (60, 600));
+        assert!(console(&ConsoleFile::default()).unwrap().enabled);
+        let backwards: FileConfig =
+            toml::from_str("[console]\nidle_timeout_seconds = 600\nabsolute_timeout_seconds = 60")
+                .unwrap();
+        assert!(console(&backwards.console).is_err());
+    }
 
     #[test]
     fn unknown_keys_are_refused() {

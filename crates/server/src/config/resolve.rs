@@ -72,6 +72,7 @@ impl Config {
             policies.scopes = Scope::parse(scopes).context("invalid `scopes`")?;
         }
         policies.signup_open = file.signup_open.unwrap_or(policies.signup_open);
+        policies.console = file::console(&file.console)?;
         policies.hash_concurrency = file
             .password_hash_concurrency
             .unwrap_or(policies.hash_concurrency);

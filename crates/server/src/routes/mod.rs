@@ -62,7 +62,13 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(well_known::jwks))
         .route("/openapi.json", get(well_known::openapi))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route("/readyz", get(health::readyz));
+    let router = if state.latchkey.settings().policies.console.enabled {
+        router.merge(crate::console::router())
+    } else {
+        router
+    };
+    let router = router
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

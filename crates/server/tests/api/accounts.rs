@@ -28,10 +28,7 @@ async fn signup_normalises_the_email_and_returns_the_account(app: TestApp) {
 }
 
 async fn signup_refuses_a_registered_email_with_409(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     assert_api_error(
         app.client.signup("ADA@example.com", PASSWORD).await,
         409,
@@ -106,10 +103,7 @@ async fn login_by_email_or_account_id_returns_a_12_hour_account_access_token(app
 }
 
 async fn login_answers_the_same_401_for_a_wrong_password_and_an_unknown_account(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let wrong = app
         .http
         .post(app.url("/auth/login"))
@@ -141,19 +135,12 @@ async fn login_without_credentials_returns_401(app: TestApp) {
 }
 
 async fn login_expiration_shortens_the_token_within_the_maximum(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let short = LoginRequest {
         expiration: Some(3600),
         ..LoginRequest::default()
     };
-    let tokens = app
-        .client
-        .login("ada@example.com", PASSWORD, &short)
-        .await
-        .unwrap();
+    let tokens = app.login_with("ada@example.com", &short).await.unwrap();
     let (_, claims) = decode(&tokens.access_token);
     assert_eq!(
         claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
@@ -165,9 +152,7 @@ async fn login_expiration_shortens_the_token_within_the_maximum(app: TestApp) {
             ..LoginRequest::default()
         };
         assert_api_error(
-            app.client
-                .login("ada@example.com", PASSWORD, &options)
-                .await,
+            app.login_with("ada@example.com", &options).await,
             400,
             "invalid_request",
         );
@@ -187,11 +172,7 @@ async fn me_returns_the_callers_account(app: TestApp) {
 
 async fn changing_the_password_ends_refresh_tokens_and_older_access_tokens(app: TestApp) {
     let (token, key) = app.account_with_key("ada@example.com").await;
-    let client_tokens = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    let client_tokens = app.client_grant(&key).await;
     // Tokens issued before the change predate it by at least a second.
     app.clock.advance(1);
     let fresh = app

@@ -41,16 +41,7 @@ async fn a_new_key_has_a_40_hex_id_and_an_80_hex_secret_shown_once(app: TestApp)
     assert!(is_lower_hex(key["clientSecret"].as_str().unwrap(), 80));
     assert_eq!(key["name"], "build server");
     assert!(key["createdAt"].is_string());
-    let listed = app
-        .http
-        .get(app.url("/client-keys"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listed = app.get_text("/client-keys", &token).await;
     assert!(!listed.contains(key["clientSecret"].as_str().unwrap()));
 }
 
@@ -69,10 +60,7 @@ async fn the_list_shows_the_callers_keys_without_secrets_and_with_last_use(app: 
     expected.sort_unstable();
     assert_eq!(ids, expected);
     assert!(keys.iter().all(|k| k.last_used_at.is_none()));
-    app.client
-        .client_credentials(&first.client_id, &first.client_secret)
-        .await
-        .unwrap();
+    app.client_grant(&first).await;
     let keys = app.client.client_keys(&token).await.unwrap();
     let used = |id: &str| {
         keys.iter()
@@ -86,11 +74,7 @@ async fn the_list_shows_the_callers_keys_without_secrets_and_with_last_use(app: 
 
 async fn deleting_a_key_ends_it_and_every_refresh_token_made_from_it(app: TestApp) {
     let (token, key) = app.account_with_key("ada@example.com").await;
-    let tokens = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    let tokens = app.client_grant(&key).await;
     let refresh = tokens.refresh_token.unwrap();
     app.client.refresh(&refresh, None).await.unwrap();
     app.client
@@ -131,19 +115,12 @@ async fn deleting_an_unknown_or_foreign_key_is_404(app: TestApp) {
         404,
         "not_found",
     );
-    app.client
-        .client_credentials(&bobs.client_id, &bobs.client_secret)
-        .await
-        .unwrap();
+    app.client_grant(&bobs).await;
 }
 
 async fn a_client_access_token_is_refused_by_account_endpoints_with_403(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
-    let tokens = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    let tokens = app.client_grant(&key).await;
     assert_api_error(
         app.client.me(&tokens.access_token).await,
         403,

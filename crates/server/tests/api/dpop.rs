@@ -104,7 +104,7 @@ async fn a_rotating_bound_session_stays_bound(app: TestApp) {
         rotate_refresh_tokens: Some(true),
         ..CreateClientKeyRequest::default()
     };
-    let (_, key) = app.account_with("ada@example.com", &request).await;
+    let (_, key) = app.account_with_key_like("ada@example.com", &request).await;
     let dpop = DpopKey::generate().unwrap();
     let first = bound(&app, &credentials(&key), &dpop).await;
     let second = bound(&app, &refresh(first.refresh_token.as_ref().unwrap()), &dpop).await;
@@ -185,7 +185,7 @@ async fn a_dpop_bound_key_refuses_requests_without_a_proof(app: TestApp) {
         dpop_bound: Some(true),
         ..CreateClientKeyRequest::default()
     };
-    let (_, key) = app.account_with("ada@example.com", &request).await;
+    let (_, key) = app.account_with_key_like("ada@example.com", &request).await;
     assert!(key.lifecycle.dpop_bound);
     assert_api_error(
         app.client

@@ -163,16 +163,7 @@ async fn deleting_the_key_or_changing_the_password_makes_tokens_inactive(app: Te
 }
 
 async fn a_retired_rotated_refresh_token_is_inactive_but_still_revokes_its_family(app: TestApp) {
-    let token = app.account("ada@example.com").await;
-    let key = another_key(
-        &app,
-        &token,
-        &CreateClientKeyRequest {
-            rotate_refresh_tokens: Some(true),
-            ..CreateClientKeyRequest::default()
-        },
-    )
-    .await;
+    let (_, key) = app.account_with_rotating_key("ada@example.com").await;
     let issued = client_token(&app, &key, None).await;
     let rotated = refresh(&app, &key, text(&issued, "refresh_token"), None).await;
     assert_eq!(rotated.status, 200);
@@ -368,10 +359,7 @@ async fn revoking_a_plain_login_access_token_ends_the_accounts_account_tokens(ap
         .await
         .unwrap();
     // Client tokens are not account tokens: they live on.
-    app.client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    app.client_grant(&key).await;
 }
 
 async fn revocation_needs_a_token_and_an_authenticated_client(app: TestApp) {

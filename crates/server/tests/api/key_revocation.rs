@@ -142,11 +142,7 @@ async fn revoking_the_signing_key_refuses_its_tokens_at_once_and_a_new_key_signs
     assert_eq!(signing_kid(&app, EMAIL).await, successor);
     let fresh = app.login(EMAIL).await;
     app.client.me(&fresh).await.unwrap();
-    let granted = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    let granted = app.client_grant(&key).await;
     assert_eq!(kid_of(&granted.access_token), successor);
 
     // The resource service: at its next scheduled refetch.

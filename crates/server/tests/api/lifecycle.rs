@@ -20,7 +20,7 @@ backend_tests!(
 );
 
 async fn key_with(app: &TestApp, request: CreateClientKeyRequest) -> (String, CreatedClientKey) {
-    app.account_with("ada@example.com", &request).await
+    app.account_with_key_like("ada@example.com", &request).await
 }
 
 /// Asserts that a client-credentials grant with `key`'s ID and `secret` is refused.

@@ -11,6 +11,9 @@
 mod accounts;
 mod audit;
 mod client_keys;
+mod console;
+mod console_kit;
+mod console_sessions;
 mod crash;
 mod data_files;
 mod documented;

@@ -54,16 +54,7 @@ async fn a_refresh_token_grant_returns_an_access_token_of_the_same_session(app: 
 }
 
 async fn a_rotating_key_gets_a_new_refresh_token_on_each_refresh(app: TestApp) {
-    let token = app.account("ada@example.com").await;
-    let key = another_key(
-        &app,
-        &token,
-        &CreateClientKeyRequest {
-            rotate_refresh_tokens: Some(true),
-            ..CreateClientKeyRequest::default()
-        },
-    )
-    .await;
+    let (_, key) = app.account_with_rotating_key("ada@example.com").await;
     let first = client_token(&app, &key, None).await;
     let rotated = refresh(&app, &key, first["refresh_token"].as_str().unwrap(), None).await;
     assert_eq!(rotated.status, 200, "{}", rotated.body);

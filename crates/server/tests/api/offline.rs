@@ -1,7 +1,7 @@
 //! Offline logins (Wazo style): account refresh tokens bound to an application id.
 
 use latchkey_client::api::LoginRequest;
-use latchkey_testkit::{PASSWORD, TestApp, assert_api_error, backend_tests, decode};
+use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
 backend_tests!(
     an_offline_login_returns_an_account_refresh_token_without_expiry,
@@ -19,13 +19,9 @@ fn offline(client_id: &str) -> LoginRequest {
 }
 
 async fn an_offline_login_returns_an_account_refresh_token_without_expiry(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let tokens = app
-        .client
-        .login("ada@example.com", PASSWORD, &offline("example"))
+        .login_with("ada@example.com", &offline("example"))
         .await
         .unwrap();
     let (header, refresh) = decode(tokens.refresh_token.as_ref().unwrap().expose());
@@ -46,13 +42,9 @@ async fn an_offline_login_returns_an_account_refresh_token_without_expiry(app: T
 }
 
 async fn an_account_refresh_token_works_only_with_its_client_id(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let refresh = app
-        .client
-        .login("ada@example.com", PASSWORD, &offline("example"))
+        .login_with("ada@example.com", &offline("example"))
         .await
         .unwrap()
         .refresh_token
@@ -78,18 +70,13 @@ async fn an_account_refresh_token_works_only_with_its_client_id(app: TestApp) {
 }
 
 async fn an_offline_login_needs_a_client_id(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let options = LoginRequest {
         access_type: Some("offline".into()),
         ..LoginRequest::default()
     };
     assert_api_error(
-        app.client
-            .login("ada@example.com", PASSWORD, &options)
-            .await,
+        app.login_with("ada@example.com", &options).await,
         400,
         "invalid_request",
     );
@@ -98,28 +85,19 @@ async fn an_offline_login_needs_a_client_id(app: TestApp) {
         client_id: Some("example".into()),
         ..LoginRequest::default()
     };
-    let tokens = app
-        .client
-        .login("ada@example.com", PASSWORD, &online)
-        .await
-        .unwrap();
+    let tokens = app.login_with("ada@example.com", &online).await.unwrap();
     assert!(tokens.refresh_token.is_none());
 }
 
 async fn an_unknown_access_type_is_refused(app: TestApp) {
-    app.client
-        .signup("ada@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("ada@example.com").await;
     let options = LoginRequest {
         access_type: Some("forever".into()),
         client_id: Some("x".into()),
         expiration: None,
     };
     assert_api_error(
-        app.client
-            .login("ada@example.com", PASSWORD, &options)
-            .await,
+        app.login_with("ada@example.com", &options).await,
         400,
         "invalid_request",
     );

@@ -25,11 +25,7 @@ async fn health_and_readiness_answer_ok(app: TestApp) {
 
 async fn the_jwks_alone_verifies_an_access_token(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
-    let tokens = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    let tokens = app.client_grant(&key).await;
     let jwks = app.client.jwks().await.unwrap();
     assert_eq!(jwks["keys"][0]["kty"], "OKP");
     assert_eq!(jwks["keys"][0]["alg"], "EdDSA");
@@ -198,11 +194,7 @@ async fn documented_examples_have_the_fields_of_real_responses() {
         .create_client_key(&token, &Default::default())
         .await
         .unwrap();
-    let grant = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    let grant = app.client_grant(&key).await;
     let refreshed = app
         .client
         .refresh(grant.refresh_token.as_ref().unwrap(), None)

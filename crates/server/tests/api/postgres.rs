@@ -245,17 +245,7 @@ async fn two_instances_on_one_database_behave_as_one_service() {
         .as_str()
         .unwrap()
         .to_owned();
-    let racers: Vec<_> = (0..40)
-        .map(|i| {
-            let client = if i % 2 == 0 {
-                a.client.clone()
-            } else {
-                b.client.clone()
-            };
-            let refresh = refresh.clone();
-            tokio::spawn(async move { client.refresh(&refresh, Some("app")).await })
-        })
-        .collect();
+    let racers = refresh_at_both(&a.client, &b.client, &refresh, Some("app"));
     b.client.revoke_refresh_token(&token, &sid).await.unwrap();
     let mut minted = Vec::new();
     for racer in racers {
@@ -300,17 +290,7 @@ async fn two_instances_on_one_database_behave_as_one_service() {
         .unwrap()
         .refresh_token
         .unwrap();
-    let racers: Vec<_> = (0..40)
-        .map(|i| {
-            let client = if i % 2 == 0 {
-                a.client.clone()
-            } else {
-                b.client.clone()
-            };
-            let first = first.clone();
-            tokio::spawn(async move { client.refresh(&first, None).await })
-        })
-        .collect();
+    let racers = refresh_at_both(&a.client, &b.client, &first, None);
     let mut pairs = std::collections::HashSet::new();
     for racer in racers {
         let tokens = racer.await.unwrap().unwrap();
@@ -326,4 +306,20 @@ async fn two_instances_on_one_database_behave_as_one_service() {
     );
     drop((a.child, b.child));
     drop(database);
+}
+
+/// Forty concurrent refreshes of `refresh`, alternately at the two instances `a` and `b`.
+fn refresh_at_both(
+    a: &latchkey_client::Client,
+    b: &latchkey_client::Client,
+    refresh: &latchkey_client::RefreshToken,
+    client_id: Option<&'static str>,
+) -> Vec<tokio::task::JoinHandle<latchkey_client::Result<latchkey_client::api::TokenResponse>>> {
+    (0..40)
+        .map(|i| {
+            let client = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let refresh = refresh.clone();
+            tokio::spawn(async move { client.refresh(&refresh, client_id).await })
+        })
+        .collect()
 }

@@ -312,11 +312,7 @@ fn method(rng: &mut Rng) -> Method {
 async fn random_requests_never_get_a_5xx_and_errors_have_the_documented_shape() {
     let app = TestApp::spawn().await;
     let (account, key) = app.account_with_key("ada@example.com").await;
-    let granted = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    let granted = app.client_grant(&key).await;
     let tokens = Tokens {
         account,
         client_access: granted.access_token,

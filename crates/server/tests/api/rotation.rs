@@ -17,19 +17,16 @@ backend_tests!(
 );
 
 async fn rotating_key(app: &TestApp, email: &str) -> (String, RefreshToken) {
-    let token = app.account(email).await;
-    let request = CreateClientKeyRequest {
-        rotate_refresh_tokens: Some(true),
-        ..CreateClientKeyRequest::default()
-    };
-    let key = app
-        .client
-        .create_client_key(&token, &request)
-        .await
-        .unwrap();
+    let (token, key) = app.account_with_rotating_key(email).await;
     assert!(key.rotate_refresh_tokens);
     let refresh = app.client_refresh_token(&key).await;
     (token, refresh)
+}
+
+/// The new refresh token a rotating refresh of `refresh` answers.
+async fn rotated(app: &TestApp, refresh: &RefreshToken) -> RefreshToken {
+    let tokens = app.client.refresh(refresh, None).await.unwrap();
+    tokens.refresh_token.unwrap()
 }
 
 async fn without_rotation_a_refresh_returns_no_new_refresh_token(app: TestApp) {
@@ -61,13 +58,7 @@ async fn a_client_key_can_turn_rotation_on_for_its_tokens(app: TestApp) {
         (b["sid"].clone(), Some(0))
     );
     assert_eq!(b["generation"], 1);
-    let third = app
-        .client
-        .refresh(&second, None)
-        .await
-        .unwrap()
-        .refresh_token
-        .unwrap();
+    let third = rotated(&app, &second).await;
     assert_eq!(decode(third.expose()).1["generation"], 2);
 }
 
@@ -96,13 +87,7 @@ async fn reuse_after_the_grace_window_revokes_the_family_and_nothing_else(app: T
             .unwrap();
         app.client_refresh_token(&key).await
     };
-    let second = app
-        .client
-        .refresh(&first, None)
-        .await
-        .unwrap()
-        .refresh_token
-        .unwrap();
+    let second = rotated(&app, &first).await;
     app.clock.advance(6);
     assert_api_error(app.client.refresh(&first, None).await, 400, "invalid_grant");
     assert_api_error(
@@ -141,13 +126,7 @@ async fn fifty_concurrent_refreshes_mint_one_pair(app: TestApp) {
 
 async fn a_revoked_rotating_session_cannot_be_refreshed(app: TestApp) {
     let (token, first) = rotating_key(&app, "ada@example.com").await;
-    let second = app
-        .client
-        .refresh(&first, None)
-        .await
-        .unwrap()
-        .refresh_token
-        .unwrap();
+    let second = rotated(&app, &first).await;
     app.client.revoke_all_refresh_tokens(&token).await.unwrap();
     assert_api_error(
         app.client.refresh(&second, None).await,
@@ -175,15 +154,7 @@ async fn the_deployment_can_turn_rotation_on_for_every_key() {
 
 /// The value of one metrics sample, from `/metrics`.
 async fn metric(app: &TestApp, sample: &str) -> Option<f64> {
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = latchkey_testkit::text_at(&app.http, &app.url("/metrics")).await;
     text.lines()
         .find_map(|line| line.strip_prefix(sample))
         .and_then(|v| v.trim().parse().ok())

@@ -190,16 +190,7 @@ async fn a_refresh_narrows_only_the_access_token_it_returns(app: TestApp) {
 }
 
 async fn a_rotated_refresh_token_keeps_its_session_s_scope(app: TestApp) {
-    let token = app.account("ada@example.com").await;
-    let key = another_key(
-        &app,
-        &token,
-        &CreateClientKeyRequest {
-            rotate_refresh_tokens: Some(true),
-            ..CreateClientKeyRequest::default()
-        },
-    )
-    .await;
+    let (_, key) = app.account_with_rotating_key("ada@example.com").await;
     let issued = client_token(&app, &key, Some("nodes:read")).await;
     let rotated = refresh(&app, &key, issued["refresh_token"].as_str().unwrap(), None).await;
     assert_eq!(rotated.status, 200, "{}", rotated.body);

@@ -2,7 +2,7 @@
 
 use latchkey_client::Kind;
 use latchkey_client::api::LoginRequest;
-use latchkey_testkit::{PASSWORD, TestApp, assert_api_error, backend_tests, decode};
+use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
 backend_tests!(
     the_list_shows_live_refresh_tokens_but_never_the_tokens,
@@ -14,30 +14,14 @@ backend_tests!(
 
 async fn the_list_shows_live_refresh_tokens_but_never_the_tokens(app: TestApp) {
     let (token, key) = app.account_with_key("ada@example.com").await;
-    let client = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    let client = app.client_grant(&key).await;
     let offline = LoginRequest {
         client_id: Some("example".into()),
         access_type: Some("offline".into()),
         expiration: None,
     };
-    app.client
-        .login("ada@example.com", PASSWORD, &offline)
-        .await
-        .unwrap();
-    let raw = app
-        .http
-        .get(app.url("/refresh-tokens"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    app.login_with("ada@example.com", &offline).await.unwrap();
+    let raw = app.get_text("/refresh-tokens", &token).await;
     assert!(!raw.contains(client.refresh_token.as_ref().unwrap().expose()));
     let list = app.client.refresh_tokens(&token).await.unwrap();
     assert_eq!(list.len(), 2);
@@ -65,11 +49,7 @@ async fn revoking_a_refresh_token_ends_it_and_its_access_tokens(app: TestApp) {
         access_type: Some("offline".into()),
         expiration: None,
     };
-    let session = app
-        .client
-        .login("ada@example.com", PASSWORD, &offline)
-        .await
-        .unwrap();
+    let session = app.login_with("ada@example.com", &offline).await.unwrap();
     let refresh = session.refresh_token.unwrap();
     let minted = app
         .client
@@ -127,19 +107,12 @@ async fn log_out_everywhere_ends_every_refresh_token(app: TestApp) {
         0
     );
     // The client keys themselves still work.
-    app.client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    app.client_grant(&key).await;
 }
 
 async fn another_accounts_refresh_token_cannot_be_revoked(app: TestApp) {
     let (_, bobs_key) = app.account_with_key("bob@example.com").await;
-    let bobs = app
-        .client
-        .client_credentials(&bobs_key.client_id, &bobs_key.client_secret)
-        .await
-        .unwrap();
+    let bobs = app.client_grant(&bobs_key).await;
     let (_, claims) = decode(bobs.refresh_token.as_ref().unwrap().expose());
     let ada = app.account("ada@example.com").await;
     assert_api_error(

@@ -4,7 +4,7 @@
 
 use latchkey_client::api::LoginRequest;
 use latchkey_core::keys::{MasterKey, Stage};
-use latchkey_testkit::{PASSWORD, TempDir, TestApp, backend_tests, decode};
+use latchkey_testkit::{TempDir, TestApp, backend_tests, decode};
 use latchkey_verify::Algorithm;
 use latchkeyd::{Application, Config};
 use serde_json::Value;
@@ -171,8 +171,7 @@ async fn a_retired_key_is_deleted_only_when_no_live_refresh_token_needs_it(app: 
         ..LoginRequest::default()
     };
     let pinned = app
-        .client
-        .login("ada@example.com", PASSWORD, &request)
+        .login_with("ada@example.com", &request)
         .await
         .unwrap()
         .refresh_token

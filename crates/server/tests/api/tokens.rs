@@ -65,11 +65,7 @@ async fn the_seed_refresh_sample_with_its_trailing_comma_returns_an_access_token
 
 async fn a_refreshed_token_keeps_the_client_and_session(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
-    let first = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap();
+    let first = app.client_grant(&key).await;
     let refreshed = app
         .client
         .refresh(first.refresh_token.as_ref().unwrap(), None)
@@ -183,12 +179,7 @@ async fn a_refresh_token_used_as_a_bearer_token_is_401(app: TestApp) {
 
 async fn an_access_token_used_as_a_refresh_token_is_invalid_grant(app: TestApp) {
     let (token, key) = app.account_with_key("ada@example.com").await;
-    let access = app
-        .client
-        .client_credentials(&key.client_id, &key.client_secret)
-        .await
-        .unwrap()
-        .access_token;
+    let access = app.client_grant(&key).await.access_token;
     assert_api_error(
         app.client.refresh(&RefreshToken::new(access), None).await,
         400,

@@ -42,12 +42,19 @@ async fn post(app: &TestApp, basic: Option<(&str, &str)>, body: Value) -> (u16, 
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
+/// Asserts that posting `body` (no credentials) is refused with `status` and `code`.
+async fn assert_refused(app: &TestApp, body: Value, status: u16, code: &str) {
+    let (got, error) = post(app, None, body).await;
+    assert_eq!(
+        (got, error["error"].as_str()),
+        (status, Some(code)),
+        "{error}"
+    );
+}
+
 /// Signs up alice and logs her in offline for the application "example": the answer.
 async fn alice_offline(app: &TestApp) -> Value {
-    app.client
-        .signup("alice@example.com", PASSWORD)
-        .await
-        .unwrap();
+    app.signup("alice@example.com").await;
     let (status, offline) = post(
         app,
         Some(("alice@example.com", PASSWORD)),
@@ -58,21 +65,20 @@ async fn alice_offline(app: &TestApp) -> Value {
     offline
 }
 
-async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
-    app.client
-        .signup("alice@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let url = app.url("/api/auth/0.1/token");
+/// The seed post's three curl samples as written, against the Wazo token endpoint `url`
+/// (alice signed up): a token, an offline refresh token, a token renewed with it (and no
+/// new refresh token). Returns the renewed access token.
+async fn seed_samples(url: &str) -> String {
     let user = format!("alice@example.com:{PASSWORD}");
+    let json = "Content-Type: application/json";
     let token = curl(&[
         "-k",
         "-XPOST",
         "-H",
-        "Content-Type: application/json",
+        json,
         "-u",
         &user,
-        &url,
+        url,
         "-d",
         r#"{"expiration": 3600}"#,
     ])
@@ -82,10 +88,10 @@ async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
         "-k",
         "-XPOST",
         "-H",
-        "Content-Type: application/json",
+        json,
         "-u",
         &user,
-        &url,
+        url,
         "-d",
         r#"{"client_id": "example", "access_type": "offline"}"#,
     ])
@@ -93,34 +99,27 @@ async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
     let refresh = offline["data"]["refresh_token"].as_str().unwrap();
     let body =
         format!(r#"{{"expiration": 3600, "client_id": "example", "refresh_token": "{refresh}"}}"#);
-    let renewed = curl(&[
-        "-k",
-        "-XPOST",
-        "-H",
-        "Content-Type: application/json",
-        &url,
-        "-d",
-        &body,
-    ])
-    .await;
-    let access = renewed["data"]["token"].as_str().unwrap();
-    assert!(renewed["data"].get("refresh_token").is_none());
-    app.client.me(access).await.unwrap();
+    let renewed = curl(&["-k", "-XPOST", "-H", json, url, "-d", &body]).await;
+    assert!(renewed["data"].get("refresh_token").is_none(), "{renewed}");
+    renewed["data"]["token"].as_str().unwrap().to_owned()
+}
+
+async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
+    app.signup("alice@example.com").await;
+    let access = seed_samples(&app.url("/api/auth/0.1/token")).await;
+    app.client.me(&access).await.unwrap();
 }
 
 async fn a_refresh_token_needs_its_client_id_and_makes_no_refresh_token(app: TestApp) {
     let offline = alice_offline(&app).await;
     let refresh = offline["data"]["refresh_token"].as_str().unwrap();
-    let (status, error) = post(
+    assert_refused(
         &app,
-        None,
         serde_json::json!({"client_id": "other", "refresh_token": refresh}),
+        400,
+        "invalid_grant",
     )
     .await;
-    assert_eq!(
-        (status, error["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
     let (status, _) = post(&app, None, serde_json::json!({"refresh_token": refresh})).await;
     assert_eq!(status, 400);
     let (status, renewed) = post(
@@ -160,20 +159,14 @@ async fn access_type_offline_with_a_refresh_token_is_refused_as_wazo_auth_does(a
 }
 
 async fn a_refresh_token_needs_basic_credentials_to_be_created(app: TestApp) {
-    app.client
-        .signup("alice@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let (status, error) = post(
+    app.signup("alice@example.com").await;
+    assert_refused(
         &app,
-        None,
         serde_json::json!({"client_id": "example", "access_type": "offline"}),
+        401,
+        "invalid_credentials",
     )
     .await;
-    assert_eq!(
-        (status, error["error"].as_str()),
-        (401, Some("invalid_credentials"))
-    );
     let (status, _) = post(
         &app,
         Some(("alice@example.com", "wrong password")),
@@ -197,16 +190,13 @@ async fn a_wazo_refresh_token_is_refused_as_x_auth_token_and_an_access_token_as_
         .unwrap();
     assert_eq!(response.status(), 401);
     let access = offline["data"]["token"].as_str().unwrap();
-    let (status, error) = post(
+    assert_refused(
         &app,
-        None,
         serde_json::json!({"client_id": "example", "refresh_token": access}),
+        400,
+        "invalid_grant",
     )
     .await;
-    assert_eq!(
-        (status, error["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
 }
 
 async fn wazo_timestamps_and_ids_describe_the_token(app: TestApp) {
@@ -341,42 +331,10 @@ async fn the_wazo_seed_curl_samples_work_over_https_with_k() {
         201
     );
 
-    let url = format!("https://{hostname}/api/auth/0.1/token");
-    let user = format!("alice@example.com:{PASSWORD}");
-    let json = "Content-Type: application/json";
-    let token = curl(&[
-        "-k",
-        "-XPOST",
-        "-H",
-        json,
-        "-u",
-        &user,
-        &url,
-        "-d",
-        r#"{"expiration": 3600}"#,
-    ])
-    .await;
-    assert!(token["data"]["token"].is_string(), "{token}");
-    let offline = curl(&[
-        "-k",
-        "-XPOST",
-        "-H",
-        json,
-        "-u",
-        &user,
-        &url,
-        "-d",
-        r#"{"client_id": "example", "access_type": "offline"}"#,
-    ])
-    .await;
-    let refresh = offline["data"]["refresh_token"].as_str().unwrap();
-    let body =
-        format!(r#"{{"expiration": 3600, "client_id": "example", "refresh_token": "{refresh}"}}"#);
-    let renewed = curl(&["-k", "-XPOST", "-H", json, &url, "-d", &body]).await;
-    let access = renewed["data"]["token"].as_str().unwrap();
+    let access = seed_samples(&format!("https://{hostname}/api/auth/0.1/token")).await;
     let me = https
         .get(format!("https://{hostname}/users/me"))
-        .header("X-Auth-Token", access)
+        .header("X-Auth-Token", &access)
         .send()
         .await
         .unwrap();

@@ -71,8 +71,12 @@ impl Accounts for SqlStore {
     }
 
     async fn refuse_tokens_before(&self, id: &AccountId, now: i64) -> Result<(), StoreError> {
+        // The next credential generation ends the console sessions and the offline
+        // logins in flight, in this statement; tokens_not_before never moves back.
         let sql = Sql::new(
-            "UPDATE accounts SET tokens_not_before = $1 WHERE id = $2 AND tokens_not_before < $1",
+            "UPDATE accounts SET credential_generation = credential_generation + 1, \
+             tokens_not_before = CASE WHEN tokens_not_before < $1 THEN $1 \
+             ELSE tokens_not_before END WHERE id = $2",
         )
         .bind(now)
         .bind(id.as_str());

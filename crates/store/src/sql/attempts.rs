@@ -55,42 +55,54 @@ impl Attempts for SqlStore {
         if keys.is_empty() {
             return Ok(());
         }
-        let mut tx = self.write.begin().await?;
-        let mut insert =
+        let mut tx = self.write.begin_lossy().await?;
+        // One statement creates the missing counters, locks them all (a conflicting
+        // insert locks the row it updates) and reads them back.
+        let mut upsert =
             Sql::new("INSERT INTO attempts (key, failures, locked_until, updated_at) VALUES ");
-        insert.push_values(&keys, |key| {
+        upsert.push_values(&keys, |key| {
             vec![key.as_str().into(), 0.into(), Arg::Int(None), 0.into()]
         });
-        insert.push(" ON CONFLICT (key) DO NOTHING");
-        tx.execute(insert).await?;
-        let mut select = Sql::new(
-            "SELECT key, failures, locked_until, updated_at, checking, checking_until \
-             FROM attempts WHERE key IN (",
+        upsert.push(
+            " ON CONFLICT (key) DO UPDATE SET checking = attempts.checking \
+             RETURNING key, failures, locked_until, updated_at, checking, checking_until",
         );
-        for (n, key) in keys.iter().enumerate() {
-            select.push(if n == 0 { "" } else { ", " }).push_bind(*key);
-        }
-        select.push(") ORDER BY key").push(self.write.update_lock());
-        let rows = tx.fetch_all(select).await?;
+        let rows = tx.fetch_all(upsert).await?;
         let mut counters = rows.iter().map(counter).collect::<Result<Vec<_>, _>>()?;
+        counters.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         change(&mut counters);
-        for c in &counters {
-            let forgotten = c.failures == 0 && c.locked_until.is_none() && c.checking == 0;
-            let sql = if forgotten {
-                Sql::new("DELETE FROM attempts WHERE key = $1").bind(c.key.as_str())
-            } else {
-                Sql::new(
-                    "UPDATE attempts SET failures = $1, locked_until = $2, updated_at = $3, \
-                     checking = $4, checking_until = $5 WHERE key = $6",
-                )
-                .bind(i64::from(c.failures))
-                .bind(c.locked_until)
-                .bind(c.updated_at)
-                .bind(i64::from(c.checking))
-                .bind(c.checking_until)
-                .bind(c.key.as_str())
-            };
-            tx.execute(sql).await?;
+        let (forgotten, kept): (Vec<&AttemptCounter>, Vec<&AttemptCounter>) = counters
+            .iter()
+            .partition(|c| c.failures == 0 && c.locked_until.is_none() && c.checking == 0);
+        if !forgotten.is_empty() {
+            let mut delete = Sql::new("DELETE FROM attempts WHERE key IN (");
+            for (n, c) in forgotten.iter().enumerate() {
+                delete
+                    .push(if n == 0 { "" } else { ", " })
+                    .push_bind(c.key.as_str());
+            }
+            delete.push(")");
+            tx.execute(delete).await?;
+        }
+        if !kept.is_empty() {
+            // VALUES columns: column1 the key, then the five values in SET order.
+            let mut update = Sql::new(
+                "UPDATE attempts SET failures = v.column2, locked_until = v.column3, \
+                 updated_at = v.column4, checking = v.column5, checking_until = v.column6 \
+                 FROM (VALUES ",
+            );
+            update.push_values(&kept, |c| {
+                vec![
+                    c.key.as_str().into(),
+                    i64::from(c.failures).into(),
+                    c.locked_until.into(),
+                    c.updated_at.into(),
+                    i64::from(c.checking).into(),
+                    c.checking_until.into(),
+                ]
+            });
+            update.push(") AS v WHERE attempts.key = v.column1");
+            tx.execute(update).await?;
         }
         tx.commit().await
     }

@@ -9,6 +9,7 @@ mod accounts;
 mod attempts;
 mod audit;
 mod client_keys;
+mod console_sessions;
 mod session_batches;
 mod sessions;
 mod signing_keys;

@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod attempts;
 mod client_keys;
+mod console_sessions;
 mod guards;
 mod rotation;
 mod sqlite;

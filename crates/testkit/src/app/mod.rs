@@ -13,6 +13,7 @@ pub mod proxy;
 
 use std::sync::Arc;
 
+use latchkey_client::api::TokenResponse;
 use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
 use latchkey_client::{Client, RefreshToken};
 use latchkey_core::Latchkey;
@@ -178,10 +179,28 @@ impl TestApp {
         (reply.status, reply.body)
     }
 
+    /// Signs up `email` with [`PASSWORD`].
+    pub async fn signup(&self, email: &str) {
+        self.client.signup(email, PASSWORD).await.unwrap();
+    }
+
     /// Signs up `email` with [`PASSWORD`] and returns an account access token.
     pub async fn account(&self, email: &str) -> String {
-        self.client.signup(email, PASSWORD).await.unwrap();
+        self.signup(email).await;
         self.login(email).await
+    }
+
+    /// Logs `email` in with [`PASSWORD`] and `options`.
+    ///
+    /// # Errors
+    ///
+    /// The API's refusal.
+    pub async fn login_with(
+        &self,
+        email: &str,
+        options: &LoginRequest,
+    ) -> latchkey_client::Result<TokenResponse> {
+        self.client.login(email, PASSWORD, options).await
     }
 
     /// A fresh account access token for an existing account.
@@ -193,14 +212,23 @@ impl TestApp {
             .access_token
     }
 
-    /// The refresh token of a client-credentials grant with `key`.
-    pub async fn client_refresh_token(&self, key: &CreatedClientKey) -> RefreshToken {
+    /// The tokens of a client-credentials grant with `key`.
+    pub async fn client_grant(&self, key: &CreatedClientKey) -> TokenResponse {
         self.client
             .client_credentials(&key.client_id, &key.client_secret)
             .await
             .unwrap()
-            .refresh_token
-            .unwrap()
+    }
+
+    /// The refresh token of a client-credentials grant with `key`.
+    pub async fn client_refresh_token(&self, key: &CreatedClientKey) -> RefreshToken {
+        self.client_grant(key).await.refresh_token.unwrap()
+    }
+
+    /// The body of `GET path` with `bearer`, as text (to look for what must not be in it).
+    pub async fn get_text(&self, path: &str, bearer: &str) -> String {
+        let request = self.http.get(self.url(path)).bearer_auth(bearer);
+        request.send().await.unwrap().text().await.unwrap()
     }
 
     /// An SDK client whose requests reach the app from `ip` (any 127.0.0.0/8 address is
@@ -219,12 +247,21 @@ impl TestApp {
 
     /// A new account with one client key: (account token, key).
     pub async fn account_with_key(&self, email: &str) -> (String, CreatedClientKey) {
-        self.account_with(email, &CreateClientKeyRequest::default())
+        self.account_with_key_like(email, &CreateClientKeyRequest::default())
             .await
     }
 
-    /// A new account with one client key made by `request`: (account token, key).
-    pub async fn account_with(
+    /// A new account with one client key that rotates its refresh tokens.
+    pub async fn account_with_rotating_key(&self, email: &str) -> (String, CreatedClientKey) {
+        let request = CreateClientKeyRequest {
+            rotate_refresh_tokens: Some(true),
+            ..CreateClientKeyRequest::default()
+        };
+        self.account_with_key_like(email, &request).await
+    }
+
+    /// A new account with one client key made by `request`.
+    pub async fn account_with_key_like(
         &self,
         email: &str,
         request: &CreateClientKeyRequest,
@@ -243,6 +280,16 @@ impl OnBackend for TestApp {
     fn on(backend: Backend) -> impl Future<Output = Self> {
         Self::spawn_on(backend, |_| {})
     }
+}
+
+/// The body of `GET url`, as text.
+///
+/// # Panics
+///
+/// If the request fails.
+pub async fn text_at(http: &reqwest::Client, url: &str) -> String {
+    let response = http.get(url).send().await.unwrap();
+    response.text().await.unwrap()
 }
 
 /// Asserts that a result is an API error with `code` and `status`.

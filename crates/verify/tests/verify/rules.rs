@@ -82,26 +82,32 @@ fn a_kind_outside_the_accepted_kinds_is_forbidden_not_invalid() {
     assert!(err.is_forbidden());
 }
 
-#[test]
-fn a_tampered_payload_or_signature_is_refused() {
-    let key = TestKey::ed25519("k1");
-    let token = key.sign(&claims(Kind::ClientAccess));
+/// Two forgeries of `token`: its signature on other claims (another subject), and its
+/// claims under a signature with one character changed.
+fn tampered(token: &str) -> (String, String) {
     let (signing_input, signature) = token.rsplit_once('.').unwrap();
     let (header, _) = signing_input.split_once('.').unwrap();
-
     let mut wider = claims(Kind::ClientAccess);
     wider.sub = "someone_else".into();
     let forged = format!(
         "{header}.{}.{signature}",
         b64(serde_json::to_string(&wider).unwrap())
     );
-    assert_eq!(check(&key, &forged), Err(VerifyError::BadSignature));
-
     let mut sig = signature.as_bytes().to_vec();
     sig[10] = if sig[10] == b'A' { b'B' } else { b'A' };
     let flipped = format!("{signing_input}.{}", String::from_utf8(sig).unwrap());
+    (forged, flipped)
+}
+
+#[test]
+fn a_tampered_payload_or_signature_is_refused() {
+    let key = TestKey::ed25519("k1");
+    let token = key.sign(&claims(Kind::ClientAccess));
+    let (forged, flipped) = tampered(&token);
+    assert_eq!(check(&key, &forged), Err(VerifyError::BadSignature));
     assert_eq!(check(&key, &flipped), Err(VerifyError::BadSignature));
 
+    let (signing_input, signature) = token.rsplit_once('.').unwrap();
     let truncated = format!("{signing_input}.{}", &signature[..20]);
     assert!(check(&key, &truncated).is_err());
 }
@@ -115,22 +121,12 @@ fn a_key_set_that_has_verified_a_token_still_checks_everything_else() {
     assert!(verify(&token, &keys, &access_rules(), NOW).is_ok());
 
     // Its signature on other claims, or another signature on its claims: still refused.
-    let (signing_input, signature) = token.rsplit_once('.').unwrap();
-    let (header, _) = signing_input.split_once('.').unwrap();
-    let mut wider = claims(Kind::ClientAccess);
-    wider.sub = "someone_else".into();
-    let forged = format!(
-        "{header}.{}.{signature}",
-        b64(serde_json::to_string(&wider).unwrap())
-    );
+    let (forged, flipped) = tampered(&token);
     let rules = access_rules();
     assert_eq!(
         verify(&forged, &keys, &rules, NOW),
         Err(VerifyError::BadSignature)
     );
-    let mut sig = signature.as_bytes().to_vec();
-    sig[10] = if sig[10] == b'A' { b'B' } else { b'A' };
-    let flipped = format!("{signing_input}.{}", String::from_utf8(sig).unwrap());
     assert_eq!(
         verify(&flipped, &keys, &rules, NOW),
         Err(VerifyError::BadSignature)

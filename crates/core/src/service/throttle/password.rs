@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{Subject, delay};
+use crate::settings::Lockout;
 use crate::store::{AttemptCounter, Store};
 use crate::{Error, Latchkey, Result};
 
@@ -114,48 +115,24 @@ impl Latchkey {
             .iter()
             .map(|s| (s.key(), (s.scale(&policy), s.forgotten_on_success())))
             .collect();
-        let keys: Vec<String> = counters.keys().cloned().collect();
         let (now, window_start) = (self.now(), self.window_start());
-        let mut wait: Option<u64> = None;
-        self.store
-            .update_attempts(&keys, &mut |found| {
-                for counter in found.iter_mut() {
-                    counter.refresh(now, window_start);
-                    let scale = counters.get(&counter.key).map_or(1, |c| c.0);
-                    let refused = match counter.locked_until.filter(|&until| until > now) {
-                        Some(until) => Some(u64::try_from(until - now).unwrap_or(1)),
-                        None => {
-                            let free = policy.free_attempts.saturating_mul(scale);
-                            let busy = counter.failures.saturating_add(counter.checking) >= free
-                                && counter.checking > 0;
-                            busy.then_some(1)
-                        }
-                    };
-                    wait = wait.max(refused);
-                }
-                if wait.is_none() {
-                    for counter in found.iter_mut() {
-                        counter.checking += 1;
-                        counter.checking_until = Some(now + CHECK_HOLD_SECONDS);
-                        counter.updated_at = now;
-                    }
-                }
-            })
-            .await?;
-        match wait {
-            Some(retry_after) => {
-                self.telemetry.lockout();
-                Err(Error::TooManyAttempts {
-                    retry_after: retry_after.max(1),
-                })
-            }
-            None => Ok(PasswordCheck {
-                counters,
-                unended: Some(Unended {
-                    store: Arc::clone(&self.store),
-                }),
-            }),
+        let store = Arc::clone(&self.store);
+        // Counted in a task of its own: a request cancelled while the count commits (its
+        // client went away) must not leave a check counted that no one will end. If the
+        // caller is gone when it is counted, the check is dropped there, which takes it
+        // back.
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let counted = count_check(store, counters, &policy, now, window_start).await;
+            drop(sender.send(counted));
+        });
+        let counted = receiver.await.map_err(|_| {
+            Error::Unexpected(anyhow::anyhow!("the password check's count was lost"))
+        })?;
+        if let Err(Error::TooManyAttempts { .. }) = &counted {
+            self.telemetry.lockout();
         }
+        counted
     }
 
     /// Records how a check begun with [`Latchkey::begin_password_check`] went: a failure
@@ -174,46 +151,18 @@ impl Latchkey {
             return Ok(());
         }
         let policy = self.settings.policies.lockout.clone();
-        let keys: Vec<String> = check.counters.keys().cloned().collect();
         let (now, window_start) = (self.now(), self.window_start());
-        self.store
-            .update_attempts(&keys, &mut |found| {
-                for counter in found.iter_mut() {
-                    counter.refresh(now, window_start);
-                    counter.checking = counter.checking.saturating_sub(1);
-                    let (scale, forgotten) = check
-                        .counters
-                        .get(&counter.key)
-                        .copied()
-                        .unwrap_or((1, false));
-                    match outcome {
-                        CheckOutcome::Succeeded if forgotten => {
-                            counter.failures = 0;
-                            counter.locked_until = None;
-                        }
-                        CheckOutcome::Failed => {
-                            counter.failures = counter.failures.saturating_add(1);
-                            counter.updated_at = now;
-                            if let Some(wait) = delay(&policy, scale, counter.failures) {
-                                let wait = i64::try_from(wait).unwrap_or(i64::MAX);
-                                counter.locked_until = Some(now.saturating_add(wait));
-                                if counter.failures == policy.lockout_after.saturating_mul(scale) {
-                                    tracing::warn!(
-                                        key = counter.key,
-                                        seconds = wait,
-                                        "locked out after repeated failures"
-                                    );
-                                }
-                            }
-                        }
-                        CheckOutcome::Succeeded | CheckOutcome::Abandoned => {}
-                    }
-                }
-            })
-            .await?;
-        // Ended: nothing for the drop to take back.
+        let store = Arc::clone(&self.store);
+        let counters = std::mem::take(&mut check.counters);
+        // Ended in a task of its own, which runs to the end even if this request is
+        // cancelled meanwhile: nothing is left for the drop to take back.
         check.unended = None;
-        Ok(())
+        let ended = tokio::spawn(async move {
+            record_outcome(store, &counters, &policy, outcome, now, window_start).await
+        });
+        ended
+            .await
+            .map_err(|err| Error::Unexpected(anyhow::anyhow!("ending a password check: {err}")))?
     }
 
     /// Failures before this time are forgotten.
@@ -222,4 +171,95 @@ impl Latchkey {
             i64::try_from(self.settings.policies.lockout.window_seconds).unwrap_or(i64::MAX);
         self.now().saturating_sub(window)
     }
+}
+
+/// Counts a check against each counter of `counters`, unless one of them refuses it.
+async fn count_check(
+    store: Arc<dyn Store>,
+    counters: HashMap<String, (u32, bool)>,
+    policy: &Lockout,
+    now: i64,
+    window_start: i64,
+) -> Result<PasswordCheck> {
+    let keys: Vec<String> = counters.keys().cloned().collect();
+    let mut wait: Option<u64> = None;
+    store
+        .update_attempts(&keys, &mut |found| {
+            for counter in found.iter_mut() {
+                counter.refresh(now, window_start);
+                let scale = counters.get(&counter.key).map_or(1, |c| c.0);
+                let refused = match counter.locked_until.filter(|&until| until > now) {
+                    Some(until) => Some(u64::try_from(until - now).unwrap_or(1)),
+                    None => {
+                        let free = policy.free_attempts.saturating_mul(scale);
+                        let busy = counter.failures.saturating_add(counter.checking) >= free
+                            && counter.checking > 0;
+                        busy.then_some(1)
+                    }
+                };
+                wait = wait.max(refused);
+            }
+            if wait.is_none() {
+                for counter in found.iter_mut() {
+                    counter.checking += 1;
+                    counter.checking_until = Some(now + CHECK_HOLD_SECONDS);
+                    counter.updated_at = now;
+                }
+            }
+        })
+        .await?;
+    match wait {
+        Some(retry_after) => Err(Error::TooManyAttempts {
+            retry_after: retry_after.max(1),
+        }),
+        None => Ok(PasswordCheck {
+            counters,
+            unended: Some(Unended { store }),
+        }),
+    }
+}
+
+/// Records how a check went on each counter of `counters`: a failure counts, and delays
+/// or locks the counters past their free attempts; a success forgets the name's failures.
+async fn record_outcome(
+    store: Arc<dyn Store>,
+    counters: &HashMap<String, (u32, bool)>,
+    policy: &Lockout,
+    outcome: CheckOutcome,
+    now: i64,
+    window_start: i64,
+) -> Result<()> {
+    let keys: Vec<String> = counters.keys().cloned().collect();
+    store
+        .update_attempts(&keys, &mut |found| {
+            for counter in found.iter_mut() {
+                counter.refresh(now, window_start);
+                counter.checking = counter.checking.saturating_sub(1);
+                let (scale, forgotten) = counters.get(&counter.key).copied().unwrap_or((1, false));
+                match outcome {
+                    CheckOutcome::Succeeded if forgotten => {
+                        counter.failures = 0;
+                        counter.locked_until = None;
+                    }
+                    CheckOutcome::Failed => {
+                        counter.failures = counter.failures.saturating_add(1);
+                        counter.updated_at = now;
+                        if let Some(wait) = delay(policy, scale, counter.failures) {
+                            let wait = i64::try_from(wait).unwrap_or(i64::MAX);
+                            counter.locked_until = Some(now.saturating_add(wait));
+                            if counter.failures == policy.lockout_after.saturating_mul(scale) {
+                                tracing::warn!(
+                                    key = counter.key,
+                                    seconds = wait,
+                                    "locked out after repeated failures"
+                                );
+                            }
+                        }
+                    }
+                    CheckOutcome::Succeeded | CheckOutcome::Abandoned => {}
+                }
+            }
+        })
+        .await?;
+    Ok(())
 }
