@@ -8,6 +8,7 @@ scripts/ensure-postgres.sh
 cargo test --workspace --locked
 scripts/readme-walkthrough.sh
 scripts/interop/pyjwt.sh
+scripts/interop/dpop.sh
 # latchkey-gate behind a real nginx (installs Debian's nginx when it is missing; the
 # `cargo test` above skipped that one test, loudly, if nginx was absent).
 scripts/test-gate-nginx.sh

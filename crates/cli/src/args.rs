@@ -121,7 +121,8 @@ pub enum ClientKeys {
     /// Create a client key; its secret is shown this once
     #[command(after_help = "Examples:
   latchkey client-keys create --name ci
-  latchkey client-keys create --name deploy --scope 'nodes:read' --store")]
+  latchkey client-keys create --name deploy --scope 'nodes:read' --store
+  latchkey client-keys create --name ci --expires-in 90d --allow-cidr 203.0.113.0/24")]
     Create {
         /// A name to tell the key apart
         #[arg(long)]
@@ -132,7 +133,35 @@ pub enum ClientKeys {
         /// Rotate the key's refresh token at every refresh
         #[arg(long)]
         rotate_refresh_tokens: bool,
+        /// Make the key stop working after this long: 90d, 12h, 30m or 3600s
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        expires_in: Option<u64>,
+        /// Accept token requests only from this network (a CIDR such as 203.0.113.0/24
+        /// or 2001:db8::/32, or one address); repeat for several
+        #[arg(long = "allow-cidr", value_name = "CIDR")]
+        allow_cidrs: Vec<String>,
+        /// Refuse token requests without a DPoP proof (RFC 9449)
+        #[arg(long)]
+        dpop_bound: bool,
         /// Keep the client ID and secret in the profile, for `latchkey client-token`
+        #[arg(long)]
+        store: bool,
+    },
+    /// Give a client key a new secret, shown this once; the old one keeps working for
+    /// the overlap (one day by default)
+    #[command(
+        name = "rotate-secret",
+        after_help = "Examples:
+  latchkey client-keys rotate-secret 3f2a…
+  latchkey client-keys rotate-secret 3f2a… --overlap 7d --store"
+    )]
+    RotateSecret {
+        /// The client ID
+        client_id: String,
+        /// How long the old secret keeps working: 0s to 30d [default: 1d]
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        overlap: Option<u64>,
+        /// Keep the new secret in the profile, for `latchkey client-token`
         #[arg(long)]
         store: bool,
     },
@@ -165,6 +194,10 @@ pub struct ClientToken {
     /// Do not store the tokens, without asking
     #[arg(long)]
     pub no_store: bool,
+    /// Bind the tokens to a DPoP key (RFC 9449), made now and kept beside them; `token`
+    /// and `request` then refresh and send them with proofs
+    #[arg(long)]
+    pub dpop: bool,
 }
 
 #[derive(Debug, Args)]
@@ -227,4 +260,46 @@ pub struct Request {
     /// Use the account access token instead of the client access token
     #[arg(long)]
     pub account: bool,
+}
+
+/// A duration such as `90d`, `12h`, `30m`, `3600s` or `3600`, in seconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?}: expected a number and s, m, h or d, e.g. 90d"
+            ));
+        }
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| format!("{text:?}: expected a number and s, m, h or d, e.g. 90d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations_take_a_unit_of_s_m_h_or_d() {
+        assert_eq!(parse_duration("90d"), Ok(90 * 86_400));
+        assert_eq!(parse_duration("12h"), Ok(43_200));
+        assert_eq!(parse_duration("30m"), Ok(1_800));
+        assert_eq!(parse_duration("3600"), Ok(3_600));
+        assert_eq!(parse_duration("0s"), Ok(0));
+        for bad in ["", "d", "90w", "-1d", "1.5h", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

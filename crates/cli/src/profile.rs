@@ -32,6 +32,10 @@ pub struct Profile {
     /// The client refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<RefreshToken>,
+    /// The DPoP private key the client tokens are bound to (`client-token --dpop`), as
+    /// `DpopKey::export` writes it: kept beside the tokens, in the same 0600 file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<String>,
 }
 
 /// The keys of `latchkey conf`, in display order, and whether each is a secret.
@@ -87,6 +91,7 @@ impl Profile {
     pub fn forget_client(&mut self, keys: bool) {
         self.client_access_token = None;
         self.refresh_token = None;
+        self.dpop_key = None;
         if keys {
             self.client_id = None;
             self.client_secret = None;

@@ -3,14 +3,14 @@
 use latchkey_proto::api::{
     Account, AuditEvent, ChangePasswordRequest, ClientKey, CreateClientKeyRequest,
     CreatedClientKey, EventsQuery, Health, LoginRequest, RefreshTokenInfo, RevokedCount,
-    SignupRequest, TokenRequest, TokenResponse,
+    RotateSecretRequest, RotatedSecret, SignupRequest, TokenRequest, TokenResponse,
 };
 use latchkey_proto::secret::{ClientSecret, RefreshToken};
 use latchkey_proto::{ErrorBody, ErrorCode, GrantType};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::{Error, Result};
+use crate::{DpopKey, Error, Result};
 
 /// A client of one Latchkey service. Cheap to clone; clones share connections.
 ///
@@ -182,6 +182,29 @@ impl Client {
         .await
     }
 
+    /// `POST /client-keys/{clientId}/secret`: gives the key a new secret, returned this
+    /// once. The old secret keeps working for `overlap_seconds` (the service's default,
+    /// one day, when `None`; at most 30 days; 0 ends it at once).
+    ///
+    /// # Errors
+    ///
+    /// `not_found`, `invalid_request` for an overlap out of range, `invalid_token`, or a
+    /// transport error.
+    pub async fn rotate_client_secret(
+        &self,
+        access_token: &str,
+        client_id: &str,
+        overlap_seconds: Option<u64>,
+    ) -> Result<RotatedSecret> {
+        let body = RotateSecretRequest { overlap_seconds };
+        json(
+            self.request(Method::POST, &format!("/client-keys/{client_id}/secret"))
+                .bearer_auth(access_token)
+                .json(&body),
+        )
+        .await
+    }
+
     /// `POST /auth/token` with any [`TokenRequest`].
     ///
     /// # Errors
@@ -190,6 +213,23 @@ impl Client {
     /// `invalid_request`, or a transport error.
     pub async fn token(&self, request: &TokenRequest) -> Result<TokenResponse> {
         json(self.request(Method::POST, "/auth/token").json(request)).await
+    }
+
+    /// `POST /auth/token` with a DPoP proof by `key` (RFC 9449): the access token (and a
+    /// refresh token made now) is bound to the key, `tokenType: "DPoP"`. A DPoP-bound
+    /// refresh token must be traded this way, with the same key.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_dpop_proof`, or as [`Client::token`].
+    pub async fn token_with_dpop(
+        &self,
+        request: &TokenRequest,
+        key: &DpopKey,
+    ) -> Result<TokenResponse> {
+        let url = format!("{}/auth/token", self.base);
+        let proof = key.proof("POST", &url, None);
+        json(self.http.post(url).header("DPoP", proof).json(request)).await
     }
 
     /// Trades client keys for a client access token and a client refresh token.

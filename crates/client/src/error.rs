@@ -36,6 +36,9 @@ pub enum Error {
     /// to get a token with.
     #[error("no refresh token or client keys to get an access token with")]
     NoCredentials,
+    /// A DPoP key could not be made or read.
+    #[error("DPoP key: {0}")]
+    Dpop(String),
 }
 
 impl Error {

@@ -6,6 +6,8 @@
 //! - [`TokenSource`]: hands out valid access tokens, refreshing them ahead of expiry (in
 //!   the background if asked), one refresh in flight for all callers, falling back to
 //!   the client keys when the refresh token is gone, retrying a request once after a 401.
+//! - [`DpopKey`]: the client's DPoP key pair (RFC 9449) and the proofs it signs, so
+//!   that its tokens are bound to it.
 //! - [`Error`]: an API error with its stable [`ErrorCode`], or a transport failure, so
 //!   that callers can tell `invalid_grant` from `invalid_client` from a network outage.
 //!
@@ -20,10 +22,12 @@
 //! ```
 
 mod client;
+pub mod dpop;
 mod error;
 mod token_source;
 
 pub use client::Client;
+pub use dpop::{DpopEndpoint, DpopKey};
 pub use error::{Error, Result};
 pub use latchkey_proto::secret::{ClientSecret, RefreshToken};
 pub use latchkey_proto::{ErrorCode, GrantType, Kind, Scope, api};

@@ -35,11 +35,17 @@ pub enum EventKind {
     SigningKeyRotated,
     /// An operator revoked a signing key.
     SigningKeyRevoked,
+    /// A client key past its `expiresAt` was presented.
+    ClientKeyExpired,
+    /// A client key was presented from outside its `allowedCidrs`.
+    ClientNetworkRefused,
+    /// A client key's secret was rotated.
+    ClientSecretRotated,
 }
 
 impl EventKind {
     /// Every kind, as stored and shown.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 16] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginLocked,
@@ -53,6 +59,9 @@ impl EventKind {
         Self::RefreshTokenReuseDetected,
         Self::SigningKeyRotated,
         Self::SigningKeyRevoked,
+        Self::ClientKeyExpired,
+        Self::ClientNetworkRefused,
+        Self::ClientSecretRotated,
     ];
 
     /// The kind's name, e.g. `login_failed`.
@@ -72,6 +81,9 @@ impl EventKind {
             Self::RefreshTokenReuseDetected => "refresh_token_reuse_detected",
             Self::SigningKeyRotated => "signing_key_rotated",
             Self::SigningKeyRevoked => "signing_key_revoked",
+            Self::ClientKeyExpired => "client_key_expired",
+            Self::ClientNetworkRefused => "client_network_refused",
+            Self::ClientSecretRotated => "client_secret_rotated",
         }
     }
 

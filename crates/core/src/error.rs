@@ -22,6 +22,9 @@ pub enum Error {
     /// Client authentication failed.
     #[error("client authentication failed")]
     InvalidClient,
+    /// A DPoP proof is missing where required, malformed, or not for this request.
+    #[error("{0}")]
+    InvalidDpopProof(String),
     /// The refresh token cannot be used.
     #[error("{0}")]
     InvalidGrant(&'static str),

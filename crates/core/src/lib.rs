@@ -13,7 +13,7 @@
 //! - [`store`]: the [`Store`] trait and the records it reads and writes.
 //! - [`keys`]: signing keys, the key ring, and token minting.
 //! - [`password`]: argon2id hashing off the async runtime, bounded to the core count.
-//! - [`ids`], [`email`], [`secret`]: validated newtypes, parsed once at the edge.
+//! - [`ids`], [`email`], [`secret`], [`network`]: validated newtypes, parsed once at the edge.
 //! - [`settings`]: lifetimes, scopes and policies.
 //! - [`password_policy`]: what a new password must be (zxcvbn strength, not the email).
 //! - [`telemetry`]: event counters the server exports as metrics.
@@ -25,6 +25,7 @@ pub mod email;
 pub mod error;
 pub mod ids;
 pub mod keys;
+pub mod network;
 pub mod password;
 pub mod password_policy;
 pub mod secret;

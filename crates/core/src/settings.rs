@@ -171,6 +171,9 @@ pub struct Policies {
     /// (the `ttl` of `/statuslists/<n>`, default 30): the longest a revoked access token
     /// still passes a resource service that checks the lists.
     pub status_list_ttl: u64,
+    /// How far a DPoP proof's `iat` may be from now, in seconds (its `jti` is remembered
+    /// that long).
+    pub dpop_proof_window: u32,
 }
 
 impl Policies {
@@ -206,6 +209,7 @@ impl Default for Policies {
             lockout: Lockout::default(),
             ended_session_retention: 7 * 86_400,
             status_list_ttl: 30,
+            dpop_proof_window: latchkey_verify::dpop::DEFAULT_WINDOW_SECONDS,
             password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
         }
     }

@@ -28,6 +28,10 @@ struct Args {
     /// whose list was never fetched, `open` accepts it, `off` does not check.
     #[arg(long, env = "LATCHKEY_NODES_STATUS_CHECK", default_value = "closed")]
     status_check: StatusCheck,
+    /// This service's public base URL, which DPoP proofs name in `htu` (set it behind a
+    /// proxy or TLS terminator) [default: http:// + the Host header]
+    #[arg(long, env = "LATCHKEY_NODES_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -57,7 +61,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         audience: args.audience,
         status_check: args.status_check,
     };
-    let verifier = config.verifier().context("invalid configuration")?;
+    let mut verifier = config.verifier().context("invalid configuration")?;
+    if let Some(url) = &args.public_url {
+        let dpop = latchkey_verify::dpop::DpopVerifier::new().with_public_url(url);
+        verifier = verifier.with_dpop(dpop);
+    }
     verifier.fetch_keys_at_start().await;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

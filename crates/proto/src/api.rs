@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use crate::lifecycle::{KeyLifecycle, RotateSecretRequest, RotatedSecret};
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::{GrantType, Kind, Scope};
 
@@ -57,6 +58,10 @@ pub struct TokenResponse {
     /// A refresh token, when the request made one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<RefreshToken>,
+    /// `"DPoP"` when the access token is bound to the request's DPoP key (present it as
+    /// `Authorization: DPoP …` with a proof); absent for bearer tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
 }
 
 /// The body of `POST /auth/token`.
@@ -124,6 +129,20 @@ pub struct CreateClientKeyRequest {
     /// Whether refresh tokens made from the key rotate; the deployment's setting when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotate_refresh_tokens: Option<bool>,
+    /// When the key stops working (must be in the future); never when absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
+    /// The IPv4/IPv6 networks (CIDRs, or single addresses) token requests may come from;
+    /// anywhere when absent or empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_cidrs: Option<Vec<String>>,
+    /// Whether token requests must carry a DPoP proof (RFC 9449); false when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_bound: Option<bool>,
 }
 
 /// A client key as `POST /client-keys` returns it: the only time the secret is shown.
@@ -143,6 +162,9 @@ pub struct CreatedClientKey {
     /// When the key was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Its expiry, networks and DPoP binding.
+    #[serde(flatten)]
+    pub lifecycle: KeyLifecycle,
 }
 
 /// A client key as `GET /client-keys` lists it (never with its secret).
@@ -163,6 +185,19 @@ pub struct ClientKey {
     /// When the key last made a token, to the minute.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
+    /// The address the key last made a token from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_ip: Option<String>,
+    /// When the secret replaced by the last rotation stops working, while it works.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub previous_secret_expires_at: Option<OffsetDateTime>,
+    /// Its expiry, networks and DPoP binding.
+    #[serde(flatten)]
+    pub lifecycle: KeyLifecycle,
 }
 
 /// A live refresh token ("session") as `GET /refresh-tokens` lists it (never the token).
@@ -199,7 +234,8 @@ pub struct AuditEvent {
     pub time: OffsetDateTime,
     /// What happened: `login_succeeded`, `login_failed`, `login_locked`,
     /// `password_changed`, `client_key_created`, `client_key_deleted`, `client_locked`,
-    /// `refresh_token_revoked`, `refresh_tokens_revoked`, `refresh_token_reuse_detected`.
+    /// `refresh_token_revoked`, `refresh_tokens_revoked`, `refresh_token_reuse_detected`,
+    /// `client_key_expired`, `client_network_refused`, `client_secret_rotated`.
     pub kind: String,
     /// The client key (or offline application) concerned, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -276,6 +312,7 @@ mod tests {
         let tokens = TokenResponse {
             access_token: "a.b.c".into(),
             refresh_token: Some(SECRET.into()),
+            token_type: None,
         };
         assert_hidden("TokenResponse", &format!("{tokens:?}"));
         let created = CreatedClientKey {
@@ -285,6 +322,7 @@ mod tests {
             scope: Scope::default(),
             rotate_refresh_tokens: false,
             created_at: OffsetDateTime::UNIX_EPOCH,
+            lifecycle: KeyLifecycle::default(),
         };
         assert_hidden("CreatedClientKey", &format!("{created:?}"));
     }

@@ -16,6 +16,8 @@ pub enum ErrorCode {
     UnsupportedGrantType,
     /// Wrong client ID or secret, or a deleted client key (401).
     InvalidClient,
+    /// A DPoP proof is missing where required, malformed, or not for this request (400).
+    InvalidDpopProof,
     /// The refresh token is unknown, expired, revoked, of the wrong kind, or was made for
     /// another `clientId` (400).
     InvalidGrant,
@@ -64,6 +66,7 @@ impl ErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidClient => "invalid_client",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::InvalidGrant => "invalid_grant",
             Self::InvalidScope => "invalid_scope",
             Self::InvalidCredentials => "invalid_credentials",

@@ -9,6 +9,7 @@
 //! - [`scope`]: OAuth-style scope sets (`"nodes:read nodes:write"`).
 //! - [`secret`]: client secrets and refresh tokens, redacted in `Debug` and compared in
 //!   constant time, plain strings on the wire.
+//! - [`lifecycle`]: a client key's expiry, networks, DPoP binding and secret rotation.
 //! - [`api`]: request and response bodies of the native JSON API (camelCase, as in the seeds).
 //! - [`oauth2`]: answers of the standard OAuth 2 interface (snake_case, as in the RFCs).
 //! - [`wazo`]: bodies of the Wazo-compatible interface (snake_case, as wazo-auth has them).
@@ -19,6 +20,7 @@
 pub mod api;
 pub mod error;
 pub mod grant;
+pub mod lifecycle;
 pub mod oauth2;
 pub mod scope;
 pub mod secret;
@@ -29,4 +31,4 @@ pub mod wazo;
 pub use error::{ErrorBody, ErrorCode};
 pub use grant::GrantType;
 pub use scope::{Scope, ScopeError};
-pub use token::{Claims, Kind, TokenType};
+pub use token::{Claims, Confirmation, Kind, TokenType};

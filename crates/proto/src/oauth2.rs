@@ -38,6 +38,9 @@ pub enum ErrorCode {
     InvalidRequest,
     /// Client authentication failed (401).
     InvalidClient,
+    /// A DPoP proof is missing where required, malformed, or not for this request
+    /// (RFC 9449 §5).
+    InvalidDpopProof,
     /// The refresh token is invalid, expired, revoked, or was issued to another client (400).
     InvalidGrant,
     /// The client may not use this grant type (400). Every client key may use both grant
@@ -71,6 +74,7 @@ impl ErrorCode {
         match self {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidClient => "invalid_client",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::InvalidGrant => "invalid_grant",
             Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
@@ -133,12 +137,16 @@ pub struct IntrospectionResponse {
     /// The token id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
-    /// `"Bearer"` for access tokens, `"refresh_token"` for refresh tokens.
+    /// `"Bearer"` for access tokens (`"DPoP"` when bound), `"refresh_token"` for refresh
+    /// tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Latchkey's token kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
+    /// The DPoP key a bound token is bound to (RFC 9449 §6.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<crate::Confirmation>,
 }
 
 /// Authorization server metadata (RFC 8414 §2).
@@ -169,6 +177,8 @@ pub struct ServerMetadata {
     /// The algorithms tokens are signed with (a Latchkey extension: RFC 8414 names none
     /// for access tokens).
     pub token_signing_alg_values_supported: Vec<String>,
+    /// The algorithms DPoP proofs may be signed with (RFC 9449 §5.1).
+    pub dpop_signing_alg_values_supported: Vec<String>,
     /// The OpenAPI description of the service.
     pub service_documentation: String,
 }

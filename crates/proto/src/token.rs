@@ -131,6 +131,25 @@ pub struct Claims {
     /// Where the token's revocation bit is published (access tokens; draft-ietf-oauth-status-list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::status::Status>,
+    /// The key the token is bound to (RFC 9449 DPoP): it is accepted only with a proof
+    /// signed by that key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// The `cnf` claim (RFC 7800) of a sender-constrained token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The RFC 7638 thumbprint of the DPoP key.
+    pub jkt: String,
+}
+
+impl Claims {
+    /// The DPoP key thumbprint the token is bound to, if it is bound.
+    #[must_use]
+    pub fn dpop_jkt(&self) -> Option<&str> {
+        self.cnf.as_ref().map(|c| c.jkt.as_str())
+    }
 }
 
 #[cfg(test)]

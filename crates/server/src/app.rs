@@ -68,6 +68,7 @@ impl Application {
             cors_allowed_origins: config.cors_allowed_origins,
             tls: tls.is_some(),
             metrics_on_main_listener: config.metrics_on_api_listener && metrics_listener.is_none(),
+            trusted_proxies: config.trusted_proxies,
         };
         Ok(Self {
             limits: config.limits,

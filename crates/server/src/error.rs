@@ -56,6 +56,7 @@ impl ApiError {
                 (StatusCode::BAD_REQUEST, ErrorCode::UnsupportedGrantType)
             }
             Error::InvalidClient => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidClient),
+            Error::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidDpopProof),
             Error::InvalidGrant(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidGrant),
             Error::InvalidScope(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidScope),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),

@@ -46,6 +46,10 @@ pub fn harden(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             security_headers,
         ))
         .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(policy),
+            crate::extract::resolve_source,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state.metrics),
             metrics::track,
         ))

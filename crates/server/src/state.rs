@@ -29,4 +29,6 @@ pub struct HttpPolicy {
     pub tls: bool,
     /// Whether `/metrics` is served by the main listener (else by its own).
     pub metrics_on_main_listener: bool,
+    /// Peers whose `X-Forwarded-For` is believed (`[http] trusted_proxies`).
+    pub trusted_proxies: latchkey_core::network::Networks,
 }

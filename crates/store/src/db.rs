@@ -59,6 +59,12 @@ impl From<String> for Arg<'_> {
     }
 }
 
+impl From<Option<String>> for Arg<'_> {
+    fn from(value: Option<String>) -> Self {
+        Self::Text(value.map(Cow::Owned))
+    }
+}
+
 impl<'a> From<Option<&'a str>> for Arg<'a> {
     fn from(value: Option<&'a str>) -> Self {
         Self::Text(value.map(Cow::Borrowed))
@@ -390,6 +396,11 @@ impl Row {
 
     /// A bytes column.
     pub(crate) fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError> {
+        self.get(column)
+    }
+
+    /// A nullable bytes column.
+    pub(crate) fn opt_bytes(&self, column: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.get(column)
     }
 }

@@ -85,6 +85,11 @@ pub(crate) const SQLITE: Embedded = Embedded(&[
         "console_sessions",
         include_str!("../migrations/sqlite/0011_console_sessions.sql"),
     ),
+    (
+        12,
+        "client_key_lifecycle",
+        include_str!("../migrations/sqlite/0012_client_key_lifecycle.sql"),
+    ),
 ]);
 
 pub(crate) const POSTGRES: Embedded = Embedded(&[
@@ -137,6 +142,11 @@ pub(crate) const POSTGRES: Embedded = Embedded(&[
         11,
         "console_sessions",
         include_str!("../migrations/postgres/0011_console_sessions.sql"),
+    ),
+    (
+        12,
+        "client_key_lifecycle",
+        include_str!("../migrations/postgres/0012_client_key_lifecycle.sql"),
     ),
 ]);
 

@@ -156,5 +156,6 @@ pub fn claims(kind: Kind, issuer: &str, now: i64) -> Claims {
         sid: None,
         generation: None,
         status: None,
+        cnf: None,
     }
 }

@@ -176,6 +176,7 @@ fn main() {
                 sid: Some(format!("{n:032}")),
                 generation: None,
                 status: Some(Status::new(&issuer, 0, u64::from(n) * 2)),
+                cnf: None,
             };
             sign(
                 &key,

@@ -49,6 +49,7 @@ fn claims(n: u32) -> Claims {
         sid: None,
         generation: None,
         status: None,
+        cnf: None,
     }
 }
 

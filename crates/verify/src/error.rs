@@ -45,6 +45,13 @@ pub enum VerifyError {
         /// The scopes the route needs.
         required: Scope,
     },
+    /// The DPoP proof of a bound token is missing or invalid (RFC 9449 §7).
+    #[error("{0}")]
+    InvalidDpopProof(crate::dpop::DpopError),
+    /// The token's DPoP binding does not fit how it was presented: a bound token as a
+    /// bearer token, an unbound one with the DPoP scheme, or a proof by another key.
+    #[error("{0}")]
+    DpopBinding(&'static str),
     /// The verifier has no keys at all (the JWKS could never be fetched).
     #[error("no verification keys available: {0}")]
     NoKeys(String),

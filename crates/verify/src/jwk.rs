@@ -93,6 +93,12 @@ impl VerifyingKey {
         if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
             return None;
         }
+        Some((kid, Self::public(jwk)?))
+    }
+
+    /// The public key a JWK describes (an Ed25519 or P-256 key; `kid` and `use` are the
+    /// caller's business), usable only with the algorithm it names, if it names one.
+    pub(crate) fn public(jwk: &Jwk) -> Option<Self> {
         let coordinate =
             |c: &Option<String>| c.as_deref().and_then(|c| URL_SAFE_NO_PAD.decode(c).ok());
         let (alg, key) = match (jwk.kty.as_str(), jwk.crv.as_deref()) {
@@ -118,13 +124,10 @@ impl VerifyingKey {
         if jwk.alg.as_deref().is_some_and(|a| a != alg.as_str()) {
             return None;
         }
-        Some((
-            kid,
-            Self {
-                alg,
-                key: Arc::new(key),
-            },
-        ))
+        Some(Self {
+            alg,
+            key: Arc::new(key),
+        })
     }
 }
 

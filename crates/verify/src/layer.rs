@@ -18,14 +18,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::extract::FromRequestParts;
+use axum::http::Request;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Request};
 use axum::response::{IntoResponse, Response};
 use latchkey_proto::{Claims, Kind, Scope};
 use tower::{Layer, Service};
 
 #[doc(no_inline)]
 pub use crate::bearer::bearer_token;
+use crate::bearer::{dpop_proofs, presented_token, request_uri};
 #[doc(no_inline)]
 pub use crate::rejection::TokenRejection;
 use crate::{Verifier, VerifyError};
@@ -101,11 +102,12 @@ impl Deref for VerifiedToken {
     }
 }
 
-/// Verifies the request's bearer token with `verifier`, or, when an outer layer already
-/// verified it, applies only `verifier`'s kind and scope rules to those claims.
+/// Verifies the request's token as presented (bearer, or DPoP with a proof for this
+/// request) with `verifier`, or, when an outer layer already verified it, applies only
+/// `verifier`'s kind and scope rules to those claims.
 async fn authenticate(
     verifier: &Verifier,
-    headers: &HeaderMap,
+    parts: &Parts,
     already: Option<&VerifiedToken>,
 ) -> Result<VerifiedToken, TokenRejection> {
     if let Some(token) = already {
@@ -116,8 +118,13 @@ async fn authenticate(
         token.require_scope(rules.required_scope())?;
         return Ok(token.clone());
     }
-    let token = bearer_token(headers).ok_or(TokenRejection::Missing)?;
-    Ok(VerifiedToken(verifier.verify(token).await?))
+    let proofs = dpop_proofs(&parts.headers);
+    let presented = presented_token(&parts.headers, &proofs).ok_or(TokenRejection::Missing)?;
+    let uri = request_uri(parts, verifier.dpop.public_url());
+    let claims = verifier
+        .verify_presented(presented, parts.method.as_str(), &uri)
+        .await?;
+    Ok(VerifiedToken(claims))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for VerifiedToken {
@@ -132,7 +139,7 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedToken {
             .get::<Verifier>()
             .cloned()
             .ok_or(TokenRejection::NotConfigured)?;
-        authenticate(&verifier, &parts.headers, None).await
+        authenticate(&verifier, parts, None).await
     }
 }
 
@@ -255,7 +262,7 @@ where
         let (mut head, body) = request.into_parts();
         Box::pin(async move {
             let already = head.extensions.get::<VerifiedToken>();
-            match authenticate(&verifier, &head.headers, already).await {
+            match authenticate(&verifier, &head, already).await {
                 Ok(token) => {
                     head.extensions.insert(token);
                     inner.call(Request::from_parts(head, body)).await

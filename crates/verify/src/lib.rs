@@ -11,6 +11,10 @@
 //! - [`status_bits`]: the bits of a Token Status List (`lst`: ZLIB, base64url, LSB first).
 //! - `status_list` (feature `remote`): the cache of the issuer's status lists that
 //!   `Verifier::verify` checks a token's `status` claim against ([`StatusCheck`]).
+//! - [`dpop`]: DPoP proofs (RFC 9449) — [`dpop::DpopVerifier`] checks a proof for a
+//!   request and returns its key's thumbprint; `dpop_replay` is its bounded replay cache.
+//! - [`sender`]: [`Verifier::verify_presented`], a token as the request presented it
+//!   (`Bearer`, or `DPoP` with a proof for the request's method and URI).
 //! - [`clock`]: where "now" comes from ([`Clock`], [`SystemClock`]), so tests can pin it.
 //! - `key_source`: where a verifier's keys come from (fixed, or the remote cache).
 //! - `remote` (feature `remote`): `Verifier::builder`, which fetches the JWKS, caches it
@@ -39,6 +43,8 @@
 #[cfg(feature = "axum")]
 pub mod bearer;
 pub mod clock;
+pub mod dpop;
+mod dpop_replay;
 pub mod error;
 pub mod jwk;
 #[cfg(feature = "remote")]
@@ -52,6 +58,7 @@ pub mod rejection;
 #[cfg(feature = "remote")]
 pub mod remote;
 mod seen;
+pub mod sender;
 #[cfg(feature = "remote")]
 pub mod service;
 #[cfg(feature = "axum")]
@@ -69,7 +76,9 @@ pub use error::VerifyError;
 pub use jwk::{Algorithm, Jwk, Jwks, KeySet};
 pub use jws::{Header, decode_header};
 pub use latchkey_proto::status::Status;
-pub use latchkey_proto::{Claims, ErrorBody, ErrorCode, Kind, Scope, ScopeError, TokenType};
+pub use latchkey_proto::{
+    Claims, Confirmation, ErrorBody, ErrorCode, Kind, Scope, ScopeError, TokenType,
+};
 #[cfg(feature = "axum")]
 pub use layer::{AuthLayer, AuthService, VerifiedToken};
 #[cfg(feature = "axum")]

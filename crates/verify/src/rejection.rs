@@ -52,6 +52,8 @@ fn invalid_token_description(err: &VerifyError) -> &'static str {
         VerifyError::Expired => "the token has expired",
         VerifyError::NotYetValid => "the token is not valid yet",
         VerifyError::Revoked => "the token has been revoked",
+        VerifyError::DpopBinding(_) => "the token's DPoP binding does not fit the request",
+        VerifyError::InvalidDpopProof(_) => "the DPoP proof is invalid",
         VerifyError::WrongKind(_) | VerifyError::InsufficientScope { .. } => "",
         VerifyError::NoKeys(_) | VerifyError::StatusUnavailable(_) => "",
     }
@@ -90,6 +92,7 @@ impl TokenRejection {
             Self::Invalid(VerifyError::WrongKind(_)) => ErrorCode::InsufficientTokenKind,
             Self::Invalid(VerifyError::InsufficientScope { .. }) => ErrorCode::InsufficientScope,
             Self::Invalid(err) if err.is_unavailable() => ErrorCode::Unavailable,
+            Self::Invalid(VerifyError::InvalidDpopProof(_)) => ErrorCode::InvalidDpopProof,
             Self::Invalid(_) => ErrorCode::InvalidToken,
             Self::NotConfigured => ErrorCode::Internal,
         }
@@ -143,6 +146,18 @@ impl TokenRejection {
             ),
             Self::NotConfigured => None,
             Self::Invalid(err) if err.is_unavailable() => None,
+            // RFC 9449 §7.1: the DPoP scheme's challenge, with the algorithms accepted.
+            Self::Invalid(err @ (VerifyError::InvalidDpopProof(_) | VerifyError::DpopBinding(_))) => {
+                let code = if matches!(err, VerifyError::InvalidDpopProof(_)) {
+                    "invalid_dpop_proof"
+                } else {
+                    "invalid_token"
+                };
+                Some(format!(
+                    r#"DPoP error="{code}", error_description="{}", algs="ES256 EdDSA""#,
+                    invalid_token_description(err)
+                ))
+            }
             Self::Invalid(err) => Some(format!(
                 r#"Bearer error="invalid_token", error_description="{}""#,
                 invalid_token_description(err)

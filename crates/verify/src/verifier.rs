@@ -9,6 +9,7 @@ use std::sync::Arc;
 use latchkey_proto::{Claims, Kind, Scope};
 
 use crate::clock::{Clock, SystemClock};
+use crate::dpop::DpopVerifier;
 use crate::key_source::KeySource;
 use crate::{KeySet, Validation, VerifyError};
 
@@ -42,6 +43,8 @@ pub struct Verifier {
     /// The issuer's status lists (remote verifiers whose status check is not off).
     #[cfg(feature = "remote")]
     status: Option<Arc<crate::status_list::StatusLists>>,
+    /// DPoP proofs of bound tokens, with the replay cache all clones share.
+    pub(crate) dpop: DpopVerifier,
 }
 
 impl Verifier {
@@ -70,6 +73,7 @@ impl Verifier {
             clock,
             #[cfg(feature = "remote")]
             status: None,
+            dpop: DpopVerifier::new(),
         }
     }
 
@@ -137,6 +141,7 @@ impl Verifier {
             clock: Arc::clone(&self.clock),
             #[cfg(feature = "remote")]
             status: self.status.clone(),
+            dpop: self.dpop.clone(),
         }
     }
 
@@ -153,6 +158,18 @@ impl Verifier {
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
+    }
+
+    /// This verifier, checking DPoP proofs with `dpop` (its window and replay cache).
+    #[must_use]
+    pub fn with_dpop(mut self, dpop: DpopVerifier) -> Self {
+        self.dpop = dpop;
+        self
+    }
+
+    /// Now, by the verifier's clock (Unix seconds).
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now_unix()
     }
 
     /// Verifies `token` and returns its claims.
@@ -184,7 +201,23 @@ impl Verifier {
     /// # let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     /// # while f.as_mut().poll(&mut cx).is_pending() {}
     /// ```
+    ///
+    /// A DPoP-bound token (one with `cnf.jkt`) is refused here with
+    /// [`VerifyError::DpopBinding`]: without its proof it is a stolen token as far as
+    /// anyone can tell. Use [`Verifier::verify_presented`] to accept it with its proof.
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
+        let claims = self.verify_unbound(token).await?;
+        if claims.dpop_jkt().is_some() {
+            return Err(VerifyError::DpopBinding(
+                "a DPoP-bound token must be sent as `Authorization: DPoP` with a proof",
+            ));
+        }
+        Ok(claims)
+    }
+
+    /// [`Verifier::verify`] without the refusal of bound tokens: for
+    /// [`Verifier::verify_presented`], which checks the binding itself.
+    pub(crate) async fn verify_unbound(&self, token: &str) -> Result<Claims, VerifyError> {
         let now = self.clock.now_unix();
         let claims = self.keys.verify(token, &self.rules, now).await?;
         #[cfg(feature = "remote")]

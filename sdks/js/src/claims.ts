@@ -28,6 +28,8 @@ export interface Claims {
   kind: string;
   scope?: string;
   status?: { status_list?: { idx: number; uri: string } };
+  /** The key a DPoP-bound token is bound to (RFC 9449). */
+  cnf?: { jkt?: string };
 }
 
 /** `alg` a string; `kid` and `typ` strings or absent. */

@@ -263,6 +263,9 @@ class TokenVerifier implements Verifier {
     if (claims.nbf > now + rules.leeway) throw invalid('token not valid yet', 'the token is not valid yet');
     if (claims.exp === undefined || claims.exp === null) throw malformed('token has no exp');
     if (claims.exp + rules.leeway <= now) throw invalid('token expired', 'the token has expired');
+    // A DPoP-bound token (RFC 9449) is only good with a proof by its key, which this
+    // verifier does not check: as a bearer token it is refused.
+    if (claims.cnf !== undefined && claims.cnf !== null) throw boundAsBearer();
     await this.#checkStatus(claims);
     if (!rules.kinds.includes(claims.kind)) {
       throw new LatchkeyError(403, 'insufficient_token_kind', `${claims.kind} tokens are not accepted here`, {
@@ -336,6 +339,18 @@ function invalid(message: string, description: string): LatchkeyError {
   return new LatchkeyError(401, 'invalid_token', message, {
     challenge: `Bearer error="invalid_token", error_description="${description}"`,
   });
+}
+
+/** A DPoP-bound token presented as a bearer token: refused as latchkey-nodes refuses it. */
+function boundAsBearer(): LatchkeyError {
+  return new LatchkeyError(
+    401,
+    'invalid_token',
+    'a DPoP-bound token must be sent as `Authorization: DPoP` with a proof',
+    {
+      challenge: `DPoP error="invalid_token", error_description="the token's DPoP binding does not fit the request", algs="ES256 EdDSA"`,
+    },
+  );
 }
 
 function malformed(reason: string): LatchkeyError {

@@ -285,6 +285,12 @@ describe('with tokens signed by a fake issuer', () => {
     ['from another issuer', () => sign({ iss: 'http://127.0.0.1:1' }), 401, 'wrong issuer'],
     ['for another audience', () => sign({ aud: 'https://elsewhere.example' }), 401, 'wrong audience'],
     [
+      'a DPoP-bound token (no proof can be checked here)',
+      () => sign({ cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }),
+      401,
+      'a DPoP-bound token must be sent as `Authorization: DPoP` with a proof',
+    ],
+    [
       'alg none',
       async () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ iss: issuer })}.`,
       401,

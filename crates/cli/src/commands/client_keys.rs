@@ -1,9 +1,10 @@
-//! `client-keys create | list | delete`.
+//! `client-keys create | list | delete | rotate-secret`.
 
 use anyhow::Context as _;
 use latchkey_client::Scope;
 use latchkey_client::api::{ClientKey, CreateClientKeyRequest};
 use serde_json::json;
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::args::ClientKeys;
@@ -16,19 +17,38 @@ pub async fn run(context: &mut Context, command: ClientKeys) -> anyhow::Result<(
             name,
             scope,
             rotate_refresh_tokens,
+            expires_in,
+            allow_cidrs,
+            dpop_bound,
             store,
         } => {
             let scope = scope
                 .map(|s| Scope::parse(&s))
                 .transpose()
                 .context("invalid --scope")?;
+            let expires_at = expires_in
+                .map(|s| {
+                    let seconds = i64::try_from(s).unwrap_or(i64::MAX);
+                    OffsetDateTime::now_utc()
+                        .checked_add(time::Duration::seconds(seconds))
+                        .context("--expires-in is too far away")
+                })
+                .transpose()?;
             let request = CreateClientKeyRequest {
                 name,
                 scope,
                 rotate_refresh_tokens: rotate_refresh_tokens.then_some(true),
+                expires_at,
+                allowed_cidrs: (!allow_cidrs.is_empty()).then_some(allow_cidrs),
+                dpop_bound: dpop_bound.then_some(true),
             };
             create(context, &request, store).await
         }
+        ClientKeys::RotateSecret {
+            client_id,
+            overlap,
+            store,
+        } => rotate_secret(context, &client_id, overlap, store).await,
         ClientKeys::List => list(context).await,
         ClientKeys::Delete { client_id } => delete(context, &client_id).await,
     }
@@ -117,6 +137,37 @@ fn print_table(keys: &[ClientKey]) {
     for row in &rows {
         line(&row.iter().map(String::as_str).collect::<Vec<_>>());
     }
+}
+
+async fn rotate_secret(
+    context: &mut Context,
+    client_id: &str,
+    overlap: Option<u64>,
+    store: bool,
+) -> anyhow::Result<()> {
+    let token = context.account_token()?;
+    let rotated = context
+        .client()?
+        .rotate_client_secret(token, client_id, overlap)
+        .await
+        .map_err(|e| explain(e, "rotate the client secret"))?;
+    if store && context.profile.client_id.as_deref() == Some(client_id) {
+        context.profile.client_secret = Some(rotated.client_secret.clone());
+        context.save()?;
+    }
+    context.print(&rotated, || {
+        let until = rotated
+            .previous_secret_expires_at
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        println!("✔ New secret for client key {client_id}:");
+        println!("  * clientSecret: {}", rotated.client_secret.expose());
+        println!("The previous secret works until {until}.");
+        println!();
+        println!(
+            "WARN  Be sure to copy and save the client secret since it will not be possible to obtain it again."
+        );
+    })
 }
 
 async fn delete(context: &mut Context, client_id: &str) -> anyhow::Result<()> {

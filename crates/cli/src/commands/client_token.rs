@@ -2,7 +2,8 @@
 //! the seeds' words.
 
 use anyhow::Context as _;
-use latchkey_client::{ClientSecret, RefreshToken};
+use latchkey_client::api::TokenRequest;
+use latchkey_client::{ClientSecret, DpopKey, GrantType, RefreshToken};
 use serde_json::json;
 
 use crate::args::ClientToken;
@@ -39,11 +40,19 @@ pub async fn run(context: &mut Context, args: ClientToken) -> anyhow::Result<()>
         _ => prompt::confirm(STORE_QUESTION, true, "--store or --no-store")?,
     };
 
-    let tokens = context
-        .client()?
-        .client_credentials(&client_id, &secret)
-        .await
-        .map_err(|e| explain(e, "get client tokens"))?;
+    let dpop = args.dpop.then(DpopKey::generate).transpose()?;
+    let request = TokenRequest {
+        grant_type: GrantType::ClientCredentials,
+        client_id: Some(client_id.clone()),
+        client_secret: Some(secret),
+        ..TokenRequest::default()
+    };
+    let client = context.client()?;
+    let tokens = match &dpop {
+        Some(key) => client.token_with_dpop(&request, key).await,
+        None => client.token(&request).await,
+    }
+    .map_err(|e| explain(e, "get client tokens"))?;
     let refresh = tokens
         .refresh_token
         .unwrap_or_else(|| RefreshToken::new(String::new()));
@@ -55,6 +64,7 @@ pub async fn run(context: &mut Context, args: ClientToken) -> anyhow::Result<()>
         context.remember_server();
         context.profile.client_access_token = Some(tokens.access_token.clone());
         context.profile.refresh_token = Some(refresh.clone());
+        context.profile.dpop_key = dpop.as_ref().map(DpopKey::export);
         context.save()?;
     }
     let body = json!({ "clientAccessToken": tokens.access_token, "refreshToken": refresh });

@@ -26,12 +26,14 @@ pub async fn run(context: &mut Context, args: Request) -> anyhow::Result<()> {
     first?;
 
     let http = reqwest::Client::new();
+    let dpop = token::dpop_key(context)?.filter(|_| which == Which::Client);
     let response = source
         .send(|token| {
-            let request = http
-                .request(method.clone(), &url)
-                .headers(headers.clone())
-                .bearer_auth(token);
+            let request = http.request(method.clone(), &url).headers(headers.clone());
+            let request = match &dpop {
+                Some(key) => key.authorize(request, method.as_str(), &url, token),
+                None => request.bearer_auth(token),
+            };
             match &args.data {
                 Some(body) => request.body(body.clone()),
                 None => request,

@@ -1,7 +1,10 @@
 //! `token`, and the token source behind it and `request`: the SDK's [`TokenSource`] fed
 //! from the profile, whose new tokens are written back after the command.
 
-use latchkey_client::{Error, TokenSource};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use latchkey_client::{DpopEndpoint, DpopKey, Error, TokenSource};
 use serde_json::json;
 
 use crate::context::Context;
@@ -38,7 +41,12 @@ impl Which {
 /// A malformed server URL.
 pub fn source(context: &Context, which: Which) -> anyhow::Result<TokenSource> {
     let profile = &context.profile;
-    let builder = TokenSource::builder(context.client()?);
+    let builder = match (which, dpop_key(context)?) {
+        (Which::Client, Some(key)) => {
+            TokenSource::builder_with(Arc::new(DpopEndpoint::new(context.client()?, key)))
+        }
+        _ => TokenSource::builder(context.client()?),
+    };
     Ok(match which {
         Which::Account => builder
             .tokens(profile.access_token.as_deref(), None)
@@ -54,6 +62,21 @@ pub fn source(context: &Context, which: Which) -> anyhow::Result<TokenSource> {
             }
         }
     })
+}
+
+/// The profile's DPoP key, if its client tokens are bound to one.
+///
+/// # Errors
+///
+/// A stored key that cannot be read.
+pub fn dpop_key(context: &Context) -> anyhow::Result<Option<Arc<DpopKey>>> {
+    context
+        .profile
+        .dpop_key
+        .as_deref()
+        .map(|text| DpopKey::import(text).map(Arc::new))
+        .transpose()
+        .context("the profile's dpopKey is unreadable: run `latchkey client-token --dpop` again")
 }
 
 /// A valid token from `source`, with an error that says what to do when there is none.

@@ -5,6 +5,7 @@
 mod config_dir;
 mod harness;
 mod journey;
+mod lifecycle;
 mod profile;
 mod prompts;
 mod scripts;

@@ -21,7 +21,7 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<TokenResponse>> + 
 /// impl TokenEndpoint for Fixed {
 ///     fn token<'a>(&'a self, _request: &'a TokenRequest) -> TokenFuture<'a> {
 ///         Box::pin(async {
-///             Ok(TokenResponse { access_token: "a.b.c".into(), refresh_token: None })
+///             Ok(TokenResponse { access_token: "a.b.c".into(), refresh_token: None, token_type: None })
 ///         })
 ///     }
 /// }

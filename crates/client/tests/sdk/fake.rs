@@ -83,6 +83,7 @@ impl FakeEndpoint {
             Answer::Tokens => Ok(TokenResponse {
                 access_token: self.token(),
                 refresh_token: refresh_token.then(|| RefreshToken::new(self.token())),
+                token_type: None,
             }),
             Answer::InvalidGrant => Err(error(400, ErrorCode::InvalidGrant, "revoked")),
             Answer::InvalidClient => Err(error(401, ErrorCode::InvalidClient, "bad keys")),

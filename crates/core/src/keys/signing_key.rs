@@ -196,6 +196,7 @@ mod tests {
             sid: None,
             generation: None,
             status: None,
+            cnf: None,
         }
     }
 

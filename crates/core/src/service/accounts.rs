@@ -260,10 +260,11 @@ impl Latchkey {
                     Some(session) => session.status_idx,
                     None => account.status_idx,
                 },
+                jkt: None,
             },
         )?;
         if let Some(session) = &session {
-            tokens.refresh_token = Some(self.mint_refresh(&key, session, now)?);
+            tokens.refresh_token = Some(self.mint_refresh(&key, session, now, None)?);
         }
         Ok(tokens)
     }

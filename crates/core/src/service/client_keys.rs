@@ -1,4 +1,4 @@
-//! Client keys: create, list, delete.
+//! Client keys: create, list, delete (their lifecycle is `key_lifecycle`'s).
 
 use latchkey_proto::Scope;
 use latchkey_proto::api::CreateClientKeyRequest;
@@ -7,6 +7,7 @@ use super::audit::Event;
 use super::{Latchkey, Principal};
 use crate::audit::EventKind;
 use crate::ids::ClientId;
+use crate::network::Networks;
 use crate::secret::{ClientSecret, SecretDigest, generate_client_secret};
 use crate::store::ClientKeyRecord;
 use crate::{Error, Result};
@@ -35,15 +36,28 @@ pub struct NewClientKey {
     pub scope: Option<Scope>,
     /// Whether its refresh tokens rotate; the deployment's setting when `None`.
     pub rotation: Option<bool>,
+    /// When it stops working (Unix seconds, in the future); `None`: never.
+    pub expires_at: Option<i64>,
+    /// The networks it may be used from; empty: anywhere.
+    pub allowed_networks: Networks,
+    /// Whether its token requests must carry a DPoP proof.
+    pub dpop_bound: bool,
 }
 
-impl From<CreateClientKeyRequest> for NewClientKey {
-    fn from(request: CreateClientKeyRequest) -> Self {
-        Self {
+impl TryFrom<CreateClientKeyRequest> for NewClientKey {
+    type Error = Error;
+
+    fn try_from(request: CreateClientKeyRequest) -> Result<Self> {
+        let allowed_networks = Networks::parse(&request.allowed_cidrs.unwrap_or_default())
+            .map_err(|e| Error::InvalidRequest(format!("allowedCidrs: {e}")))?;
+        Ok(Self {
             name: request.name,
             scope: request.scope,
             rotation: request.rotate_refresh_tokens,
-        }
+            expires_at: request.expires_at.map(time::OffsetDateTime::unix_timestamp),
+            allowed_networks,
+            dpop_bound: request.dpop_bound.unwrap_or(false),
+        })
     }
 }
 
@@ -59,7 +73,7 @@ impl Latchkey {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidRequest`] for a bad name, [`Error::InvalidScope`] for a scope the
+    /// [`Error::InvalidRequest`] for a bad name or an `expiresAt` in the past, [`Error::InvalidScope`] for a scope the
     /// service does not grant, or storage errors.
     pub async fn create_client_key(
         &self,
@@ -67,6 +81,12 @@ impl Latchkey {
         new: NewClientKey,
     ) -> Result<(ClientKeyRecord, ClientSecret)> {
         let name = parse_name(new.name)?;
+        let now = self.now();
+        if new.expires_at.is_some_and(|at| at <= now) {
+            return Err(Error::InvalidRequest(
+                "expiresAt must be in the future".into(),
+            ));
+        }
         let scope = match new.scope {
             None => self.settings.policies.scopes.clone(),
             Some(scope) if scope.is_subset(&self.settings.policies.scopes) => scope,
@@ -84,9 +104,14 @@ impl Latchkey {
             name,
             secret_digest: SecretDigest::of(&secret),
             scope,
-            created_at: self.now(),
+            created_at: now,
             last_used_at: None,
             rotation: new.rotation,
+            expires_at: new.expires_at,
+            allowed_networks: new.allowed_networks,
+            last_used_ip: None,
+            previous_secret: None,
+            dpop_bound: new.dpop_bound,
         };
         self.store.insert_client_key(&key).await?;
         self.audit(

@@ -196,6 +196,7 @@ impl Latchkey {
             generation: None,
             // Never a signed token: it names no status-list bit.
             status: None,
+            cnf: None,
         }
     }
 }

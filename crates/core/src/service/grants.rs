@@ -6,6 +6,7 @@ use latchkey_verify::VerifyError;
 
 use std::net::IpAddr;
 
+use super::dpop::{Binding, check_bound};
 use super::{AccessGrant, ClientCredentials, IssuedTokens, Latchkey, last_used_is_stale};
 use crate::ids::SessionId;
 use crate::secret::{ClientSecret, RefreshToken};
@@ -44,6 +45,9 @@ pub struct GrantRequest {
     pub scope: Option<Scope>,
     /// Where the request came from, for brute-force protection.
     pub source: Option<IpAddr>,
+    /// The thumbprint of the request's DPoP key (its proof already checked by
+    /// [`Latchkey::dpop_key`]): the tokens are bound to it.
+    pub dpop: Option<String>,
 }
 
 fn required<T>(field: Option<T>, name: &str) -> Result<T> {
@@ -70,6 +74,7 @@ impl TryFrom<TokenRequest> for GrantRequest {
             expiration: request.expiration,
             scope: request.scope,
             source: None,
+            dpop: None,
         })
     }
 }
@@ -79,6 +84,7 @@ pub(super) fn access_for<'a>(
     session: &'a SessionRecord,
     scope: &'a Scope,
     expiration: Option<u64>,
+    jkt: Option<&'a str>,
 ) -> AccessGrant<'a> {
     let (kind, client_id) = match session.kind {
         Kind::ClientRefresh => (Kind::ClientAccess, session.client_id.as_deref()),
@@ -92,6 +98,7 @@ pub(super) fn access_for<'a>(
         client_id,
         session: Some(&session.id),
         status_idx: session.status_idx,
+        jkt,
     }
 }
 
@@ -114,6 +121,7 @@ impl Latchkey {
     /// [`Error::InvalidClient`], [`Error::InvalidGrant`], [`Error::InvalidScope`],
     /// [`Error::InvalidRequest`] for a bad `expiration`, or storage errors.
     pub async fn grant(&self, request: GrantRequest) -> Result<IssuedTokens> {
+        let dpop = request.dpop.as_deref();
         match request.grant {
             Grant::ClientCredentials {
                 client_id,
@@ -124,7 +132,7 @@ impl Latchkey {
                     client_secret,
                     source: request.source,
                 };
-                self.client_credentials(&client, request.expiration, request.scope)
+                self.client_credentials(&client, request.expiration, request.scope, dpop)
                     .await
             }
             Grant::RefreshToken {
@@ -136,6 +144,8 @@ impl Latchkey {
                     client_id.as_deref(),
                     request.expiration,
                     request.scope,
+                    request.source,
+                    dpop,
                 )
                 .await
             }
@@ -147,9 +157,15 @@ impl Latchkey {
         client: &ClientCredentials,
         expiration: Option<u64>,
         scope: Option<Scope>,
+        dpop: Option<&str>,
     ) -> Result<IssuedTokens> {
         self.access_lifetime(Kind::ClientAccess, expiration)?;
         let key = self.client_key_for(client).await?;
+        if key.dpop_bound && dpop.is_none() {
+            return Err(Error::InvalidDpopProof(
+                "this client key is DPoP-bound: send a DPoP proof".into(),
+            ));
+        }
         let scope = narrowed(&key.scope, scope)?;
         let now = self.now();
         let session = SessionRecord {
@@ -178,9 +194,7 @@ impl Latchkey {
         {
             return Err(Error::InvalidClient);
         }
-        if last_used_is_stale(key.last_used_at, now) {
-            self.store.touch_client_key(&key.id, now).await?;
-        }
+        self.record_key_use(&key, now, client.source).await?;
         let signing_key = self.keys.signing_key();
         let mut tokens = self.mint_access(
             &signing_key,
@@ -192,9 +206,10 @@ impl Latchkey {
                 client_id: Some(key.id.as_str()),
                 session: Some(&session.id),
                 status_idx: session.status_idx,
+                jkt: dpop,
             },
         )?;
-        tokens.refresh_token = Some(self.mint_refresh(&signing_key, &session, now)?);
+        tokens.refresh_token = Some(self.mint_refresh(&signing_key, &session, now, dpop)?);
         Ok(tokens)
     }
 
@@ -204,9 +219,16 @@ impl Latchkey {
         client_id: Option<&str>,
         expiration: Option<u64>,
         scope: Option<Scope>,
+        source: Option<IpAddr>,
+        dpop: Option<&str>,
     ) -> Result<IssuedTokens> {
         let claims = self.verify_refresh(token).await?;
-        self.refresh_verified(claims, client_id, expiration, scope)
+        check_bound(claims.dpop_jkt(), dpop)?;
+        if claims.kind == Kind::ClientRefresh {
+            self.admit_refresh_key(claims.client_id.as_deref(), source)
+                .await?;
+        }
+        self.refresh_verified(claims, client_id, expiration, scope, dpop)
             .await
     }
 
@@ -223,14 +245,20 @@ impl Latchkey {
             })
     }
 
-    /// A refresh with a token already verified: the session must be live and match.
+    /// A refresh with a token already verified (and its DPoP binding checked): the
+    /// session must be live and match. The new access token is bound to `dpop`.
     pub(super) async fn refresh_verified(
         &self,
         claims: Claims,
         client_id: Option<&str>,
         expiration: Option<u64>,
         scope: Option<Scope>,
+        dpop: Option<&str>,
     ) -> Result<IssuedTokens> {
+        let binding = Binding {
+            refresh: claims.dpop_jkt(),
+            access: dpop,
+        };
         let session_id = claims
             .sid
             .as_deref()
@@ -264,7 +292,7 @@ impl Latchkey {
             .ok_or(Error::InvalidGrant("the refresh token is invalid"))?;
         if session.rotates {
             return self
-                .refresh_rotating(session, presented, expiration, scope)
+                .refresh_rotating(session, presented, expiration, scope, binding)
                 .await;
         }
         if presented != session.generation {
@@ -272,7 +300,7 @@ impl Latchkey {
         }
         let tokens = self.mint_access(
             &self.keys.signing_key(),
-            access_for(&session, &scope, expiration),
+            access_for(&session, &scope, expiration, dpop),
         )?;
         if last_used_is_stale(session.last_used_at, now) {
             self.store.touch_session(&session.id, now).await?;

@@ -6,8 +6,10 @@ mod bearer;
 mod cleanup;
 mod client_keys;
 mod console;
+mod dpop;
 mod grants;
 mod introspection;
+mod key_lifecycle;
 mod oauth;
 mod rotation;
 mod sessions;
@@ -16,7 +18,8 @@ mod throttle;
 
 use std::sync::Arc;
 
-use latchkey_proto::{Claims, Kind, Scope, TokenType};
+use latchkey_proto::{Claims, Confirmation, Kind, Scope, TokenType};
+use latchkey_verify::dpop::{DpopVerifier, SUPPORTED_ALGORITHMS};
 use latchkey_verify::{Jwks, Validation};
 
 pub use crate::audit::{AuditFilter, EventKind};
@@ -25,6 +28,7 @@ pub use client_keys::NewClientKey;
 pub use console::ConsoleSecret;
 pub use grants::{Grant, GrantRequest};
 pub use introspection::Revocation;
+pub use key_lifecycle::{DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS};
 pub use oauth::ClientCredentials;
 pub use status_lists::{LIST_BITS, ServedList};
 
@@ -50,6 +54,8 @@ pub struct Latchkey {
     refresh_rules: Validation,
     telemetry: Arc<Telemetry>,
     status: status_lists::StatusLists,
+    /// DPoP proofs at the token endpoints, with this instance's replay cache.
+    dpop: DpopVerifier,
 }
 
 /// The authenticated caller of an account endpoint.
@@ -82,6 +88,8 @@ pub struct IssuedTokens {
     pub account_id: AccountId,
     /// The refresh session the access token belongs to, if any (its `sid`).
     pub session: Option<SessionId>,
+    /// Whether the access token is bound to a DPoP key (`token_type: DPoP`).
+    pub dpop_bound: bool,
 }
 
 /// The key ring's options: the schedule follows the token lifetimes.
@@ -136,6 +144,10 @@ impl Latchkey {
                 .with_kinds(&[Kind::AccountAccess])
                 .with_leeway(0),
             refresh_rules: Validation::refresh(&settings.issuer, &settings.issuer),
+            dpop: DpopVerifier::with_limits(
+                settings.policies.dpop_proof_window,
+                latchkey_verify::dpop::DEFAULT_REPLAY_CAPACITY,
+            ),
             store,
             hasher,
             keys,
@@ -166,6 +178,12 @@ impl Latchkey {
         &self.keys
     }
 
+    /// The algorithms DPoP proofs may be signed with.
+    #[must_use]
+    pub fn dpop_algorithms(&self) -> &'static [&'static str] {
+        &SUPPORTED_ALGORITHMS
+    }
+
     /// The published keys, as `/.well-known/jwks.json` serves them.
     #[must_use]
     pub fn jwks(&self) -> Jwks {
@@ -182,6 +200,12 @@ impl Latchkey {
     }
 
     fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The service's clock, now (Unix seconds): what answers compare stored times with.
+    #[must_use]
+    pub fn clock_now(&self) -> i64 {
         self.clock.now()
     }
 
@@ -240,6 +264,7 @@ impl Latchkey {
             sid: access.session.map(ToString::to_string),
             generation: None,
             status: access.status_idx.map(|idx| self.status_claim(idx)),
+            cnf: access.jkt.map(confirmation),
         };
         let access_token = key.sign(TokenType::Access, &claims)?;
         self.telemetry.token_issued(access.kind);
@@ -252,6 +277,7 @@ impl Latchkey {
             scope: access.scope.clone(),
             account_id: access.account_id.clone(),
             session: access.session.cloned(),
+            dpop_bound: access.jkt.is_some(),
         })
     }
 
@@ -261,11 +287,13 @@ impl Latchkey {
     }
 
     /// Signs the refresh token of a session's current generation.
+    /// A session bound to a DPoP key has every refresh token bound to it (`jkt`).
     fn mint_refresh(
         &self,
         key: &SigningKey,
         session: &SessionRecord,
         issued_at: i64,
+        jkt: Option<&str>,
     ) -> Result<RefreshToken> {
         let claims = Claims {
             iss: self.settings.issuer.clone(),
@@ -281,6 +309,7 @@ impl Latchkey {
             sid: Some(session.id.to_string()),
             generation: Some(session.generation),
             status: None,
+            cnf: jkt.map(confirmation),
         };
         let token = key.sign(TokenType::Refresh, &claims)?;
         self.telemetry.token_issued(session.kind);
@@ -298,6 +327,14 @@ struct AccessGrant<'a> {
     session: Option<&'a SessionId>,
     /// The status-list index the token names (its session's, or its login era's).
     status_idx: Option<u64>,
+    /// The DPoP key thumbprint the token is bound to.
+    jkt: Option<&'a str>,
+}
+
+fn confirmation(jkt: &str) -> Confirmation {
+    Confirmation {
+        jkt: jkt.to_owned(),
+    }
 }
 
 /// Whether a "last used" time is stale enough to be rewritten.

@@ -10,6 +10,8 @@
 use latchkey_proto::{Kind, Scope};
 
 use super::audit::Event;
+use super::dpop::check_bound;
+use super::key_lifecycle::secret_matches;
 use super::throttle::Subject;
 use super::{IssuedTokens, Latchkey};
 use crate::audit::EventKind;
@@ -36,7 +38,8 @@ impl Latchkey {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidClient`] for an unknown key or a wrong secret, or storage errors.
+    /// [`Error::InvalidClient`] for an unknown key, a wrong secret, an expired key or one
+    /// presented from outside its networks, or storage errors.
     pub(super) async fn client_key_for(
         &self,
         client: &ClientCredentials,
@@ -65,11 +68,12 @@ impl Latchkey {
             .await;
             return Err(locked);
         }
-        if !key.secret_digest.matches(&SecretDigest::of(secret)) {
+        if !secret_matches(&key, &SecretDigest::of(secret), self.now()) {
             self.record_failure(&subjects).await?;
             return Err(Error::InvalidClient);
         }
         self.clear_failures(&subjects[0], &counters).await?;
+        self.admit_client_key(&key, client.source).await?;
         Ok(key)
     }
 
@@ -77,7 +81,8 @@ impl Latchkey {
     /// authenticating client key.
     ///
     /// `scope` narrows the key's scope; the session keeps the narrowed scope for every
-    /// later refresh.
+    /// later refresh. With `dpop` (a checked proof's key thumbprint) the tokens are bound
+    /// to that key.
     ///
     /// # Errors
     ///
@@ -86,8 +91,9 @@ impl Latchkey {
         &self,
         client: &ClientCredentials,
         scope: Option<Scope>,
+        dpop: Option<&str>,
     ) -> Result<IssuedTokens> {
-        self.client_credentials(client, None, scope).await
+        self.client_credentials(client, None, scope, dpop).await
     }
 
     /// `grant_type=refresh_token` at `POST /oauth2/token`: a new access token from a
@@ -106,6 +112,7 @@ impl Latchkey {
         client: &ClientCredentials,
         refresh_token: &RefreshToken,
         scope: Option<Scope>,
+        dpop: Option<&str>,
     ) -> Result<IssuedTokens> {
         let key = self.client_key_for(client).await?;
         // One verification: a token that does not verify is `invalid_grant`, saying why;
@@ -118,7 +125,8 @@ impl Latchkey {
                 "the refresh token was not issued to this client",
             ));
         }
-        self.refresh_verified(claims, Some(key.id.as_str()), None, scope)
+        check_bound(claims.dpop_jkt(), dpop)?;
+        self.refresh_verified(claims, Some(key.id.as_str()), None, scope, dpop)
             .await
     }
 }

@@ -13,6 +13,7 @@
 use latchkey_proto::Scope;
 
 use super::audit::Event;
+use super::dpop::Binding;
 use super::grants::access_for;
 use super::{IssuedTokens, Latchkey};
 use crate::audit::EventKind;
@@ -28,10 +29,11 @@ impl Latchkey {
         presented: u64,
         expiration: Option<u64>,
         scope: Scope,
+        binding: Binding<'_>,
     ) -> Result<IssuedTokens> {
         let now = self.now();
         if presented == session.generation {
-            let access = access_for(&session, &scope, expiration);
+            let access = access_for(&session, &scope, expiration, binding.access);
             let lifetime = self.access_lifetime(access.kind, expiration)?;
             let issued = IssuedAccess {
                 jti: TokenId::generate()?.to_string(),
@@ -44,7 +46,7 @@ impl Latchkey {
                 .await?
             {
                 tracing::debug!(sid = %rotated.id, generation = rotated.generation, "refresh token rotated");
-                return self.reissue(&rotated);
+                return self.reissue(&rotated, binding);
             }
             // Another refresh of the same token won the race: read what it issued.
             session =
@@ -62,7 +64,7 @@ impl Latchkey {
         if presented.checked_add(1) == Some(session.generation) && within_grace {
             tracing::info!(sid = %session.id, generation = session.generation, "retired refresh token reused within the grace window; same tokens returned");
             self.telemetry.refresh_reused(RefreshReuse::Grace);
-            return self.reissue(&session);
+            return self.reissue(&session, binding);
         }
         self.store.revoke_session_by_id(&session.id, now).await?;
         self.status_lists_changed().await;
@@ -87,7 +89,7 @@ impl Latchkey {
     }
 
     /// Mints again, identically, the tokens of a session's current generation.
-    fn reissue(&self, session: &SessionRecord) -> Result<IssuedTokens> {
+    fn reissue(&self, session: &SessionRecord, binding: Binding<'_>) -> Result<IssuedTokens> {
         let (Some(issued), Some(issued_at)) = (&session.issued_access, session.rotated_at) else {
             return Err(Error::Unexpected(anyhow::anyhow!(
                 "rotated session {} has no issued access token",
@@ -95,7 +97,7 @@ impl Latchkey {
             )));
         };
         let key = self.keys.signing_key();
-        let access = access_for(session, &issued.scope, None);
+        let access = access_for(session, &issued.scope, None, binding.access);
         let mut tokens = self.sign_access(
             &key,
             &access,
@@ -103,7 +105,8 @@ impl Latchkey {
             issued.expires_at,
             issued.jti.clone(),
         )?;
-        tokens.refresh_token = Some(self.mint_refresh(&key, session, issued_at)?);
+        tokens.refresh_token =
+            Some(self.mint_refresh(&key, session, issued_at, binding.refresh)?);
         Ok(tokens)
     }
 }

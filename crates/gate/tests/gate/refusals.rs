@@ -65,6 +65,20 @@ async fn tokens_are_refused_401_for_every_reason() {
     for (what, token) in cases {
         assert_invalid_token(&gate.ask("GET", "/api/items", Some(&token)).await, what);
     }
+    // A DPoP-bound token is never a bearer token: the gate checks no proofs, so it is
+    // refused (401, with the DPoP scheme's challenge).
+    let bound = with(|c| {
+        c.cnf = Some(latchkey_verify::Confirmation {
+            jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into(),
+        });
+    });
+    let answer = gate.ask("GET", "/api/items", Some(&bound)).await;
+    assert_eq!(answer.status, 401);
+    let challenge = answer.headers.get("www-authenticate").unwrap();
+    assert!(
+        challenge.to_str().unwrap().starts_with("DPoP "),
+        "{challenge:?}"
+    );
 }
 
 #[tokio::test]

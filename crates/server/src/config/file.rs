@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::http::HeaderValue;
 use latchkey_core::keys::MasterKey;
+use latchkey_core::network::Networks;
 use latchkey_core::{ConsolePolicy, Lifetimes, Lockout, SigningKeys};
 
 use super::ConnectionLimits;
@@ -43,6 +44,7 @@ pub(super) struct FileConfig {
     pub database: DatabaseFile,
     pub http: HttpFile,
     pub status_list: StatusListFile,
+    pub dpop: DpopFile,
 }
 
 /// `[status_list]`
@@ -51,6 +53,24 @@ pub(super) struct FileConfig {
 pub(super) struct StatusListFile {
     /// How long verifiers may cache a list, in seconds.
     pub ttl_seconds: Option<u64>,
+}
+
+/// `[dpop]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct DpopFile {
+    pub proof_window_seconds: Option<u32>,
+}
+
+/// The DPoP proof window: how far a proof's `iat` may be from now (1 s to 10 min).
+pub(super) fn dpop_proof_window(file: &DpopFile) -> anyhow::Result<Option<u32>> {
+    if let Some(seconds) = file.proof_window_seconds {
+        anyhow::ensure!(
+            (1..=600).contains(&seconds),
+            "dpop.proof_window_seconds must be between 1 and 600"
+        );
+    }
+    Ok(file.proof_window_seconds)
 }
 
 /// `[console]`
@@ -85,6 +105,13 @@ pub(super) struct HttpFile {
     pub header_read_timeout_seconds: Option<u64>,
     pub body_read_timeout_seconds: Option<u64>,
     pub max_connections: Option<usize>,
+    pub trusted_proxies: Option<Vec<String>>,
+}
+
+/// The trusted proxies (CIDRs or addresses), parsed once.
+pub(super) fn trusted_proxies(file: &HttpFile) -> anyhow::Result<Networks> {
+    Networks::parse(file.trusted_proxies.as_deref().unwrap_or_default())
+        .context("invalid http.trusted_proxies")
 }
 
 /// The connection limits, over the defaults.

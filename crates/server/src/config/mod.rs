@@ -56,6 +56,8 @@ pub struct Config {
     /// Origins allowed by CORS (none by default), parsed and checked once by
     /// [`Config::load`].
     pub cors_allowed_origins: Vec<HeaderValue>,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: latchkey_core::network::Networks,
 }
 
 impl Config {
@@ -74,6 +76,7 @@ impl Config {
             limits: ConnectionLimits::default(),
             tls: None,
             cors_allowed_origins: Vec::new(),
+            trusted_proxies: latchkey_core::network::Networks::default(),
         }
     }
 

@@ -41,6 +41,7 @@ impl Config {
         config.metrics_listen = options.metrics_listen.or(file.metrics_listen);
         config.metrics_on_api_listener = file.metrics_on_api_listener.unwrap_or(false);
         config.limits = file::limits(&file.http)?;
+        config.trusted_proxies = file::trusted_proxies(&file.http)?;
         config.tls = match (
             options.tls_cert.clone().or(file.tls_cert.clone()),
             options.tls_key.clone().or(file.tls_key.clone()),
@@ -106,6 +107,9 @@ impl Config {
             std::env::var(MASTER_KEY_ENV).ok(),
         )?;
         policies.lockout = file::lockout(&file.lockout)?;
+        if let Some(window) = file::dpop_proof_window(&file.dpop)? {
+            policies.dpop_proof_window = window;
+        }
         Ok(())
     }
 }

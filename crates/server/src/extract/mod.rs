@@ -4,14 +4,16 @@
 //! the API's JSON error.
 
 mod auth;
+mod dpop;
 mod form;
 mod json;
 mod path;
 mod source;
 
 pub use auth::{Authenticated, BasicAuth};
+pub use dpop::DpopProofs;
 pub use form::{OAuthRequest, Params};
 pub(crate) use json::strip_trailing_commas;
 pub use json::{Json, OptionalJson};
 pub use path::Path;
-pub use source::SourceAddr;
+pub use source::{SourceAddr, resolve_source};

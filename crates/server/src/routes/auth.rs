@@ -8,11 +8,12 @@ use latchkey_proto::api::{LoginRequest, TokenRequest, TokenResponse};
 
 use super::no_store;
 use crate::error::ApiError;
-use crate::extract::{BasicAuth, Json, OptionalJson, SourceAddr};
+use crate::extract::{BasicAuth, DpopProofs, Json, OptionalJson, SourceAddr};
 use crate::state::AppState;
 
 fn tokens(issued: IssuedTokens) -> Response {
     no_store(axum::Json(TokenResponse {
+        token_type: issued.dpop_bound.then(|| "DPoP".to_owned()),
         access_token: issued.access_token,
         refresh_token: issued.refresh_token,
     }))
@@ -38,9 +39,13 @@ pub async fn login(
 pub async fn token(
     State(state): State<AppState>,
     SourceAddr(source): SourceAddr,
+    proofs: DpopProofs,
     Json(body): Json<TokenRequest>,
 ) -> Result<Response, ApiError> {
     let mut request = GrantRequest::try_from(body)?;
     request.source = source;
+    request.dpop = state
+        .latchkey
+        .dpop_key(&proofs.as_strs(), "POST", "/auth/token")?;
     Ok(tokens(state.latchkey.grant(request).await?))
 }

@@ -39,6 +39,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/client-keys/{client_id}", delete(client_keys::delete))
         .route(
+            "/client-keys/{client_id}/secret",
+            post(client_keys::rotate_secret),
+        )
+        .route(
             "/refresh-tokens",
             get(refresh_tokens::list).delete(refresh_tokens::revoke_all),
         )

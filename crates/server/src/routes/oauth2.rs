@@ -13,7 +13,7 @@ use latchkey_proto::GrantType;
 use latchkey_proto::oauth2::{IntrospectionResponse, ServerMetadata, TokenResponse};
 
 use super::no_store;
-use crate::extract::{OAuthRequest, Params};
+use crate::extract::{DpopProofs, OAuthRequest, Params};
 use crate::oauth_error::OAuthError;
 use crate::state::AppState;
 
@@ -40,8 +40,8 @@ fn scope(params: &mut Params) -> Result<Option<Scope>, OAuthError> {
 
 fn token_response(issued: IssuedTokens) -> TokenResponse {
     TokenResponse {
+        token_type: if issued.dpop_bound { "DPoP" } else { "Bearer" }.into(),
         access_token: issued.access_token,
-        token_type: "Bearer".into(),
         expires_in: issued.expires_in,
         refresh_token: issued.refresh_token,
         scope: Some(issued.scope).filter(|s| !s.is_empty()),
@@ -49,10 +49,10 @@ fn token_response(issued: IssuedTokens) -> TokenResponse {
 }
 
 fn introspection(claims: Claims) -> IntrospectionResponse {
-    let token_type = if claims.kind.is_refresh() {
-        "refresh_token"
-    } else {
-        "Bearer"
+    let token_type = match (claims.kind.is_refresh(), &claims.cnf) {
+        (true, _) => "refresh_token",
+        (false, Some(_)) => "DPoP",
+        (false, None) => "Bearer",
     };
     IntrospectionResponse {
         active: true,
@@ -67,27 +67,31 @@ fn introspection(claims: Claims) -> IntrospectionResponse {
         jti: Some(claims.jti),
         token_type: Some(token_type.into()),
         kind: Some(claims.kind),
+        cnf: claims.cnf,
     }
 }
 
 /// `POST /oauth2/token`
 pub async fn token(
     State(state): State<AppState>,
+    proofs: DpopProofs,
     OAuthRequest { client, mut params }: OAuthRequest,
 ) -> Result<Response, OAuthError> {
     let latchkey = &state.latchkey;
+    let dpop = latchkey.dpop_key(&proofs.as_strs(), "POST", "/oauth2/token")?;
+    let dpop = dpop.as_deref();
     let issued = match GrantType::from_oauth(&params.require("grant_type")?) {
         GrantType::ClientCredentials => {
             let scope = scope(&mut params)?;
             latchkey
-                .oauth_client_credentials(&client.credentials, scope)
+                .oauth_client_credentials(&client.credentials, scope, dpop)
                 .await
         }
         GrantType::RefreshToken => {
             let token = RefreshToken::new(params.require("refresh_token")?);
             let scope = scope(&mut params)?;
             latchkey
-                .oauth_refresh(&client.credentials, &token, scope)
+                .oauth_refresh(&client.credentials, &token, scope, dpop)
                 .await
         }
         GrantType::Unsupported(name) => return Err(Error::unsupported_grant_type(&name).into()),
@@ -160,6 +164,12 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         introspection_endpoint_auth_methods_supported: methods.clone(),
         revocation_endpoint_auth_methods_supported: methods,
         token_signing_alg_values_supported: algorithms,
+        dpop_signing_alg_values_supported: state
+            .latchkey
+            .dpop_algorithms()
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect(),
         issuer,
     };
     let mut response = axum::Json(document).into_response();

@@ -79,5 +79,6 @@ pub async fn change_password(
     Ok(no_store(axum::Json(TokenResponse {
         access_token: tokens.access_token,
         refresh_token: None,
+        token_type: None,
     })))
 }

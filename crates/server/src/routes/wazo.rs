@@ -109,6 +109,7 @@ pub async fn token(
                     expiration: body.expiration,
                     scope: None,
                     source,
+                    dpop: None,
                 })
                 .await?
         }

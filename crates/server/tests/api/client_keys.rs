@@ -24,6 +24,7 @@ async fn a_new_key_has_a_40_hex_id_and_an_80_hex_secret_shown_once(app: TestApp)
         name: Some("build server".into()),
         scope: None,
         rotate_refresh_tokens: None,
+        ..CreateClientKeyRequest::default()
     };
     let response = app
         .http
@@ -148,6 +149,7 @@ async fn a_name_over_100_characters_is_refused(app: TestApp) {
         name: Some("n".repeat(101)),
         scope: None,
         rotate_refresh_tokens: None,
+        ..CreateClientKeyRequest::default()
     };
     assert_api_error(
         app.client.create_client_key(&token, &request).await,

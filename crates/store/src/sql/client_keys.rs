@@ -1,25 +1,30 @@
 //! Client keys.
 
+use std::net::IpAddr;
+
 use async_trait::async_trait;
 use latchkey_core::StoreError;
 use latchkey_core::ids::{AccountId, ClientId};
+use latchkey_core::network::Networks;
 use latchkey_core::secret::SecretDigest;
-use latchkey_core::store::{AttemptRecord, ClientKeyRecord, ClientKeys};
+use latchkey_core::store::{AttemptRecord, ClientKeyRecord, ClientKeys, PreviousSecret};
 
 use super::{SqlStore, account_id, attempts, scope};
 use crate::db::{Row, Sql};
 use crate::errors::corrupt;
 
 /// Columns of `client_keys`, as [`client_key`] reads them.
-const COLUMNS: &str =
-    "id, account_id, name, secret_digest, scope, created_at, last_used_at, rotation";
+const COLUMNS: &str = "id, account_id, name, secret_digest, scope, created_at, last_used_at, \
+     rotation, expires_at, allowed_cidrs, last_used_ip, previous_secret_digest, \
+     previous_secret_expires_at, dpop_bound";
 
 #[async_trait]
 impl ClientKeys for SqlStore {
     async fn insert_client_key(&self, k: &ClientKeyRecord) -> Result<(), StoreError> {
         let sql = Sql::new(
-            "INSERT INTO client_keys (id, account_id, name, secret_digest, scope, created_at, last_used_at, rotation) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO client_keys (id, account_id, name, secret_digest, scope, created_at, \
+             last_used_at, rotation, expires_at, allowed_cidrs, dpop_bound) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(k.id.as_str())
         .bind(k.account_id.as_str())
@@ -28,7 +33,10 @@ impl ClientKeys for SqlStore {
         .bind(k.scope.to_string())
         .bind(k.created_at)
         .bind(k.last_used_at)
-        .bind(k.rotation.map(i64::from));
+        .bind(k.rotation.map(i64::from))
+        .bind(k.expires_at)
+        .bind(cidrs(&k.allowed_networks))
+        .bind(i64::from(k.dpop_bound));
         self.write.execute(sql).await.map(drop)
     }
 
@@ -107,12 +115,47 @@ impl ClientKeys for SqlStore {
         Ok(true)
     }
 
-    async fn touch_client_key(&self, id: &ClientId, now: i64) -> Result<(), StoreError> {
-        let sql = Sql::new("UPDATE client_keys SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id.as_str());
+    async fn touch_client_key(
+        &self,
+        id: &ClientId,
+        now: i64,
+        ip: Option<IpAddr>,
+    ) -> Result<(), StoreError> {
+        let sql = Sql::new(
+            "UPDATE client_keys SET last_used_at = $1, last_used_ip = COALESCE($2, last_used_ip) \
+             WHERE id = $3",
+        )
+        .bind(now)
+        .bind(ip.map(|ip| ip.to_string()))
+        .bind(id.as_str());
         self.write.execute(sql).await.map(drop)
     }
+
+    async fn rotate_client_secret(
+        &self,
+        account: &AccountId,
+        id: &ClientId,
+        secret: &SecretDigest,
+        previous_expires_at: i64,
+    ) -> Result<Option<ClientKeyRecord>, StoreError> {
+        // SET reads the row as it was: the old secret becomes the previous one.
+        let sql = Sql::new(format!(
+            "UPDATE client_keys SET previous_secret_digest = secret_digest, \
+             previous_secret_expires_at = $1, secret_digest = $2 \
+             WHERE id = $3 AND account_id = $4 RETURNING {COLUMNS}"
+        ))
+        .bind(previous_expires_at)
+        .bind(secret.as_bytes())
+        .bind(id.as_str())
+        .bind(account.as_str());
+        let row = self.write.fetch_optional(sql).await?;
+        row.as_ref().map(client_key).transpose()
+    }
+}
+
+/// The stored form of a key's networks: space-separated, NULL for none.
+fn cidrs(networks: &Networks) -> Option<String> {
+    (!networks.is_empty()).then(|| networks.to_strings().join(" "))
 }
 
 fn client_key(row: &Row) -> Result<ClientKeyRecord, StoreError> {
@@ -125,5 +168,27 @@ fn client_key(row: &Row) -> Result<ClientKeyRecord, StoreError> {
         created_at: row.int("created_at")?,
         last_used_at: row.opt_int("last_used_at")?,
         rotation: row.opt_int("rotation")?.map(|r| r != 0),
+        expires_at: row.opt_int("expires_at")?,
+        allowed_networks: row
+            .opt_text("allowed_cidrs")?
+            .map(|text| Networks::parse(&text.split_whitespace().collect::<Vec<_>>()))
+            .transpose()
+            .map_err(|_| corrupt("allowed_cidrs"))?
+            .unwrap_or_default(),
+        last_used_ip: row
+            .opt_text("last_used_ip")?
+            .map(|ip| ip.parse().map_err(|_| corrupt("last_used_ip")))
+            .transpose()?,
+        previous_secret: match (
+            row.opt_bytes("previous_secret_digest")?,
+            row.opt_int("previous_secret_expires_at")?,
+        ) {
+            (Some(digest), Some(expires_at)) => Some(PreviousSecret {
+                digest: SecretDigest::from_bytes(digest),
+                expires_at,
+            }),
+            _ => None,
+        },
+        dpop_bound: row.int("dpop_bound")? != 0,
     })
 }

@@ -1,11 +1,10 @@
 //! Session guards: a session is stored only while what it was granted on still holds.
 
 use latchkey_core::ids::{AccountId, ClientId, SessionId};
-use latchkey_core::secret::SecretDigest;
 use latchkey_core::store::{ClientKeyRecord, SessionGuard, SessionRecord};
 use latchkey_core::{Kind, Scope};
 
-use crate::rotation::rotating_sessions;
+use crate::client_keys::{self, an_account};
 use crate::{TestStore, backend_tests};
 
 backend_tests!(a_session_is_stored_only_while_its_guard_holds);
@@ -33,13 +32,7 @@ fn session(account: &AccountId, kind: Kind, client_id: &str) -> SessionRecord {
 async fn a_session_is_stored_only_while_its_guard_holds(t: TestStore) {
     let store = &t.store;
     // An account at credential generation 0, with one session.
-    let first = rotating_sessions(store.as_ref(), 1).await;
-    let account = store
-        .live_session(&first[0], NOW)
-        .await
-        .unwrap()
-        .unwrap()
-        .account_id;
+    let account = an_account(store.as_ref()).await;
 
     let offline = session(&account, Kind::AccountRefresh, "app");
     let stale = SessionGuard::CredentialGeneration(1);
@@ -68,13 +61,7 @@ async fn a_session_is_stored_only_while_its_guard_holds(t: TestStore) {
     );
     let key = ClientKeyRecord {
         id: key_id.clone(),
-        account_id: account.clone(),
-        name: None,
-        secret_digest: SecretDigest::from_bytes(vec![0; 32]),
-        scope: Scope::parse("").unwrap(),
-        created_at: NOW,
-        last_used_at: None,
-        rotation: None,
+        ..client_keys::key(&account)
     };
     store.insert_client_key(&key).await.unwrap();
     assert!(

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod attempts;
+mod client_keys;
 mod console_sessions;
 mod guards;
 mod rotation;

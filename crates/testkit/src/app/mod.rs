@@ -231,6 +231,20 @@ impl TestApp {
         request.send().await.unwrap().text().await.unwrap()
     }
 
+    /// An SDK client whose requests reach the app from `ip` (any 127.0.0.0/8 address is
+    /// this host; the proxy passes the address on).
+    pub fn client_from(&self, ip: &str) -> Client {
+        Client::with_http_client(&self.address, Self::http_from(ip)).unwrap()
+    }
+
+    /// A plain HTTP client whose requests come from `ip`.
+    pub fn http_from(ip: &str) -> reqwest::Client {
+        reqwest::Client::builder()
+            .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    }
+
     /// A new account with one client key: (account token, key).
     pub async fn account_with_key(&self, email: &str) -> (String, CreatedClientKey) {
         self.account_with_key_like(email, &CreateClientKeyRequest::default())
