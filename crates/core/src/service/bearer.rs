@@ -9,7 +9,8 @@ impl Latchkey {
     ///
     /// The token must verify against the published keys as an access token from this
     /// issuer, be of kind `account_access`, not predate the account's last password
-    /// change, and, when it was minted from a refresh session, that session must be live.
+    /// change, and, when it was minted from a refresh session, that session must be live;
+    /// else it must belong to the account's current login era.
     ///
     /// # Errors
     ///
@@ -30,6 +31,16 @@ impl Latchkey {
             .await?
             .ok_or_else(|| Error::InvalidToken("the account no longer exists".into()))?;
         if claims.iat < account.tokens_not_before {
+            return Err(Error::InvalidToken(
+                "the token was revoked (a password change, or a log-out everywhere)".into(),
+            ));
+        }
+        // A plain login's token names its login era's status index: one of an era that
+        // ended (a log-out everywhere, a password change) is revoked, even when it was
+        // minted within the same second as the end (which `tokens_not_before`, in whole
+        // seconds, cannot tell).
+        let era = claims.status.as_ref().map(|s| s.status_list.idx);
+        if claims.sid.is_none() && era.is_some() && era != account.status_idx {
             return Err(Error::InvalidToken(
                 "the token was revoked (a password change, or a log-out everywhere)".into(),
             ));
