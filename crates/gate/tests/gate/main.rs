@@ -17,5 +17,6 @@ mod helpers;
 mod nginx;
 mod paths;
 mod refusals;
+mod revocation;
 mod rules_file;
 mod service;
