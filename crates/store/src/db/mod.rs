@@ -4,160 +4,20 @@
 //! row of either; [`Sql`] is a statement with its arguments. The SQL text itself is the
 //! same for both backends: `$n` placeholders (SQLite reads them as numbered parameters),
 //! `INSERT … ON CONFLICT … RETURNING`, integers for booleans. So every resource module
-//! (`crate::sql`) writes its SQL once, and nothing outside this file names a backend's
+//! (`crate::sql`) writes its SQL once, and nothing outside this module names a backend's
 //! pool, row or argument types.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
+mod statement;
 
 use latchkey_core::StoreError;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Database, Decode, Encode, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Type};
+use sqlx::{Decode, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Type};
+
+pub(crate) use statement::{Arg, Sql};
 
 use crate::errors::OrStoreError as _;
 use crate::pool_usage::PoolUsage;
-
-/// One argument of a statement.
-#[derive(Debug, Clone)]
-pub(crate) enum Arg<'a> {
-    /// An integer (times, counters, flags).
-    Int(Option<i64>),
-    /// Text (ids, names, scopes).
-    Text(Option<Cow<'a, str>>),
-    /// Bytes (digests, keys).
-    Bytes(&'a [u8]),
-}
-
-impl From<i64> for Arg<'_> {
-    fn from(value: i64) -> Self {
-        Self::Int(Some(value))
-    }
-}
-
-impl From<Option<i64>> for Arg<'_> {
-    fn from(value: Option<i64>) -> Self {
-        Self::Int(value)
-    }
-}
-
-impl<'a> From<&'a str> for Arg<'a> {
-    fn from(value: &'a str) -> Self {
-        Self::Text(Some(Cow::Borrowed(value)))
-    }
-}
-
-impl<'a> From<&'a String> for Arg<'a> {
-    fn from(value: &'a String) -> Self {
-        Self::Text(Some(Cow::Borrowed(value)))
-    }
-}
-
-impl From<String> for Arg<'_> {
-    fn from(value: String) -> Self {
-        Self::Text(Some(Cow::Owned(value)))
-    }
-}
-
-impl From<Option<String>> for Arg<'_> {
-    fn from(value: Option<String>) -> Self {
-        Self::Text(value.map(Cow::Owned))
-    }
-}
-
-impl<'a> From<Option<&'a str>> for Arg<'a> {
-    fn from(value: Option<&'a str>) -> Self {
-        Self::Text(value.map(Cow::Borrowed))
-    }
-}
-
-impl<'a> From<&'a [u8]> for Arg<'a> {
-    fn from(value: &'a [u8]) -> Self {
-        Self::Bytes(value)
-    }
-}
-
-impl<'a> From<&'a Vec<u8>> for Arg<'a> {
-    fn from(value: &'a Vec<u8>) -> Self {
-        Self::Bytes(value)
-    }
-}
-
-/// A statement and its arguments, in placeholder order.
-#[derive(Debug, Clone)]
-pub(crate) struct Sql<'a> {
-    text: Cow<'a, str>,
-    args: Vec<Arg<'a>>,
-}
-
-impl<'a> Sql<'a> {
-    /// A statement whose text already holds its placeholders (`$1`, `$2`, …).
-    pub(crate) fn new(text: impl Into<Cow<'a, str>>) -> Self {
-        Self {
-            text: text.into(),
-            args: Vec::new(),
-        }
-    }
-
-    /// Adds the argument of the next placeholder.
-    pub(crate) fn bind(mut self, arg: impl Into<Arg<'a>>) -> Self {
-        self.args.push(arg.into());
-        self
-    }
-
-    /// Appends text to the statement (for statements built piece by piece).
-    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
-        self.text.to_mut().push_str(text);
-        self
-    }
-
-    /// Appends the next placeholder to the statement, with its argument.
-    pub(crate) fn push_bind(&mut self, arg: impl Into<Arg<'a>>) -> &mut Self {
-        self.args.push(arg.into());
-        let text = self.text.to_mut();
-        let _ = write!(text, "${}", self.args.len());
-        self
-    }
-
-    /// Appends `(a, b, …), (c, d, …)`: one parenthesised group of placeholders per item,
-    /// with the arguments `each` gives it.
-    pub(crate) fn push_values<T>(
-        &mut self,
-        items: impl IntoIterator<Item = T>,
-        mut each: impl FnMut(T) -> Vec<Arg<'a>>,
-    ) -> &mut Self {
-        for (n, item) in items.into_iter().enumerate() {
-            self.push(if n == 0 { "(" } else { ", (" });
-            for (i, arg) in each(item).into_iter().enumerate() {
-                if i > 0 {
-                    self.push(", ");
-                }
-                self.push_bind(arg);
-            }
-            self.push(")");
-        }
-        self
-    }
-
-    /// The sqlx query of this statement for database `DB`.
-    fn query<DB>(&self) -> sqlx::query::Query<'_, DB, <DB as Database>::Arguments<'_>>
-    where
-        DB: Database,
-        for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-        for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-        for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    {
-        let mut query = sqlx::query::<DB>(&self.text);
-        for arg in &self.args {
-            query = match arg {
-                Arg::Int(value) => query.bind(*value),
-                Arg::Text(value) => query.bind(value.as_deref()),
-                Arg::Bytes(value) => query.bind(*value),
-            };
-        }
-        query
-    }
-}
 
 /// A connection pool of either backend.
 #[derive(Debug, Clone)]

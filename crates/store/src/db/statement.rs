@@ -1,0 +1,148 @@
+//! A statement and its arguments, built once for both backends: `$n` placeholders are
+//! numbered as arguments are bound ([`Sql::bind`], [`Sql::push_bind`]).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use sqlx::{Database, Encode, Type};
+
+/// One argument of a statement.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg<'a> {
+    /// An integer (times, counters, flags).
+    Int(Option<i64>),
+    /// Text (ids, names, scopes).
+    Text(Option<Cow<'a, str>>),
+    /// Bytes (digests, keys).
+    Bytes(&'a [u8]),
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(value: i64) -> Self {
+        Self::Int(Some(value))
+    }
+}
+
+impl From<Option<i64>> for Arg<'_> {
+    fn from(value: Option<i64>) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(value: &'a str) -> Self {
+        Self::Text(Some(Cow::Borrowed(value)))
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(value: &'a String) -> Self {
+        Self::Text(Some(Cow::Borrowed(value)))
+    }
+}
+
+impl From<String> for Arg<'_> {
+    fn from(value: String) -> Self {
+        Self::Text(Some(Cow::Owned(value)))
+    }
+}
+
+impl From<Option<String>> for Arg<'_> {
+    fn from(value: Option<String>) -> Self {
+        Self::Text(value.map(Cow::Owned))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        Self::Text(value.map(Cow::Borrowed))
+    }
+}
+
+impl<'a> From<&'a [u8]> for Arg<'a> {
+    fn from(value: &'a [u8]) -> Self {
+        Self::Bytes(value)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Arg<'a> {
+    fn from(value: &'a Vec<u8>) -> Self {
+        Self::Bytes(value)
+    }
+}
+
+/// A statement and its arguments, in placeholder order.
+#[derive(Debug, Clone)]
+pub(crate) struct Sql<'a> {
+    text: Cow<'a, str>,
+    args: Vec<Arg<'a>>,
+}
+
+impl<'a> Sql<'a> {
+    /// A statement whose text already holds its placeholders (`$1`, `$2`, …).
+    pub(crate) fn new(text: impl Into<Cow<'a, str>>) -> Self {
+        Self {
+            text: text.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Adds the argument of the next placeholder.
+    pub(crate) fn bind(mut self, arg: impl Into<Arg<'a>>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Appends text to the statement (for statements built piece by piece).
+    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
+        self.text.to_mut().push_str(text);
+        self
+    }
+
+    /// Appends the next placeholder to the statement, with its argument.
+    pub(crate) fn push_bind(&mut self, arg: impl Into<Arg<'a>>) -> &mut Self {
+        self.args.push(arg.into());
+        let text = self.text.to_mut();
+        let _ = write!(text, "${}", self.args.len());
+        self
+    }
+
+    /// Appends `(a, b, …), (c, d, …)`: one parenthesised group of placeholders per item,
+    /// with the arguments `each` gives it.
+    pub(crate) fn push_values<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(T) -> Vec<Arg<'a>>,
+    ) -> &mut Self {
+        for (n, item) in items.into_iter().enumerate() {
+            self.push(if n == 0 { "(" } else { ", (" });
+            for (i, arg) in each(item).into_iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                self.push_bind(arg);
+            }
+            self.push(")");
+        }
+        self
+    }
+
+    /// The sqlx query of this statement for database `DB`.
+    pub(super) fn query<DB>(&self) -> sqlx::query::Query<'_, DB, <DB as Database>::Arguments<'_>>
+    where
+        DB: Database,
+        for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+        for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+        for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    {
+        let mut query = sqlx::query::<DB>(&self.text);
+        for arg in &self.args {
+            query = match arg {
+                Arg::Int(value) => query.bind(*value),
+                Arg::Text(value) => query.bind(value.as_deref()),
+                Arg::Bytes(value) => query.bind(*value),
+            };
+        }
+        query
+    }
+}
