@@ -58,7 +58,7 @@ npm init -y >/dev/null
 npm install --no-audit --no-fund --prefer-offline "./$tarball" >/dev/null
 cat > check.mjs <<'EOF'
 import * as sdk from '@latchkey/client';
-const names = ['LatchkeyClient', 'LatchkeyError', 'createVerifier', 'memoryStorage', 'fileStorage', 'webStorage'];
+const names = ['LatchkeyClient', 'LatchkeyError', 'DpopKey', 'createVerifier', 'memoryStorage', 'fileStorage', 'webStorage'];
 const missing = names.filter((name) => typeof sdk[name] !== 'function');
 if (missing.length > 0) throw new Error(`missing exports: ${missing.join(', ')}`);
 const client = new sdk.LatchkeyClient({ server: 'http://127.0.0.1:8400' });
@@ -67,7 +67,7 @@ console.log('the packed @latchkey/client imports:', names.join(', '));
 EOF
 node check.mjs
 cat > check.ts <<'EOF'
-import { createVerifier, LatchkeyClient, type LatchkeyClaims, LatchkeyError, memoryStorage } from '@latchkey/client';
+import { createVerifier, DpopKey, LatchkeyClient, type LatchkeyClaims, LatchkeyError, memoryStorage } from '@latchkey/client';
 const client = new LatchkeyClient({ server: 'http://127.0.0.1:8400', timeoutMs: 5000 });
 const source = client.tokenSource({ clientId: 'id', clientSecret: 'secret' }, { storage: memoryStorage() });
 const off: () => void = source.on('signedOut', (err: LatchkeyError) => console.log(err.code, err.status));
@@ -75,6 +75,11 @@ off();
 const verifier = createVerifier({ issuer: 'http://127.0.0.1:8400', requiredScope: 'nodes:read' });
 const claims: Promise<LatchkeyClaims> = verifier.verify('a.b.c');
 claims.catch(() => undefined);
+const bound = client.tokenSource({ clientId: 'id', clientSecret: 'secret' }, { dpop: 'EdDSA' });
+const headers: Promise<Record<string, string>> = bound.authorize('GET', 'http://127.0.0.1:8401/nodes/v1/status');
+headers.catch(() => undefined);
+const key: Promise<DpopKey> = DpopKey.generate('ES256');
+key.catch(() => undefined);
 EOF
 "$repo/sdks/js/node_modules/.bin/tsc" --noEmit --strict --target es2022 --module nodenext \
   --moduleResolution nodenext --lib es2022,dom check.ts

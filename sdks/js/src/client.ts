@@ -9,10 +9,12 @@
  * @module
  */
 
+import { apiError } from './api-error.js';
+import type { DpopKey } from './dpop.js';
 import { LatchkeyError } from './errors.js';
-import { type Answer, exchange, type FetchLike, retryAfterSeconds } from './http.js';
+import { type Answer, exchange, type FetchLike } from './http.js';
 import { base64Utf8 } from './jwt.js';
-import { createTokenSource, type TokenSource, type TokenSourceGrant, type TokenSourceOptions } from './token-source.js';
+import { TokenSource, type TokenSourceGrant, type TokenSourceOptions } from './token-source.js';
 import type {
   Account,
   AuditEvent,
@@ -27,7 +29,10 @@ import type {
   LoginRequest,
   RefreshOptions,
   RefreshTokenInfo,
+  RotatedSecret,
+  RotateSecretOptions,
   SignUpRequest,
+  TokenCallOptions,
   TokenRequest,
   TokenResponse,
 } from './types.js';
@@ -42,18 +47,6 @@ export interface LatchkeyClientOptions {
   fetch?: FetchLike;
 }
 
-/** A code for an error answer without a Latchkey body (e.g. from a proxy), as the Rust SDK maps them. */
-const FALLBACK_CODES: Record<number, string> = {
-  401: 'invalid_token',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  413: 'payload_too_large',
-  429: 'too_many_attempts',
-  502: 'unavailable',
-  503: 'unavailable',
-  504: 'unavailable',
-};
-
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 interface Call {
@@ -62,6 +55,7 @@ interface Call {
   body?: unknown;
   bearer?: string;
   basic?: { username: string; password: string };
+  headers?: Record<string, string>;
 }
 
 /**
@@ -82,6 +76,8 @@ export class LatchkeyClient {
   /** The per-call deadline in milliseconds. */
   readonly timeoutMs: number;
   readonly #fetch: FetchLike;
+  /** The latest `DPoP-Nonce` the token endpoint sent (RFC 9449 §8), for the next proofs. */
+  #dpopNonce: string | undefined;
 
   /** @throws TypeError if `server` is not an http(s) URL or `timeoutMs` is not positive. */
   constructor(options: LatchkeyClientOptions) {
@@ -161,10 +157,38 @@ export class LatchkeyClient {
   /**
    * `POST /client-keys`: the secret in the answer is shown this once.
    *
-   * @throws LatchkeyError `invalid_scope`, `invalid_request`, `invalid_token`, `insufficient_token_kind`.
+   * `expiresAt` may be a `Date`; `allowedCidrs` and `dpopBound` restrict where and how the
+   * key gets tokens (see docs/API.md, "Client-key lifecycle").
+   *
+   * @throws LatchkeyError `invalid_scope`, `invalid_request` (e.g. a past `expiresAt`, a bad
+   * CIDR), `invalid_token`, `insufficient_token_kind`.
    */
   createClientKey(accountToken: string, request: CreateClientKeyRequest = {}): Promise<CreatedClientKey> {
-    return this.#json('POST', '/client-keys', { bearer: accountToken, body: request });
+    const { expiresAt, ...rest } = request;
+    let body: Omit<CreateClientKeyRequest, 'expiresAt'> & { expiresAt?: string } = rest;
+    if (expiresAt instanceof Date) {
+      if (Number.isNaN(expiresAt.getTime())) throw new TypeError('createClientKey: expiresAt is an invalid Date');
+      body = { ...rest, expiresAt: expiresAt.toISOString() };
+    } else if (expiresAt !== undefined) {
+      body = { ...rest, expiresAt };
+    }
+    return this.#json('POST', '/client-keys', { bearer: accountToken, body });
+  }
+
+  /**
+   * `POST /client-keys/{clientId}/secret`: a new secret, shown this once. The old one
+   * keeps working for `overlapSeconds` (default one day; 0 ends it now), then stops; a
+   * second rotation ends any earlier secret at once. Tokens already issued are unaffected.
+   *
+   * @throws LatchkeyError `invalid_request` (overlap out of 0–2,592,000), `not_found`, `invalid_token`.
+   */
+  rotateClientKeySecret(
+    accountToken: string,
+    clientId: string,
+    options: RotateSecretOptions = {},
+  ): Promise<RotatedSecret> {
+    const body = options.overlapSeconds === undefined ? {} : { overlapSeconds: options.overlapSeconds };
+    return this.#json('POST', `/client-keys/${encodeURIComponent(clientId)}/secret`, { bearer: accountToken, body });
   }
 
   /** `GET /client-keys`. @throws LatchkeyError `invalid_token`, `insufficient_token_kind`. */
@@ -182,13 +206,40 @@ export class LatchkeyClient {
   }
 
   /**
-   * `POST /auth/token` with any grant, as given.
+   * `POST /auth/token` with any grant, as given. With `options.dpop` the request carries a
+   * DPoP proof by that key and the tokens come back bound to it (`tokenType: "DPoP"`); a
+   * `use_dpop_nonce` refusal with a `DPoP-Nonce` is retried once with a proof carrying
+   * the nonce, and the latest nonce is used for later proofs.
    *
    * @throws LatchkeyError `invalid_client`, `invalid_grant`, `invalid_scope`,
-   * `unsupported_grant_type`, `invalid_request`.
+   * `unsupported_grant_type`, `invalid_request`, `invalid_dpop_proof` (a bad proof, a
+   * bound refresh token without its key, or a `dpopBound` key without a proof).
    */
-  token(request: TokenRequest): Promise<TokenResponse> {
-    return this.#json('POST', '/auth/token', { body: request });
+  async token(request: TokenRequest, options: TokenCallOptions = {}): Promise<TokenResponse> {
+    const path = '/auth/token';
+    const key = options.dpop;
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = {};
+      if (key !== undefined) {
+        const nonce = this.#dpopNonce;
+        headers.dpop = await key.proof('POST', `${this.server}${path}`, nonce === undefined ? {} : { nonce });
+      }
+      const answer = await this.#exchange({ method: 'POST', path, body: request, headers });
+      const nonce = answer.headers.get('dpop-nonce');
+      if (nonce !== null && nonce !== '') this.#dpopNonce = nonce;
+      if (answer.status >= 200 && answer.status < 300) return this.#parse(answer, path);
+      const err = apiError(answer, `${this.server}${path}`);
+      if (key !== undefined && attempt === 0 && err.code === 'use_dpop_nonce' && nonce !== null && nonce !== '') {
+        continue;
+      }
+      throw key === undefined && err.code === 'invalid_dpop_proof'
+        ? new LatchkeyError(
+            err.status,
+            err.code,
+            `${err.message} (this grant needs DPoP: pass a DPoP key, e.g. tokenSource(grant, { dpop: true }))`,
+          )
+        : err;
+    }
   }
 
   /**
@@ -197,7 +248,8 @@ export class LatchkeyClient {
    * @throws LatchkeyError `invalid_client` (wrong or deleted key), `invalid_scope`, `invalid_request`.
    */
   async clientCredentials(request: ClientCredentialsRequest): Promise<ClientTokens> {
-    const answer = await this.token({ grantType: 'clientCredentials', ...request });
+    const { dpop, ...body } = request;
+    const answer = await this.token({ grantType: 'clientCredentials', ...body }, dpopOption(dpop));
     if (typeof answer.refreshToken !== 'string') {
       throw new LatchkeyError(0, 'invalid_response', 'the token endpoint answered no refresh token');
     }
@@ -211,7 +263,8 @@ export class LatchkeyClient {
    * @throws LatchkeyError `invalid_grant` (unknown, expired, revoked, reused, or not a refresh token).
    */
   refresh(refreshToken: string, options: RefreshOptions = {}): Promise<TokenResponse> {
-    return this.token({ grantType: 'refreshToken', refreshToken, ...options });
+    const { dpop, ...rest } = options;
+    return this.token({ grantType: 'refreshToken', refreshToken, ...rest }, dpopOption(dpop));
   }
 
   /** `GET /refresh-tokens`: the caller's live sessions. @throws LatchkeyError `invalid_token`. */
@@ -264,11 +317,14 @@ export class LatchkeyClient {
    * ```
    */
   tokenSource(grant: TokenSourceGrant, options: TokenSourceOptions = {}): TokenSource {
-    return createTokenSource(this, grant, options);
+    return new TokenSource(this, grant, options);
   }
 
   async #json<T>(method: Method, path: string, call: Omit<Call, 'method' | 'path'>): Promise<T> {
-    const answer = await this.#send({ method, path, ...call });
+    return this.#parse(await this.#send({ method, path, ...call }), path);
+  }
+
+  #parse<T>(answer: Answer, path: string): T {
     try {
       const body: unknown = JSON.parse(answer.text);
       if (typeof body === 'object' && body !== null) return body as T;
@@ -283,7 +339,14 @@ export class LatchkeyClient {
   }
 
   async #send(call: Call): Promise<Answer> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const answer = await this.#exchange(call);
+    if (answer.status >= 200 && answer.status < 300) return answer;
+    throw apiError(answer, `${this.server}${call.path.split('?')[0]}`);
+  }
+
+  /** One request; the answer whatever its status. */
+  #exchange(call: Call): Promise<Answer> {
+    const headers: Record<string, string> = { ...call.headers, accept: 'application/json' };
     if (call.bearer !== undefined) headers.authorization = `Bearer ${call.bearer}`;
     if (call.basic !== undefined) {
       headers.authorization = `Basic ${base64Utf8(`${call.basic.username}:${call.basic.password}`)}`;
@@ -294,40 +357,10 @@ export class LatchkeyClient {
       init.body = JSON.stringify(call.body);
     }
     const what = `the Latchkey service at ${this.server}`;
-    const answer = await exchange(this.#fetch, `${this.server}${call.path}`, init, this.timeoutMs, what);
-    if (answer.status >= 200 && answer.status < 300) return answer;
-    throw apiError(answer, `${this.server}${call.path.split('?')[0]}`);
+    return exchange(this.#fetch, `${this.server}${call.path}`, init, this.timeoutMs, what);
   }
 }
 
-/** The error an answer with a non-2xx status stands for. */
-function apiError(answer: Answer, url: string): LatchkeyError {
-  const retryAfter = retryAfterSeconds(answer.headers);
-  let body: unknown;
-  try {
-    body = JSON.parse(answer.text);
-  } catch {
-    body = undefined;
-  }
-  if (typeof body === 'object' && body !== null) {
-    const { error, message } = body as { error?: unknown; message?: unknown };
-    if (typeof error === 'string') {
-      const text = typeof message === 'string' ? message : error;
-      return new LatchkeyError(answer.status, error, text, { retryAfter });
-    }
-  }
-  const code = FALLBACK_CODES[answer.status];
-  if (code !== undefined) {
-    return new LatchkeyError(answer.status, code, `${url} answered HTTP ${answer.status} without an error body`, {
-      retryAfter,
-    });
-  }
-  return new LatchkeyError(
-    0,
-    'invalid_response',
-    `${url} answered HTTP ${answer.status} without a Latchkey error body`,
-    {
-      retryAfter,
-    },
-  );
+function dpopOption(dpop: DpopKey | undefined): TokenCallOptions {
+  return dpop === undefined ? {} : { dpop };
 }

@@ -37,7 +37,9 @@ export type ApiErrorCode =
   | 'payload_too_large'
   | 'too_many_attempts'
   | 'internal'
-  | 'unavailable';
+  | 'unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** The codes of failures where the service gave no usable answer (status 0). */
 export type ClientErrorCode = 'network_error' | 'timeout' | 'invalid_response' | 'no_credentials' | 'storage_error';

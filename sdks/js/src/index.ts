@@ -3,7 +3,8 @@
  *
  * - {@link LatchkeyClient} (client.ts): one typed method per endpoint of the native API.
  * - {@link TokenSource} (token-source.ts): a valid access token on demand, refreshed ahead
- *   of expiry, one refresh for all concurrent callers, with the client keys as fallback.
+ *   of expiry, one refresh for all concurrent callers, with the client keys as fallback;
+ *   DPoP-bound tokens with {@link DpopKey} (dpop.ts).
  * - Storage adapters (storage/): {@link memoryStorage}, {@link fileStorage} (Node),
  *   {@link webStorage} (browsers).
  * - {@link createVerifier} (verifier.ts): local verification of access tokens for
@@ -14,6 +15,7 @@
  */
 
 export { LatchkeyClient, type LatchkeyClientOptions } from './client.js';
+export { type DpopAlgorithm, DpopKey, type DpopProofOptions } from './dpop.js';
 export {
   type ApiErrorCode,
   type ClientErrorCode,
@@ -25,7 +27,7 @@ export {
 export type { FetchLike } from './http.js';
 export { fileStorage } from './storage/file.js';
 export { memoryStorage } from './storage/memory.js';
-export type { StoredTokens, TokenStorage } from './storage/types.js';
+export type { StoredDpopKey, StoredTokens, TokenStorage } from './storage/types.js';
 export { type WebStorageLike, webStorage } from './storage/web.js';
 export {
   type RefreshedEvent,

@@ -7,11 +7,12 @@
 
 import { LatchkeyError } from './errors.js';
 import { peekClaims } from './jwt.js';
+import { monotonic } from './lifetime.js';
 import type { TokenSourceEvents } from './token-source-types.js';
 
-/** `request` with `Authorization: Bearer token`. */
-export function withBearer(request: Request, token: string): Request {
-  request.headers.set('authorization', `Bearer ${token}`);
+/** `request` with `headers` set. */
+export function withHeaders(request: Request, headers: Record<string, string>): Request {
+  for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
   return request;
 }
 
@@ -65,5 +66,67 @@ export class Listeners {
         // A listener's failure must not break the source.
       }
     }
+  }
+}
+
+/** The background refresh runs at most once per this interval. */
+const MIN_ROUND_INTERVAL_MS = 1000;
+/** setTimeout's longest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A token source's background loop: a timer for the next due time that never keeps Node
+ * alive. `due()` is the next due time on the monotonic clock (`undefined`: nothing to do);
+ * `round()` does one round.
+ */
+export class Background {
+  readonly #due: () => number | undefined;
+  readonly #round: () => Promise<void>;
+  #running = false;
+  /** The next round comes no sooner (a token with no lifetime must not spin the loop). */
+  #nextRoundAfter = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(due: () => number | undefined, round: () => Promise<void>) {
+    this.#due = due;
+    this.#round = round;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Turns the loop on; returns false if it already was. */
+  start(): boolean {
+    if (this.#running) return false;
+    this.#running = true;
+    return true;
+  }
+
+  stop(): void {
+    this.#running = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Arms the timer for the next due time. */
+  schedule(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const due = this.#due();
+    if (!this.#running || due === undefined) return;
+    const now = monotonic();
+    const delay = Math.min(Math.max(0, Math.max(due, this.#nextRoundAfter) - now), MAX_TIMER_MS);
+    const timer = setTimeout(() => void this.#fire(), delay);
+    (timer as { unref?: () => void }).unref?.();
+    this.#timer = timer;
+  }
+
+  async #fire(): Promise<void> {
+    this.#timer = undefined;
+    if (!this.#running) return;
+    this.#nextRoundAfter = monotonic() + MIN_ROUND_INTERVAL_MS;
+    await this.#round();
+    if (this.#timer === undefined) this.schedule();
   }
 }

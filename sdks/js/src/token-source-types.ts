@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { DpopAlgorithm, DpopKey } from './dpop.js';
 import type { LatchkeyError } from './errors.js';
 import type { TokenStorage } from './storage/types.js';
 
@@ -32,6 +33,13 @@ export interface TokenSourceOptions {
   expiration?: number;
   /** Ask for access tokens with this narrower scope (space-separated). */
   scope?: string;
+  /**
+   * DPoP (RFC 9449): `true` (an ES256 key), `'ES256'`, `'EdDSA'`, or a {@link DpopKey}.
+   * The source makes the key at first use (or takes the stored one) and keeps it in the
+   * storage with the tokens; every token request carries a proof, so the tokens are bound
+   * to the key. Needed for a `dpopBound` client key. Default: off (bearer tokens).
+   */
+  dpop?: boolean | DpopAlgorithm | DpopKey;
 }
 
 /** The tokens a source holds. */

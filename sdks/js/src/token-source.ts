@@ -18,16 +18,29 @@
  *   revoked with it, so it is dropped, as the Rust SDK does.
  * - `fetch()` retries once, with a fresh token, after a 401.
  * - `start()` refreshes in the background on a timer that never keeps Node alive.
+ * - **DPoP** (option `dpop`): every token request carries a proof by the source's key
+ *   (kept in the storage with the tokens), so the tokens are bound to it; `authorize()`
+ *   and `fetch()` present them as `Authorization: DPoP` with a fresh proof.
  *
  * @module
  */
 
 import type { LatchkeyClient } from './client.js';
+import type { DpopKey } from './dpop.js';
 import { hasCode, LatchkeyError } from './errors.js';
 import { type Access, backoff, freshAccess, monotonic, storedAccess } from './lifetime.js';
 import { memoryStorage } from './storage/memory.js';
 import type { StoredTokens, TokenStorage } from './storage/types.js';
-import { asError, isFinal, Listeners, nonNegative, sessionOf, withBearer } from './token-source-support.js';
+import { DpopState } from './token-source-dpop.js';
+import {
+  asError,
+  Background,
+  isFinal,
+  Listeners,
+  nonNegative,
+  sessionOf,
+  withHeaders,
+} from './token-source-support.js';
 import type {
   RefreshedEvent,
   TokenSnapshot,
@@ -38,20 +51,6 @@ import type {
 import type { TokenResponse } from './types.js';
 
 export type { RefreshedEvent, TokenSnapshot, TokenSourceEvents, TokenSourceGrant, TokenSourceOptions };
-
-/** The background refresh runs at most once per this interval. */
-const MIN_ROUND_INTERVAL_MS = 1000;
-/** setTimeout's longest delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Creates a token source; see {@link LatchkeyClient.tokenSource}. */
-export function createTokenSource(
-  client: LatchkeyClient,
-  grant: TokenSourceGrant,
-  options: TokenSourceOptions = {},
-): TokenSource {
-  return new TokenSource(client, grant, options);
-}
 
 /**
  * Hands out valid access tokens for one client key (or one refresh token) and keeps them
@@ -74,6 +73,7 @@ export class TokenSource {
   readonly #marginMs: number;
   readonly #retry: { first: number; max: number };
   readonly #request: { expiration?: number; scope?: string };
+  readonly #dpop: DpopState;
 
   #access: Access | undefined;
   #refresh: string | undefined;
@@ -84,10 +84,14 @@ export class TokenSource {
   #retryAt = 0;
   #lastError: LatchkeyError | undefined;
   #signedOut = false;
-  #running = false;
-  /** The background loop's next round comes no sooner (a token with no lifetime must not spin it). */
-  #nextRoundAfter = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #background = new Background(
+    () => (this.#signedOut ? undefined : Math.max(this.#access?.refreshAt ?? 0, this.#retryAt)),
+    // One round: failures are reported through the events.
+    async () => {
+      const access = this.#access;
+      if (access === undefined || monotonic() >= access.refreshAt) await this.#renew().catch(() => undefined);
+    },
+  );
   readonly #listeners = new Listeners();
 
   /** Use {@link LatchkeyClient.tokenSource}. */
@@ -110,9 +114,14 @@ export class TokenSource {
     this.#marginMs = nonNegative(options.refreshMarginMs, 60_000, 'refreshMarginMs');
     const first = nonNegative(options.retryDelayMs, 1_000, 'retryDelayMs');
     this.#retry = { first, max: Math.max(first, nonNegative(options.maxRetryDelayMs, 60_000, 'maxRetryDelayMs')) };
-    this.#request = {};
-    if (options.expiration !== undefined) this.#request.expiration = options.expiration;
-    if (options.scope !== undefined) this.#request.scope = options.scope;
+    const { expiration, scope } = options;
+    this.#request = { ...(expiration === undefined ? {} : { expiration }), ...(scope === undefined ? {} : { scope }) };
+    this.#dpop = new DpopState(options.dpop);
+  }
+
+  /** The DPoP key the tokens are bound to (with option `dpop`, once the source has been used). */
+  get dpopKey(): DpopKey | undefined {
+    return this.#dpop.key;
   }
 
   /**
@@ -138,21 +147,36 @@ export class TokenSource {
   }
 
   /**
-   * `fetch(input, init)` with `Authorization: Bearer <token>`; after a 401 it gets a fresh
-   * token and sends the request once more. The answer is returned whatever its status.
+   * The headers that present a valid access token on a `method` request to `url`:
+   * `{authorization: 'Bearer …'}`, or for a DPoP-bound token `{authorization: 'DPoP …',
+   * dpop: <a fresh proof for method and url>}`. A proof is good for one request.
+   *
+   * @throws LatchkeyError as {@link getAccessToken}.
+   */
+  async authorize(method: string, url: string | URL): Promise<Record<string, string>> {
+    return this.#dpop.headers(await this.getAccessToken(), method, String(url));
+  }
+
+  /**
+   * `fetch(input, init)` with the headers of {@link authorize}; after a 401 it gets a fresh
+   * token (or, for a DPoP nonce challenge, a proof with the service's nonce) and sends the
+   * request once more. The answer is returned whatever its status.
    *
    * @throws LatchkeyError as {@link getAccessToken}; a network failure of the request
    * itself rejects as `fetch` does.
    */
   async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
+    const send = async (req: Request, token: string) => {
+      const answer = await this.#client.fetch(withHeaders(req, await this.#dpop.headers(token, req.method, req.url)));
+      return { answer, nonce: this.#dpop.noteAnswer(req.url, answer) };
+    };
     const token = await this.getAccessToken();
-    const first = await this.#client.fetch(withBearer(request.clone(), token));
-    if (first.status !== 401) return first;
-    await first.body?.cancel().catch(() => undefined);
-    this.invalidate(token);
-    const fresh = await this.getAccessToken();
-    return this.#client.fetch(withBearer(request, fresh));
+    const first = await send(request.clone(), token);
+    if (first.answer.status !== 401) return first.answer;
+    await first.answer.body?.cancel().catch(() => undefined);
+    if (!first.nonce) this.invalidate(token);
+    return (await send(request, await this.getAccessToken())).answer;
   }
 
   /**
@@ -188,7 +212,7 @@ export class TokenSource {
     this.#retryAt = 0;
     this.#lastError = undefined;
     await this.#save();
-    this.#schedule();
+    this.#background.schedule();
   }
 
   /**
@@ -197,22 +221,19 @@ export class TokenSource {
    * Node process alive. Calling it again does nothing.
    */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    if (this.#ready) this.#schedule();
-    else void this.#load().then(() => this.#schedule());
+    if (!this.#background.start()) return;
+    if (this.#ready) this.#background.schedule();
+    else void this.#load().then(() => this.#background.schedule());
   }
 
   /** Stops the background refresh. A refresh in flight still completes. */
   stop(): void {
-    this.#running = false;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#background.stop();
   }
 
   /** Whether the background refresh is on. */
   get running(): boolean {
-    return this.#running;
+    return this.#background.running;
   }
 
   /**
@@ -226,18 +247,20 @@ export class TokenSource {
   /** Reads the storage once, at first use. */
   #load(): Promise<void> {
     this.#loaded ??= (async () => {
-      const stored = await this.#readStorage();
-      if (stored !== undefined) this.#adopt(stored, true);
+      const stored = await this.#readStorage(false);
+      // The DPoP key first: stored tokens count only if they go with it.
+      await this.#dpop.resolve(stored?.dpopKey, this.#storage);
+      if (stored !== undefined && this.#dpop.matches(stored)) this.#adopt(stored, true);
       this.#ready = true;
     })();
     return this.#loaded;
   }
 
-  async #readStorage(): Promise<StoredTokens | undefined> {
+  async #readStorage(checkKey = true): Promise<StoredTokens | undefined> {
     try {
       const stored = await this.#storage.load();
       if (stored === undefined || (stored.origin !== undefined && stored.origin !== this.#origin)) return undefined;
-      return stored;
+      return checkKey && !this.#dpop.matches(stored) ? undefined : stored;
     } catch (cause) {
       this.#listeners.emit('error', asError(cause, 'storage_error', 'cannot read the stored tokens'));
       return undefined;
@@ -303,7 +326,7 @@ export class TokenSource {
       via,
       newRefreshToken,
     });
-    this.#schedule();
+    this.#background.schedule();
     return answer.accessToken;
   }
 
@@ -311,13 +334,15 @@ export class TokenSource {
   async #ask(): Promise<[TokenResponse, RefreshedEvent['via']]> {
     const refresh = this.#refresh;
     const keys = this.#keys;
+    const dpop = this.#dpop.key;
+    const request = dpop === undefined ? this.#request : { ...this.#request, dpop };
     if (refresh !== undefined) {
       try {
-        const options =
-          this.#refreshClientId === undefined ? this.#request : { ...this.#request, clientId: this.#refreshClientId };
+        const options = this.#refreshClientId === undefined ? request : { ...request, clientId: this.#refreshClientId };
         return [await this.#client.refresh(refresh, options), 'refreshToken'];
       } catch (err) {
-        if (!(hasCode(err, 'invalid_grant') && keys !== undefined)) throw err;
+        // `invalid_dpop_proof`: the session is bound to a key this source no longer holds.
+        if (!(hasCode(err, 'invalid_grant', 'invalid_dpop_proof') && keys !== undefined)) throw err;
         // The session is gone: forget its refresh token (so that storage does not bring
         // it back), and fall back to the keys.
         if (this.#refresh === refresh) {
@@ -329,7 +354,7 @@ export class TokenSource {
     if (keys === undefined) {
       throw new LatchkeyError(0, 'no_credentials', 'no refresh token or client keys to get an access token with');
     }
-    return [await this.#client.clientCredentials({ ...keys, ...this.#request }), 'clientCredentials'];
+    return [await this.#client.clientCredentials({ ...keys, ...request }), 'clientCredentials'];
   }
 
   async #failed(err: LatchkeyError): Promise<void> {
@@ -362,37 +387,13 @@ export class TokenSource {
       tokens.expiresAt = this.#access.expiresAtWall;
     }
     if (this.#refresh !== undefined) tokens.refreshToken = this.#refresh;
+    const dpopKey = this.#dpop.storedKey(this.#storage);
+    if (dpopKey !== undefined) tokens.dpopKey = dpopKey;
     try {
       await this.#storage.save(tokens);
     } catch (cause) {
       // The tokens in memory are still good: report, and go on.
       this.#listeners.emit('error', asError(cause, 'storage_error', 'cannot store the tokens'));
     }
-  }
-
-  /** Arms the background timer for the next due time (or retry time). */
-  #schedule(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    // Signed out: nothing to do until someone gives the source new tokens.
-    if (!this.#running || this.#signedOut) return;
-    const now = monotonic();
-    const due = Math.max(this.#access?.refreshAt ?? now, this.#retryAt, this.#nextRoundAfter);
-    const delay = Math.min(Math.max(0, due - now), MAX_TIMER_MS);
-    const timer = setTimeout(() => void this.#round(), delay);
-    (timer as { unref?: () => void }).unref?.();
-    this.#timer = timer;
-  }
-
-  async #round(): Promise<void> {
-    this.#timer = undefined;
-    if (!this.#running) return;
-    this.#nextRoundAfter = monotonic() + MIN_ROUND_INTERVAL_MS;
-    const access = this.#access;
-    if (access === undefined || monotonic() >= access.refreshAt) {
-      // Failures are reported through the `error` and `signedOut` events.
-      await this.#renew().catch(() => undefined);
-    }
-    if (this.#timer === undefined) this.#schedule();
   }
 }

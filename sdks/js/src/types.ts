@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { DpopKey } from './dpop.js';
+
 /** The four token kinds, as in the `kind` claim. */
 export type TokenKind = 'account_access' | 'client_access' | 'client_refresh' | 'account_refresh';
 
@@ -42,6 +44,11 @@ export interface TokenResponse {
   accessToken: string;
   /** Present when the request made one (offline login, client credentials, rotation). */
   refreshToken?: string;
+  /**
+   * `"DPoP"` when the access token is bound to the request's DPoP key (send it as
+   * `Authorization: DPoP <token>` with a proof); absent for bearer tokens.
+   */
+  tokenType?: 'DPoP' | (string & {});
 }
 
 /** {@link TokenResponse} of a client-credentials grant, which always has a refresh token. */
@@ -63,10 +70,26 @@ export interface CreateClientKeyRequest {
   scope?: string;
   /** Whether refresh tokens made from the key rotate; the deployment's setting when absent. */
   rotateRefreshTokens?: boolean;
+  /** When the key stops working (RFC 3339, or a `Date`; must be in the future); never when absent. */
+  expiresAt?: string | Date;
+  /** The IPv4/IPv6 networks (CIDRs or single addresses, at most 64) token requests may come from; anywhere when absent or empty. */
+  allowedCidrs?: string[];
+  /** Whether token requests must carry a DPoP proof (RFC 9449), so that none of its tokens is a bearer token. */
+  dpopBound?: boolean;
+}
+
+/** Expiry, networks and DPoP binding of a client key, as the service shows them. */
+export interface ClientKeyLifecycle {
+  /** When the key stops working; absent: never. */
+  expiresAt?: string;
+  /** The networks token requests may come from, as CIDRs (a single address shows as `/32` or `/128`); empty: anywhere. */
+  allowedCidrs: string[];
+  /** Whether token requests must carry a DPoP proof. */
+  dpopBound: boolean;
 }
 
 /** A client key as listed (never with its secret). */
-export interface ClientKey {
+export interface ClientKey extends ClientKeyLifecycle {
   /** 40 lowercase hex characters. */
   clientId: string;
   name: string | null;
@@ -76,12 +99,37 @@ export interface ClientKey {
   createdAt: string;
   /** When the key last made a token, to the minute. */
   lastUsedAt: string | null;
+  /** The address the key last made a token from. */
+  lastUsedIp?: string;
+  /** While the secret replaced by the last rotation still works: when it stops. */
+  previousSecretExpiresAt?: string;
 }
 
 /** A client key as created: the only time its secret is shown. */
-export interface CreatedClientKey extends Omit<ClientKey, 'lastUsedAt'> {
+export interface CreatedClientKey extends Omit<ClientKey, 'lastUsedAt' | 'lastUsedIp' | 'previousSecretExpiresAt'> {
   /** 80 lowercase hex characters, stored by the service only as a digest. */
   clientSecret: string;
+}
+
+/** Options of `rotateClientKeySecret`. */
+export interface RotateSecretOptions {
+  /** How long the old secret keeps working, in seconds: 0 to 2,592,000 (default 86,400). */
+  overlapSeconds?: number;
+}
+
+/** The answer of `POST /client-keys/{clientId}/secret`: the only time the new secret is shown. */
+export interface RotatedSecret {
+  clientId: string;
+  /** The new secret, 80 lowercase hex characters. */
+  clientSecret: string;
+  /** When the old secret stops working (RFC 3339). */
+  previousSecretExpiresAt: string;
+}
+
+/** Options of a call to the token endpoint. */
+export interface TokenCallOptions {
+  /** Send a DPoP proof by this key: the tokens come back bound to it (`tokenType: "DPoP"`). */
+  dpop?: DpopKey;
 }
 
 /** `POST /auth/token`, any grant. */
@@ -102,6 +150,8 @@ export interface ClientCredentialsRequest {
   clientSecret: string;
   expiration?: number;
   scope?: string;
+  /** Prove possession of this DPoP key: the tokens come back bound to it. */
+  dpop?: DpopKey;
 }
 
 /** Options of a refresh. */
@@ -111,6 +161,8 @@ export interface RefreshOptions {
   expiration?: number;
   /** Narrows this access token only; the refresh token keeps its scope. */
   scope?: string;
+  /** Prove possession of this DPoP key (needed for a bound refresh token: the key it is bound to). */
+  dpop?: DpopKey;
 }
 
 /** A live refresh token ("session"), never the token itself. */

@@ -7,7 +7,8 @@
 import { parseStored, type StoredTokens, type TokenStorage } from './types.js';
 
 /**
- * Keeps the tokens in memory; they are gone when the process ends.
+ * Keeps the tokens (and a DPoP key, as a non-extractable `CryptoKey`) in memory; they are
+ * gone when the process ends.
  *
  * @param initial Tokens to start with, e.g. an access and refresh token obtained elsewhere.
  * @example
@@ -22,5 +23,7 @@ export function memoryStorage(initial?: StoredTokens): TokenStorage {
     save: (tokens) => {
       current = { ...tokens };
     },
+    // A DPoP key stays a non-extractable CryptoKey.
+    keepsCryptoKeys: true,
   };
 }
