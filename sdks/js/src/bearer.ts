@@ -47,3 +47,34 @@ export function bearerToken(headers: Record<string, string | string[] | undefine
   token ??= get('x-auth-token')?.trim();
   return token === '' ? undefined : token;
 }
+
+/** A request's token and how it came: `proofs` (the `DPoP` header values) for the DPoP scheme. */
+export interface Presented {
+  token: string;
+  proofs?: string[];
+}
+
+/**
+ * The token of a request's headers: `Authorization: DPoP <token>` with the `DPoP` header's
+ * proofs (several headers, which Node joins with commas, count as several), else the
+ * bearer token of {@link bearerToken}.
+ */
+export function presentedToken(
+  headers: Record<string, string | string[] | undefined> | Headers,
+): Presented | undefined {
+  const get = (name: string): string[] => {
+    const value = headers instanceof Headers ? headers.get(name) : headers[name];
+    if (value === undefined || value === null) return [];
+    return Array.isArray(value) ? value : [value];
+  };
+  const authorization = get('authorization')[0]?.trim() ?? '';
+  const space = authorization.indexOf(' ');
+  if (space > 0 && authorization.slice(0, space).toLowerCase() === 'dpop') {
+    const token = authorization.slice(space + 1).trim();
+    if (token === '') return undefined;
+    const proofs = get('dpop').flatMap((value) => value.split(',').map((proof) => proof.trim()));
+    return { token, proofs };
+  }
+  const token = bearerToken(headers);
+  return token === undefined ? undefined : { token };
+}

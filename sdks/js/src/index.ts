@@ -46,6 +46,7 @@ export {
   type MiddlewareOptions,
   type MiddlewareRequest,
   type MiddlewareResponse,
+  type PresentedRequest,
   type Verifier,
   type VerifierOptions,
 } from './verifier.js';

@@ -6,7 +6,9 @@
  * structure and `alg` (EdDSA or ES256 only; `none`, HMAC, RSA refused before any key is
  * looked at), `kid`, signature, header `typ: at+jwt` (so a refresh token never passes),
  * claims, `iss`, `aud`, `nbf` and `exp` (60 s leeway), revocation status (status list),
- * `kind` (`account_access`, `client_access`), scopes.
+ * `kind` (`account_access`, `client_access`), scopes. A DPoP-bound token (`cnf.jkt`) is
+ * accepted only by {@link Verifier.verifyRequest} and the middleware, presented as
+ * `Authorization: DPoP` with a valid proof by its key (dpop-proof.ts).
  *
  * Refusals are {@link LatchkeyError}s: 401 `invalid_token`, 403 `insufficient_token_kind`
  * or `insufficient_scope`, and 503 `unavailable` when the verifier cannot decide (no key
@@ -16,112 +18,34 @@
  * @module
  */
 
-import { answer, bearerToken, missingToken } from './bearer.js';
+import { answer, missingToken, presentedToken } from './bearer.js';
 import { areClaims, type Claims, isAccessType, isJwsHeader } from './claims.js';
+import { badProof, ProofChecker } from './dpop-proof.js';
 import { LatchkeyError } from './errors.js';
 import type { FetchLike } from './http.js';
 import { base64urlJson, isBase64url } from './jwt.js';
 import { ALGORITHMS, IssuerKeys } from './keys.js';
 import { StatusLists } from './status-list.js';
-import type { TokenKind } from './types.js';
-
-/** The claims of a verified Latchkey access token. */
-export interface LatchkeyClaims {
-  iss: string;
-  /** The account id. */
-  sub: string;
-  aud: string;
-  iat: number;
-  nbf: number;
-  exp?: number;
-  jti: string;
-  kind: TokenKind;
-  /** Space-separated scopes. */
-  scope: string;
-  /** The client key (client tokens). */
-  client_id?: string;
-  /** The session the token was minted from. */
-  sid?: string;
-  /** Where its revocation status is published. */
-  status?: { status_list: { idx: number; uri: string } };
-  [claim: string]: unknown;
-}
-
-/** Options of {@link createVerifier}. */
-export interface VerifierOptions {
-  /** The Latchkey issuer URL (the tokens' `iss`); keys come from `<issuer>/.well-known/jwks.json`. */
-  issuer: string;
-  /** The audience tokens must be for (default: the issuer, latchkeyd's default). */
-  audience?: string;
-  /** Scopes every token must carry (space-separated string or array). */
-  requiredScope?: string | readonly string[];
-  /** The kinds accepted (default both access kinds; refresh kinds are never accepted). */
-  kinds?: ReadonlyArray<'account_access' | 'client_access'>;
-  /** Clock-skew allowance on `exp` and `nbf`, in seconds (default 60). */
-  leewaySeconds?: number;
-  /** Where the keys are (default `<issuer>/.well-known/jwks.json`). */
-  jwksUri?: string;
-  /** The `fetch` for keys and status lists (default: the global one). */
-  fetch?: FetchLike;
-  /** Deadline of one key or status-list fetch (default 5,000 ms). */
-  timeoutMs?: number;
-  /** How old the keys may get before they are refetched in the background (default 300,000 ms). */
-  jwksRefreshIntervalMs?: number;
-  /** At most one refetch per this interval for tokens with an unknown `kid` (default 10,000 ms). */
-  jwksCooldownMs?: number;
-  /** A status list's lifetime in the cache when it carries no `ttl` (default 30 s). */
-  statusListTtlSeconds?: number;
-  /**
-   * When a token has a status list that cannot be had and none was ever fetched: refuse
-   * it with 503 (`'closed'`, the default) or accept it (`'open'`). A list fetched before
-   * stays in use while refetching fails.
-   */
-  statusFailure?: 'closed' | 'open';
-  /** How many verified tokens to remember, to skip only their signature check next time (default 4096; 0: none). */
-  verifiedTokenCacheSize?: number;
-}
-
-/** Options of {@link Verifier.middleware} and of a derived verifier. */
-export interface MiddlewareOptions {
-  /** Scopes this route needs, on top of the verifier's. */
-  requiredScope?: string | readonly string[];
-  /** The kinds this route accepts (default: the verifier's). */
-  kinds?: ReadonlyArray<'account_access' | 'client_access'>;
-}
-
-/** The request and response shapes the middleware needs (Node's http, Express, Connect). */
-export interface MiddlewareRequest {
-  headers: Record<string, string | string[] | undefined>;
-  latchkey?: LatchkeyClaims;
-}
-export interface MiddlewareResponse {
-  statusCode: number;
-  setHeader(name: string, value: string): unknown;
-  end(body: string): unknown;
-}
-export type Middleware = (req: MiddlewareRequest, res: MiddlewareResponse, next: (err?: unknown) => void) => void;
-
-/** Verifies access tokens; make one per issuer and share it (keys and lists are cached). */
-export interface Verifier {
-  readonly issuer: string;
-  readonly audience: string;
-  /** The verified claims, or rejects with a {@link LatchkeyError} (401, 403 or 503). */
-  verify(token: string): Promise<LatchkeyClaims>;
-  /** A verifier sharing this one's caches with more rules (e.g. one route's scope). */
-  with(options: MiddlewareOptions): Verifier;
-  /**
-   * Express/Connect middleware: reads `Authorization: Bearer …` or `X-Auth-Token: …`,
-   * sets `req.latchkey` to the claims and calls `next()`, or answers 401/403/503 with the
-   * API's `{error, message}` body and `WWW-Authenticate`, as latchkey-nodes does.
-   */
-  middleware(options?: MiddlewareOptions): Middleware;
-  /** Fetches the keys now (e.g. at start, so a wrong issuer shows at once). @throws LatchkeyError `unavailable`. */
-  fetchKeys(): Promise<void>;
-  /** How many keys the last JWKS held (0 before the first fetch). */
-  readonly keyCount: number;
-}
+import type {
+  LatchkeyClaims,
+  Middleware,
+  MiddlewareOptions,
+  PresentedRequest,
+  Verifier,
+  VerifierOptions,
+} from './verifier-types.js';
 
 export { bearerToken, missingToken } from './bearer.js';
+export type {
+  LatchkeyClaims,
+  Middleware,
+  MiddlewareOptions,
+  MiddlewareRequest,
+  MiddlewareResponse,
+  PresentedRequest,
+  Verifier,
+  VerifierOptions,
+} from './verifier-types.js';
 
 const MAX_TOKEN_LENGTH = 8 * 1024;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -134,6 +58,7 @@ interface Rules {
   requiredScope: readonly string[];
   leeway: number;
   statusFailure: 'closed' | 'open';
+  publicUrl: string | undefined;
 }
 
 /**
@@ -178,18 +103,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
     requiredScope: scopeList(options.requiredScope),
     leeway,
     statusFailure: options.statusFailure ?? 'closed',
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
   };
-  return new TokenVerifier(keys, lists, rules);
+  return new TokenVerifier(keys, lists, new ProofChecker(options.dpopProofWindowSeconds ?? 60), rules);
 }
 
 class TokenVerifier implements Verifier {
   readonly #keys: IssuerKeys;
   readonly #lists: StatusLists;
+  readonly #proofs: ProofChecker;
   readonly #rules: Rules;
 
-  constructor(keys: IssuerKeys, lists: StatusLists, rules: Rules) {
+  constructor(keys: IssuerKeys, lists: StatusLists, proofs: ProofChecker, rules: Rules) {
     this.#keys = keys;
     this.#lists = lists;
+    this.#proofs = proofs;
     this.#rules = rules;
   }
 
@@ -208,7 +136,7 @@ class TokenVerifier implements Verifier {
   with(options: MiddlewareOptions): Verifier {
     const requiredScope = [...new Set([...this.#rules.requiredScope, ...scopeList(options.requiredScope)])].sort();
     const kinds = options.kinds === undefined ? this.#rules.kinds : [...options.kinds];
-    return new TokenVerifier(this.#keys, this.#lists, { ...this.#rules, requiredScope, kinds });
+    return new TokenVerifier(this.#keys, this.#lists, this.#proofs, { ...this.#rules, requiredScope, kinds });
   }
 
   async fetchKeys(): Promise<void> {
@@ -219,7 +147,33 @@ class TokenVerifier implements Verifier {
     }
   }
 
-  async verify(token: string): Promise<LatchkeyClaims> {
+  verify(token: string): Promise<LatchkeyClaims> {
+    return this.#verify(token, undefined);
+  }
+
+  async verifyRequest(request: PresentedRequest): Promise<LatchkeyClaims> {
+    const presented = presentedToken(request.headers);
+    if (presented === undefined) throw missingToken();
+    const { token, proofs } = presented;
+    if (proofs === undefined) return this.#verify(token, undefined);
+    return this.#verify(token, async (jkt) => {
+      if (jkt === undefined) throw binding('the DPoP scheme needs a DPoP-bound token');
+      const [proof] = proofs;
+      if (proof === undefined || proofs.length !== 1) throw badProof('exactly one DPoP header is needed');
+      const keyOfProof = await this.#proofs.check(proof, {
+        method: request.method,
+        url: request.url,
+        accessToken: token,
+      });
+      if (keyOfProof !== jkt) throw binding('the DPoP proof is not by the key the token is bound to');
+    });
+  }
+
+  /** `bound`: how a request presented the token with the DPoP scheme (`undefined`: as a bearer token). */
+  async #verify(
+    token: string,
+    bound: ((jkt: string | undefined) => Promise<void>) | undefined,
+  ): Promise<LatchkeyClaims> {
     const rules = this.#rules;
     if (typeof token !== 'string') throw malformed('not three dot-separated parts');
     if (token.length > MAX_TOKEN_LENGTH) throw malformed('token too long');
@@ -263,9 +217,13 @@ class TokenVerifier implements Verifier {
     if (claims.nbf > now + rules.leeway) throw invalid('token not valid yet', 'the token is not valid yet');
     if (claims.exp === undefined || claims.exp === null) throw malformed('token has no exp');
     if (claims.exp + rules.leeway <= now) throw invalid('token expired', 'the token has expired');
-    // A DPoP-bound token (RFC 9449) is only good with a proof by its key, which this
-    // verifier does not check: as a bearer token it is refused.
-    if (claims.cnf !== undefined && claims.cnf !== null) throw boundAsBearer();
+    // A DPoP-bound token (RFC 9449) is only good with a proof by its key: as a bearer
+    // token it is refused.
+    const jkt = (claims.cnf as { jkt?: unknown } | undefined | null)?.jkt;
+    if (bound !== undefined) await bound(typeof jkt === 'string' ? jkt : undefined);
+    else if (claims.cnf !== undefined && claims.cnf !== null) {
+      throw binding('a DPoP-bound token must be sent as `Authorization: DPoP` with a proof');
+    }
     await this.#checkStatus(claims);
     if (!rules.kinds.includes(claims.kind)) {
       throw new LatchkeyError(403, 'insufficient_token_kind', `${claims.kind} tokens are not accepted here`, {
@@ -301,13 +259,12 @@ class TokenVerifier implements Verifier {
 
   middleware(options?: MiddlewareOptions): Middleware {
     const verifier = options === undefined ? this : this.with(options);
+    const base = this.#rules.publicUrl;
     return (req, res, next) => {
-      const token = bearerToken(req.headers);
-      if (token === undefined) {
-        answer(res, missingToken());
-        return;
-      }
-      verifier.verify(token).then(
+      const host = req.headers.host;
+      const path = req.originalUrl ?? req.url ?? '/';
+      const url = base !== undefined ? `${base}${path}` : `http://${Array.isArray(host) ? host[0] : host}${path}`;
+      verifier.verifyRequest({ headers: req.headers, method: req.method ?? 'GET', url }).then(
         (claims) => {
           req.latchkey = claims;
           next();
@@ -341,16 +298,11 @@ function invalid(message: string, description: string): LatchkeyError {
   });
 }
 
-/** A DPoP-bound token presented as a bearer token: refused as latchkey-nodes refuses it. */
-function boundAsBearer(): LatchkeyError {
-  return new LatchkeyError(
-    401,
-    'invalid_token',
-    'a DPoP-bound token must be sent as `Authorization: DPoP` with a proof',
-    {
-      challenge: `DPoP error="invalid_token", error_description="the token's DPoP binding does not fit the request", algs="ES256 EdDSA"`,
-    },
-  );
+/** A token presented in a way its DPoP binding does not fit: refused as latchkey-nodes refuses it. */
+function binding(message: string): LatchkeyError {
+  return new LatchkeyError(401, 'invalid_token', message, {
+    challenge: `DPoP error="invalid_token", error_description="the token's DPoP binding does not fit the request", algs="ES256 EdDSA"`,
+  });
 }
 
 function malformed(reason: string): LatchkeyError {

@@ -1,7 +1,9 @@
 // Test helpers: start the real latchkeyd and latchkey-nodes binaries on free ports with a
-// fresh SQLite database each, a counting proxy in front of a server, and small fixtures.
+// fresh SQLite database each, a counting proxy in front of a server, a JS resource service
+// like latchkey-nodes (verifier middleware) to compare answers with, and small fixtures.
 // The binaries come from $LATCHKEY_BIN_DIR (scripts/test-js.sh sets it).
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -200,4 +202,53 @@ export async function rejection(promise) {
     return err;
   }
   throw new Error('expected a rejection');
+}
+
+/** A resource service like latchkey-nodes, protected by `verifier.middleware()`. */
+export async function jsNodes(verifier) {
+  const protect = verifier.middleware({ requiredScope: 'nodes:read' });
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/nodes/v1/status') {
+      res.writeHead(404).end();
+      return;
+    }
+    protect(req, res, () => {
+      const c = req.latchkey;
+      const caller = { subject: c.sub, kind: c.kind, scopes: c.scope.split(' ').filter(Boolean), expiresAt: c.exp };
+      if (c.client_id) caller.clientId = c.client_id;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ caller }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+export async function answerOf(base, headers) {
+  const answer = await fetch(`${base}/nodes/v1/status`, { headers });
+  return {
+    status: answer.status,
+    body: await answer.text(),
+    contentType: answer.headers.get('content-type'),
+    challenge: answer.headers.get('www-authenticate'),
+  };
+}
+
+/** Asserts that latchkey-nodes and the JS middleware answer `headers` alike. */
+export async function sameAnswer(rust, js, headers, expectedStatus) {
+  const [a, b] = await Promise.all([answerOf(rust, headers), answerOf(js, headers)]);
+  assert.equal(a.status, expectedStatus, `latchkey-nodes: ${a.body}`);
+  assert.equal(b.status, a.status, `JS: ${b.body}`);
+  if (a.status === 200) {
+    const { caller } = JSON.parse(a.body);
+    assert.deepEqual(JSON.parse(b.body).caller, caller);
+  } else {
+    assert.equal(b.body, a.body, 'body');
+    assert.equal(b.challenge, a.challenge, 'WWW-Authenticate');
+    assert.equal(b.contentType, a.contentType, 'content-type');
+  }
+  return b;
 }

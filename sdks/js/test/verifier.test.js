@@ -11,59 +11,19 @@ import { deflateSync } from 'node:zlib';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 import { bearerToken, createVerifier, LatchkeyError } from '../dist/index.js';
-import { newAccount, newClientKey, rejection, startLatchkeyd, startNodes } from './helpers.js';
+import {
+  answerOf,
+  jsNodes,
+  newAccount,
+  newClientKey,
+  rejection,
+  sameAnswer,
+  startLatchkeyd,
+  startNodes,
+} from './helpers.js';
 
 const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-
-/** A resource service like latchkey-nodes, protected by `verifier.middleware()`. */
-async function jsNodes(verifier) {
-  const protect = verifier.middleware({ requiredScope: 'nodes:read' });
-  const server = http.createServer((req, res) => {
-    if (req.url !== '/nodes/v1/status') {
-      res.writeHead(404).end();
-      return;
-    }
-    protect(req, res, () => {
-      const c = req.latchkey;
-      const caller = { subject: c.sub, kind: c.kind, scopes: c.scope.split(' ').filter(Boolean), expiresAt: c.exp };
-      if (c.client_id) caller.clientId = c.client_id;
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ caller }));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    stop: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
-async function answerOf(base, headers) {
-  const answer = await fetch(`${base}/nodes/v1/status`, { headers });
-  return {
-    status: answer.status,
-    body: await answer.text(),
-    contentType: answer.headers.get('content-type'),
-    challenge: answer.headers.get('www-authenticate'),
-  };
-}
-
-/** Asserts that latchkey-nodes and the JS middleware answer `headers` alike. */
-async function sameAnswer(rust, js, headers, expectedStatus) {
-  const [a, b] = await Promise.all([answerOf(rust, headers), answerOf(js, headers)]);
-  assert.equal(a.status, expectedStatus, `latchkey-nodes: ${a.body}`);
-  assert.equal(b.status, a.status, `JS: ${b.body}`);
-  if (a.status === 200) {
-    const { caller } = JSON.parse(a.body);
-    assert.deepEqual(JSON.parse(b.body).caller, caller);
-  } else {
-    assert.equal(b.body, a.body, 'body');
-    assert.equal(b.challenge, a.challenge, 'WWW-Authenticate');
-    assert.equal(b.contentType, a.contentType, 'content-type');
-  }
-  return b;
-}
 
 const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
