@@ -267,6 +267,45 @@ describe('server nonces (mock token endpoint)', () => {
     }
   });
 
+  it("fetch() answers a resource service's 401 nonce challenge once with the nonce, and keeps it", async () => {
+    const { clientId, clientSecret } = await newClientKey(client);
+    const source = client.tokenSource({ clientId, clientSecret }, { dpop: true });
+    const token = await source.getAccessToken();
+    const seen = [];
+    const resource = http.createServer((req, res) => {
+      const { claims } = checkProof(req.headers.dpop);
+      seen.push({ authorization: req.headers.authorization, nonce: claims.nonce, ath: claims.ath });
+      if (claims.nonce !== 'resource-nonce') {
+        res.writeHead(401, {
+          'www-authenticate':
+            'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"',
+          'dpop-nonce': 'resource-nonce',
+        });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+    });
+    await new Promise((resolve) => resource.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${resource.address().port}/thing`;
+      const answer = await source.fetch(url);
+      assert.equal(answer.status, 200);
+      assert.equal(seen.length, 2, 'challenged once, then accepted');
+      assert.deepEqual(
+        seen.map((s) => s.nonce),
+        [undefined, 'resource-nonce'],
+      );
+      assert.equal(await source.getAccessToken(), token, 'a nonce challenge does not cost the token');
+      for (const request of seen) assert.equal(request.authorization, `DPoP ${token}`);
+      const { claims } = checkProof((await source.authorize('GET', url)).dpop);
+      assert.equal(claims.nonce, 'resource-nonce', 'the nonce is kept for that service');
+    } finally {
+      await new Promise((resolve) => resource.close(resolve));
+    }
+  });
+
   it('a second use_dpop_nonce is the error, not another retry', async () => {
     const mock = await nonceServer({ alwaysRefuse: true });
     try {
