@@ -1,15 +1,23 @@
 //! [`Gate`]: the rules, one verifier per rule, and the decision for one original request.
 //!
 //! Each rule that needs a token gets its verifier when the gate is built
-//! ([`Verifier::with_required_scope`]): all share one key cache, and a request costs a
-//! rule lookup and one `verify` call, whose refusals are answered by the verify
-//! library's [`TokenRejection`] (RFC 6750 challenges, 503 while no keys are held).
+//! ([`Verifier::with_required_scope`]): all share one key cache and one DPoP replay
+//! cache, and a request costs a rule lookup and one [`Verifier::verify_presented`] call,
+//! whose refusals are answered by the verify library's [`TokenRejection`] (RFC 6750 and
+//! RFC 9449 §7.1 challenges, 503 while no keys are held).
+//!
+//! A token sent as `Authorization: DPoP` is checked with the request's `DPoP` header
+//! against the original method and the original absolute URI ([`crate::htu`]); a
+//! DPoP-bound token sent as a bearer token is refused.
 
 use axum::http::HeaderMap;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use latchkey_verify::bearer::{dpop_proofs, presented_token};
+use latchkey_verify::sender::Presented;
 use latchkey_verify::{Claims, TokenRejection, Verifier, VerifyError};
 
+use crate::htu::PublicUrl;
 use crate::metrics::{Metrics, Outcome};
 use crate::original::Original;
 use crate::rules::{Access, Rules};
@@ -29,6 +37,8 @@ pub struct Gate {
     rules: Rules,
     /// One per rule, in the order of `rules.routes()`; `None` for public rules.
     verifiers: Vec<Option<Verifier>>,
+    /// The scheme and authority DPoP proofs must name, if configured.
+    public_url: Option<PublicUrl>,
     metrics: Metrics,
 }
 
@@ -49,8 +59,23 @@ impl Gate {
             base: verifier,
             rules,
             verifiers,
+            public_url: None,
             metrics: Metrics::default(),
         }
+    }
+
+    /// This gate, checking that DPoP proofs name `url`'s scheme and authority rather
+    /// than the proxy's `X-Forwarded-Proto` and `X-Forwarded-Host` (see [`crate::htu`]).
+    #[must_use]
+    pub fn with_public_url(mut self, url: PublicUrl) -> Self {
+        self.public_url = Some(url);
+        self
+    }
+
+    /// The public URL, if configured.
+    #[must_use]
+    pub fn public_url(&self) -> Option<&PublicUrl> {
+        self.public_url.as_ref()
     }
 
     /// The verifier every rule's verifier derives from.
@@ -115,16 +140,46 @@ impl Gate {
         let Some(verifier) = self.verifiers.get(index).and_then(Option::as_ref) else {
             return (Outcome::Public, StatusCode::OK.into_response());
         };
-        let Some(token) = latchkey_verify::bearer_token(headers) else {
+        let proofs = dpop_proofs(headers);
+        let Some(presented) = presented_token(headers, &proofs) else {
             return (
                 Outcome::MissingToken,
                 TokenRejection::Missing.into_response(),
             );
         };
-        match verifier.verify(token).await {
+        let uri = match self.proof_uri(presented, original, headers) {
+            Ok(uri) => uri,
+            Err(err) => return (outcome_of(&err), TokenRejection::from(err).into_response()),
+        };
+        match verifier
+            .verify_presented(presented, original.method, &uri)
+            .await
+        {
             Ok(claims) => (Outcome::Allowed, allowed(&claims)),
             Err(err) => (outcome_of(&err), TokenRejection::from(err).into_response()),
         }
+    }
+
+    /// The absolute URI a DPoP proof must name (see [`crate::htu`]); empty for a bearer
+    /// token, which needs none.
+    fn proof_uri(
+        &self,
+        presented: Presented<'_>,
+        original: Original<'_>,
+        headers: &HeaderMap,
+    ) -> Result<String, VerifyError> {
+        if matches!(presented, Presented::Bearer(_)) {
+            return Ok(String::new());
+        }
+        crate::htu::request_uri(self.public_url.as_ref(), headers, original.target).map_err(
+            |reason| {
+                tracing::debug!(
+                    reason,
+                    "refused a DPoP token: no URI to check its proof against"
+                );
+                VerifyError::DpopBinding(reason)
+            },
+        )
     }
 }
 
@@ -151,6 +206,7 @@ fn outcome_of(err: &VerifyError) -> Outcome {
     match err {
         err if err.is_unavailable() => Outcome::Unavailable,
         err if err.is_forbidden() => Outcome::InsufficientScope,
+        VerifyError::InvalidDpopProof(_) => Outcome::InvalidDpopProof,
         _ => Outcome::InvalidToken,
     }
 }

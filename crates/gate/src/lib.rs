@@ -10,6 +10,8 @@
 //!   start and kept longest prefix first.
 //! - [`path`]: the normalisation of the original path, refusing ambiguous ones.
 //! - [`original`]: reading the original method and path from each proxy's headers.
+//! - [`htu`]: the original absolute URI, which DPoP proofs must name (the public URL, or
+//!   the proxy's `X-Forwarded-Proto` and `X-Forwarded-Host`).
 //! - [`decide`]: [`Gate`], the decision for one request and its answer.
 //! - [`metrics`]: the decision counters behind `/metrics`.
 //! - [`routes`]: the handlers; [`router`] puts them together, [`serve`] serves them.
@@ -25,6 +27,7 @@
 //! ```
 
 pub mod decide;
+pub mod htu;
 pub mod metrics;
 pub mod original;
 pub mod path;
@@ -37,6 +40,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{any, get};
 pub use decide::Gate;
+pub use htu::PublicUrl;
 use latchkey_verify::ServiceConfig;
 pub use rules::{Rules, RulesError};
 use tokio::net::TcpListener;
@@ -53,6 +57,9 @@ pub struct Config {
     pub service: ServiceConfig,
     /// The rules; without a file, every path needs a valid access token.
     pub rules: Rules,
+    /// The scheme and authority clients use to reach the protected API, which DPoP
+    /// proofs must name; `None`: the proxy's `X-Forwarded-Proto` and `X-Forwarded-Host`.
+    pub public_url: Option<PublicUrl>,
 }
 
 impl Config {
@@ -62,6 +69,7 @@ impl Config {
         Self {
             service: ServiceConfig::new(listen, issuer),
             rules: Rules::token_everywhere(),
+            public_url: None,
         }
     }
 
@@ -71,7 +79,11 @@ impl Config {
     ///
     /// An invalid issuer or audience URL, or no Tokio runtime.
     pub fn gate(&self) -> Result<Gate, latchkey_verify::BuildError> {
-        Ok(Gate::new(self.service.verifier()?, self.rules.clone()))
+        let gate = Gate::new(self.service.verifier()?, self.rules.clone());
+        Ok(match &self.public_url {
+            Some(url) => gate.with_public_url(url.clone()),
+            None => gate,
+        })
     }
 }
 

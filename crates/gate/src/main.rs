@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use latchkey_gate::{Config, Rules};
+use latchkey_gate::{Config, PublicUrl, Rules};
 use latchkey_verify::ServiceConfig;
 
 #[global_allocator]
@@ -38,6 +38,11 @@ struct Args {
     /// The rules file (TOML, `[[route]]` tables) [default: a valid token on every path].
     #[arg(long, env = "LATCHKEY_GATE_RULES")]
     rules: Option<PathBuf>,
+    /// The URL clients use to reach the protected API (scheme, host and port, e.g.
+    /// https://api.example.com): DPoP proofs must name it in `htu` [default: the proxy's
+    /// X-Forwarded-Proto and X-Forwarded-Host]
+    #[arg(long, env = "LATCHKEY_GATE_PUBLIC_URL", value_parser = PublicUrl::parse)]
+    public_url: Option<PublicUrl>,
 }
 
 fn main() -> ExitCode {
@@ -74,7 +79,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
             status_check: args.status_check,
         },
         rules,
+        public_url: args.public_url,
     };
+    match &config.public_url {
+        Some(url) => tracing::info!(%url, "DPoP proofs must name this public URL"),
+        None => tracing::info!(
+            "no public URL: DPoP proofs must name the proxy's X-Forwarded-Proto and X-Forwarded-Host"
+        ),
+    }
     let gate = config.gate().context("invalid configuration")?;
     // Not fatal: the gate answers 503 until the keys arrive, and keeps retrying.
     gate.verifier().fetch_keys_at_start().await;

@@ -14,8 +14,12 @@ pub enum Outcome {
     Public,
     /// No token on a rule that needs one: 401.
     MissingToken,
-    /// A token refused (expired, bad signature, wrong issuer…): 401.
+    /// A token refused (expired, bad signature, wrong issuer, a DPoP-bound token sent
+    /// as a bearer token…): 401.
     InvalidToken,
+    /// A DPoP token whose proof is missing or wrong (method, URI, age, `ath`, replay…):
+    /// 401.
+    InvalidDpopProof,
     /// A valid token without the rule's scope (or kind): 403.
     InsufficientScope,
     /// No rule for this method and path: 403.
@@ -27,11 +31,12 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::Allowed,
         Self::Public,
         Self::MissingToken,
         Self::InvalidToken,
+        Self::InvalidDpopProof,
         Self::InsufficientScope,
         Self::NoRule,
         Self::BadRequest,
@@ -46,6 +51,7 @@ impl Outcome {
             Self::Public => "public",
             Self::MissingToken => "missing_token",
             Self::InvalidToken => "invalid_token",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::InsufficientScope => "insufficient_scope",
             Self::NoRule => "no_rule",
             Self::BadRequest => "bad_request",

@@ -69,8 +69,11 @@ fn pair<'a>(
     }
 }
 
-/// The one value of header `name`, if present.
-fn single<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, &'static str> {
+/// The one value of header `name`, if present (trimmed).
+pub(crate) fn single<'a>(
+    headers: &'a HeaderMap,
+    name: &'static str,
+) -> Result<Option<&'a str>, &'static str> {
     let mut values = headers.get_all(name).iter();
     let Some(first) = values.next() else {
         return Ok(None);

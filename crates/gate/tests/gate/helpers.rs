@@ -1,6 +1,7 @@
 //! The gate on a free port, in this process, and the requests each proxy sends it.
 
-use latchkey_client::api::CreateClientKeyRequest;
+use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, TokenRequest};
+use latchkey_client::{DpopKey, GrantType};
 use latchkey_gate::{Config, Gate, Rules};
 use latchkey_testkit::TestApp;
 use latchkey_verify::{Scope, Verifier};
@@ -83,10 +84,14 @@ impl TestGate {
 
     /// The gate with this verifier (its keys as they are).
     pub async fn start_with(verifier: Verifier, rules: Rules) -> Self {
+        Self::serve(Gate::new(verifier.clone(), rules), verifier).await
+    }
+
+    /// Serves `gate`, whose verifier is `verifier`.
+    pub async fn serve(gate: Gate, verifier: Verifier) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let gate = Gate::new(verifier.clone(), rules);
         tokio::spawn(latchkey_gate::serve(listener, gate, async move {
             let _ = stopped.await;
         }));
@@ -164,4 +169,27 @@ pub async fn read_only_client(app: &TestApp, account: &str) -> (String, String) 
         .unwrap()
         .access_token;
     (token, key.client_id)
+}
+
+/// A client access token bound to `dpop` (client credentials with a proof), from a new
+/// client key of `account`: (token, the key).
+pub async fn bound_client(
+    app: &TestApp,
+    account: &str,
+    dpop: &DpopKey,
+) -> (String, CreatedClientKey) {
+    let key = app
+        .client
+        .create_client_key(account, &CreateClientKeyRequest::default())
+        .await
+        .unwrap();
+    let request = TokenRequest {
+        grant_type: GrantType::ClientCredentials,
+        client_id: Some(key.client_id.clone()),
+        client_secret: Some(key.client_secret.clone()),
+        ..TokenRequest::default()
+    };
+    let tokens = app.client.token_with_dpop(&request, dpop).await.unwrap();
+    assert_eq!(tokens.token_type.as_deref(), Some("DPoP"));
+    (tokens.access_token, key)
 }

@@ -4,6 +4,8 @@
 //! - `decisions`: the decision table with latchkeyd's own tokens (kinds, scopes,
 //!   methods, public routes, `X-Auth-Token`, both header styles and Envoy's).
 //! - `refusals`: every reason a token is refused, and 503 while no keys are held.
+//! - `dpop`: DPoP-bound tokens with their proofs (every way a proof can be wrong, in each
+//!   header style, and the URI proofs must name: public URL or forwarded headers).
 //! - `paths`: normalisation attacks on the original path.
 //! - `service`: `/healthz`, `/readyz`, `/metrics`.
 //! - `rules_file`: the binary refusing bad rules files at start.
@@ -13,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod decisions;
+mod dpop;
 mod helpers;
 mod nginx;
 mod paths;

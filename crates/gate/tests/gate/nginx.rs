@@ -1,5 +1,6 @@
 //! A real nginx with `examples/gateway/nginx.conf` and `rules.toml`, in front of a tiny
-//! upstream that echoes the identity headers it receives, latchkeyd issuing the tokens.
+//! upstream that echoes the identity headers it receives, latchkeyd issuing the tokens
+//! (bearer and DPoP-bound).
 //!
 //! nginx runs unprivileged-style with every file in a temporary directory (no master
 //! process, no daemon; pid, logs and temp paths there). When nginx is not installed the
@@ -12,13 +13,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
+use latchkey_client::DpopKey;
 use latchkey_gate::Rules;
 use latchkey_testkit::{TempDir, TestApp, free_address};
 use latchkey_verify::Verifier;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::helpers::{TestGate, read_only_client};
+use crate::helpers::{TestGate, bound_client, read_only_client};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/gateway")
@@ -246,4 +248,49 @@ async fn nginx_with_the_example_configuration_passes_identities_and_refuses_the_
     // An ambiguous path: the gate's 400 is nginx's 500, and nothing passes.
     assert_eq!(nginx.raw_status("/public/%2e%2e/api/items").await, 500);
     assert_eq!(hits.load(Ordering::SeqCst), passed);
+
+    // A DPoP-bound token passes with a proof for the URL the client addressed (nginx
+    // forwards the DPoP header, its scheme and its host); the proof is good once, and
+    // the client cannot name another host for it.
+    let dpop = DpopKey::generate().unwrap();
+    let (bound, key) = bound_client(&app, &account, &dpop).await;
+    let url = format!("{}/api/items", nginx.url);
+    let with_proof = |proof: &str| {
+        http.get(&url)
+            .header("Authorization", format!("DPoP {bound}"))
+            .header("DPoP", proof)
+    };
+    let proof = dpop.proof("GET", &url, Some(&bound));
+    let response = with_proof(&proof).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["identity"]["x-latchkey-subject"], json!([me.id]));
+    assert_eq!(
+        body["identity"]["x-latchkey-client-id"],
+        json!([key.client_id])
+    );
+    let response = with_proof(&proof).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    let challenge = response.headers()["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.starts_with(r#"DPoP error="invalid_dpop_proof""#),
+        "{challenge}"
+    );
+    let elsewhere = dpop.proof("GET", "http://other.example/api/items", Some(&bound));
+    let response = with_proof(&elsewhere)
+        .header("X-Forwarded-Proto", "http")
+        .header("X-Forwarded-Host", "other.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let response = get("/api/items").bearer_auth(&bound).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with(r#"DPoP error="invalid_token""#)
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), passed + 1);
 }

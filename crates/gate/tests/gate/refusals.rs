@@ -65,8 +65,8 @@ async fn tokens_are_refused_401_for_every_reason() {
     for (what, token) in cases {
         assert_invalid_token(&gate.ask("GET", "/api/items", Some(&token)).await, what);
     }
-    // A DPoP-bound token is never a bearer token: the gate checks no proofs, so it is
-    // refused (401, with the DPoP scheme's challenge).
+    // A DPoP-bound token is never a bearer token (401, with the DPoP scheme's
+    // challenge); with its proof, see `dpop`.
     let bound = with(|c| {
         c.cnf = Some(latchkey_verify::Confirmation {
             jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into(),

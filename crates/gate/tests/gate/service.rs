@@ -50,6 +50,7 @@ async fn metrics_count_decisions_by_outcome_without_paths_or_ids() {
         ("public", 1),
         ("missing_token", 1),
         ("invalid_token", 1),
+        ("invalid_dpop_proof", 0),
         ("insufficient_scope", 1),
         ("no_rule", 1),
         ("bad_request", 1),
