@@ -34,6 +34,20 @@ pub enum Grant {
     },
 }
 
+/// What a refresh asks, besides its verified token.
+pub(super) struct RefreshRequest<'a> {
+    /// The client ID or application id the caller named, which must match the session's.
+    pub client_id: Option<&'a str>,
+    /// The access token lifetime asked for.
+    pub expiration: Option<u64>,
+    /// A narrower scope for the access token.
+    pub scope: Option<Scope>,
+    /// The caller's address, for the client key's `allowedCidrs`.
+    pub source: Option<IpAddr>,
+    /// The thumbprint of the checked DPoP proof's key, binding the new access token.
+    pub dpop: Option<&'a str>,
+}
+
 /// A token request: the grant and what the caller asks of the access token.
 #[derive(Debug)]
 pub struct GrantRequest {
@@ -224,12 +238,14 @@ impl Latchkey {
     ) -> Result<IssuedTokens> {
         let claims = self.verify_refresh(token).await?;
         check_bound(claims.dpop_jkt(), dpop)?;
-        if claims.kind == Kind::ClientRefresh {
-            self.admit_refresh_key(claims.client_id.as_deref(), source)
-                .await?;
-        }
-        self.refresh_verified(claims, client_id, expiration, scope, dpop)
-            .await
+        let request = RefreshRequest {
+            client_id,
+            expiration,
+            scope,
+            source,
+            dpop,
+        };
+        self.refresh_verified(claims, request).await
     }
 
     /// The claims of a presented refresh token, or the `invalid_grant` that says why
@@ -246,15 +262,20 @@ impl Latchkey {
     }
 
     /// A refresh with a token already verified (and its DPoP binding checked): the
-    /// session must be live and match. The new access token is bound to `dpop`.
+    /// session must be live and match, and a client session's key must still admit the
+    /// request. The new access token is bound to `request.dpop`.
     pub(super) async fn refresh_verified(
         &self,
         claims: Claims,
-        client_id: Option<&str>,
-        expiration: Option<u64>,
-        scope: Option<Scope>,
-        dpop: Option<&str>,
+        request: RefreshRequest<'_>,
     ) -> Result<IssuedTokens> {
+        let RefreshRequest {
+            client_id,
+            expiration,
+            scope,
+            source,
+            dpop,
+        } = request;
         let binding = Binding {
             refresh: claims.dpop_jkt(),
             access: dpop,
@@ -265,14 +286,18 @@ impl Latchkey {
             .and_then(SessionId::parse)
             .ok_or(Error::InvalidGrant("the refresh token is invalid"))?;
         let now = self.now();
-        let session = self
+        let (session, key) = self
             .store
-            .live_session(&session_id, now)
+            .live_session_with_key(&session_id, now)
             .await?
-            .filter(|s| s.kind == claims.kind && s.account_id.as_str() == claims.sub)
+            .filter(|(s, _)| s.kind == claims.kind && s.account_id.as_str() == claims.sub)
             .ok_or(Error::InvalidGrant(
                 "the refresh token has been revoked or has expired",
             ))?;
+        if session.kind == Kind::ClientRefresh {
+            self.admit_refresh_key(&session, key.as_ref(), source)
+                .await?;
+        }
         match (session.kind, client_id) {
             (Kind::AccountRefresh, None) => {
                 return Err(Error::InvalidGrant(

@@ -12,9 +12,10 @@ use std::net::IpAddr;
 use super::audit::Event;
 use super::{Latchkey, Principal, last_used_is_stale};
 use crate::audit::EventKind;
-use crate::ids::ClientId;
+use crate::ids::{AccountId, ClientId};
+use crate::network::Networks;
 use crate::secret::{ClientSecret, SecretDigest, generate_client_secret};
-use crate::store::ClientKeyRecord;
+use crate::store::{ClientKeyRecord, KeyLimits, SessionRecord};
 use crate::{Error, Result};
 
 /// The overlap of a rotation when the caller names none: one day.
@@ -33,6 +34,30 @@ pub(super) fn secret_matches(key: &ClientKeyRecord, digest: &SecretDigest, now: 
     current | previous
 }
 
+/// A key's expiry and networks, borrowed from wherever they were read.
+#[derive(Clone, Copy)]
+struct Limits<'a> {
+    expires_at: Option<i64>,
+    networks: &'a Networks,
+}
+
+impl Limits<'_> {
+    /// Why the key may not be used at `now` from `source`, if it may not.
+    fn refusal(self, source: Option<IpAddr>, now: i64) -> Option<(EventKind, &'static str)> {
+        if self.expires_at.is_some_and(|at| at <= now) {
+            Some((EventKind::ClientKeyExpired, "the client key has expired"))
+        } else if !self.networks.is_empty() && !source.is_some_and(|ip| self.networks.contains(ip))
+        {
+            Some((
+                EventKind::ClientNetworkRefused,
+                "request from outside the key's allowedCidrs",
+            ))
+        } else {
+            None
+        }
+    }
+}
+
 impl Latchkey {
     /// Refuses (with an audit event) a key that has expired or is presented from outside
     /// its networks. Without a known source address a key with networks is refused.
@@ -41,47 +66,53 @@ impl Latchkey {
         key: &ClientKeyRecord,
         source: Option<IpAddr>,
     ) -> Result<()> {
-        let now = self.now();
-        let refusal = if key.expires_at.is_some_and(|at| at <= now) {
-            Some((EventKind::ClientKeyExpired, "the client key has expired"))
-        } else if !key.allowed_networks.is_empty()
-            && !source.is_some_and(|ip| key.allowed_networks.contains(ip))
-        {
-            Some((
-                EventKind::ClientNetworkRefused,
-                "request from outside the key's allowedCidrs",
-            ))
-        } else {
-            None
+        let limits = Limits {
+            expires_at: key.expires_at,
+            networks: &key.allowed_networks,
         };
-        let Some((kind, detail)) = refusal else {
+        self.admit(limits, &key.account_id, key.id.as_str(), source)
+            .await
+    }
+
+    /// As [`Latchkey::admit_client_key`], for a refresh of a client session: `key` holds
+    /// the limits of the key it was made from, read with the session (`None` when the key
+    /// is gone: its sessions are revoked with it, so there is nothing left to admit).
+    pub(super) async fn admit_refresh_key(
+        &self,
+        session: &SessionRecord,
+        key: Option<&KeyLimits>,
+        source: Option<IpAddr>,
+    ) -> Result<()> {
+        let (Some(key), Some(client)) = (key, session.client_id.as_deref()) else {
+            return Ok(());
+        };
+        let limits = Limits {
+            expires_at: key.expires_at,
+            networks: &key.allowed_networks,
+        };
+        self.admit(limits, &session.account_id, client, source)
+            .await
+    }
+
+    async fn admit(
+        &self,
+        limits: Limits<'_>,
+        account: &AccountId,
+        client: &str,
+        source: Option<IpAddr>,
+    ) -> Result<()> {
+        let Some((kind, detail)) = limits.refusal(source, self.now()) else {
             return Ok(());
         };
         self.audit(
             Event::new(kind)
-                .account(&key.account_id)
-                .client(key.id.as_str())
+                .account(account)
+                .client(client)
                 .source(source)
                 .detail(detail),
         )
         .await;
         Err(Error::InvalidClient)
-    }
-
-    /// Admits the client key a refresh token was made from, if it is a client refresh
-    /// token whose key still exists (a deleted key's sessions are already revoked).
-    pub(super) async fn admit_refresh_key(
-        &self,
-        client_id: Option<&str>,
-        source: Option<IpAddr>,
-    ) -> Result<()> {
-        let Some(id) = client_id.and_then(ClientId::parse) else {
-            return Ok(());
-        };
-        match self.store.client_key(&id).await? {
-            Some(key) => self.admit_client_key(&key, source).await,
-            None => Ok(()),
-        }
     }
 
     /// Records a key's use: at most once a minute, or at once when the address changed,

@@ -11,6 +11,7 @@ use latchkey_proto::{Kind, Scope};
 
 use super::audit::Event;
 use super::dpop::check_bound;
+use super::grants::RefreshRequest;
 use super::key_lifecycle::secret_matches;
 use super::throttle::Subject;
 use super::{IssuedTokens, Latchkey};
@@ -126,7 +127,13 @@ impl Latchkey {
             ));
         }
         check_bound(claims.dpop_jkt(), dpop)?;
-        self.refresh_verified(claims, Some(key.id.as_str()), None, scope, dpop)
-            .await
+        let request = RefreshRequest {
+            client_id: Some(key.id.as_str()),
+            expiration: None,
+            scope,
+            source: client.source,
+            dpop,
+        };
+        self.refresh_verified(claims, request).await
     }
 }

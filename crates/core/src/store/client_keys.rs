@@ -51,6 +51,16 @@ pub struct PreviousSecret {
     pub expires_at: i64,
 }
 
+/// Where and until when a client key may be used: what a refresh made from the key
+/// must still satisfy, read together with its session (one read per refresh).
+#[derive(Debug, Clone, Default)]
+pub struct KeyLimits {
+    /// When the key stops working (Unix seconds); `None`: never.
+    pub expires_at: Option<i64>,
+    /// The networks token requests may come from; empty: anywhere.
+    pub allowed_networks: Networks,
+}
+
 /// Storage of client keys.
 #[async_trait]
 pub trait ClientKeys: Send + Sync {

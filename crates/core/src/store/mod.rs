@@ -19,7 +19,7 @@ use async_trait::async_trait;
 pub use accounts::{AccountRecord, Accounts};
 pub use attempts::{AttemptCounter, AttemptRecord, Attempts};
 pub use audit::{Audit, AuditQuery, AuditRecord};
-pub use client_keys::{ClientKeyRecord, ClientKeys, PreviousSecret};
+pub use client_keys::{ClientKeyRecord, ClientKeys, KeyLimits, PreviousSecret};
 pub use console_sessions::{ConsoleLiveness, ConsoleSessionRecord, ConsoleSessions};
 pub use sessions::{IssuedAccess, SessionGuard, SessionRecord, Sessions};
 pub use signing_keys::{KeyRevocation, SigningKeyRecord, SigningKeys};

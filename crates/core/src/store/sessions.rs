@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use latchkey_proto::{Kind, Scope};
 
-use super::StoreError;
+use super::{KeyLimits, StoreError};
 use crate::ids::{AccountId, SessionId};
 
 /// A refresh session: one refresh-token family, from the grant that started it.
@@ -76,6 +76,14 @@ pub trait Sessions: Send + Sync {
         id: &SessionId,
         now: i64,
     ) -> Result<Option<SessionRecord>, StoreError>;
+    /// As [`Sessions::live_session`], with the limits of the client key a client session
+    /// was made from (`None` for other sessions, or if the key is gone), in one read: what
+    /// a refresh needs.
+    async fn live_session_with_key(
+        &self,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<Option<(SessionRecord, Option<KeyLimits>)>, StoreError>;
     /// Records that a session was used at `now`.
     async fn touch_session(&self, id: &SessionId, now: i64) -> Result<(), StoreError>;
     /// The account's live sessions, newest first.

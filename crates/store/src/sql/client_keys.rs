@@ -158,6 +158,15 @@ fn cidrs(networks: &Networks) -> Option<String> {
     (!networks.is_empty()).then(|| networks.to_strings().join(" "))
 }
 
+/// A key's networks from their stored form.
+pub(super) fn stored_networks(stored: Option<String>) -> Result<Networks, StoreError> {
+    let Some(text) = stored else {
+        return Ok(Networks::default());
+    };
+    Networks::parse(&text.split_whitespace().collect::<Vec<_>>())
+        .map_err(|_| corrupt("allowed_cidrs"))
+}
+
 fn client_key(row: &Row) -> Result<ClientKeyRecord, StoreError> {
     Ok(ClientKeyRecord {
         id: ClientId::parse(&row.text("id")?).ok_or_else(|| corrupt("client id"))?,
@@ -169,12 +178,7 @@ fn client_key(row: &Row) -> Result<ClientKeyRecord, StoreError> {
         last_used_at: row.opt_int("last_used_at")?,
         rotation: row.opt_int("rotation")?.map(|r| r != 0),
         expires_at: row.opt_int("expires_at")?,
-        allowed_networks: row
-            .opt_text("allowed_cidrs")?
-            .map(|text| Networks::parse(&text.split_whitespace().collect::<Vec<_>>()))
-            .transpose()
-            .map_err(|_| corrupt("allowed_cidrs"))?
-            .unwrap_or_default(),
+        allowed_networks: stored_networks(row.opt_text("allowed_cidrs")?)?,
         last_used_ip: row
             .opt_text("last_used_ip")?
             .map(|ip| ip.parse().map_err(|_| corrupt("last_used_ip")))

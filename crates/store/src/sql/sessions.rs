@@ -3,9 +3,10 @@
 
 use async_trait::async_trait;
 use latchkey_core::ids::{AccountId, SessionId};
-use latchkey_core::store::{IssuedAccess, SessionGuard, SessionRecord, Sessions};
+use latchkey_core::store::{IssuedAccess, KeyLimits, SessionGuard, SessionRecord, Sessions};
 use latchkey_core::{Kind, StoreError};
 
+use super::client_keys::stored_networks;
 use super::session_batches::Rotation;
 use super::{SqlStore, account_id, scope};
 use crate::db::{Row, Sql};
@@ -38,6 +39,36 @@ impl Sessions for SqlStore {
         .bind(now);
         let row = self.read.fetch_optional(sql).await?;
         row.as_ref().map(session).transpose()
+    }
+
+    async fn live_session_with_key(
+        &self,
+        id: &SessionId,
+        now: i64,
+    ) -> Result<Option<(SessionRecord, Option<KeyLimits>)>, StoreError> {
+        // Only a client session's `client_id` names a client key (an offline login's names
+        // an application), and only a key of the session's own account.
+        let sql = Sql::new(format!(
+            "SELECT s.*, k.id AS key_id, k.expires_at AS key_expires_at, \
+             k.allowed_cidrs AS key_allowed_cidrs \
+             FROM (SELECT {COLUMNS} FROM sessions WHERE id = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2)) s \
+             LEFT JOIN client_keys k ON k.id = s.client_id AND k.account_id = s.account_id \
+             AND s.kind = 'client_refresh'"
+        ))
+        .bind(id.as_str())
+        .bind(now);
+        let Some(row) = self.read.fetch_optional(sql).await? else {
+            return Ok(None);
+        };
+        let limits = match row.opt_text("key_id")? {
+            Some(_) => Some(KeyLimits {
+                expires_at: row.opt_int("key_expires_at")?,
+                allowed_networks: stored_networks(row.opt_text("key_allowed_cidrs")?)?,
+            }),
+            None => None,
+        };
+        Ok(Some((session(&row)?, limits)))
     }
 
     async fn touch_session(&self, id: &SessionId, now: i64) -> Result<(), StoreError> {

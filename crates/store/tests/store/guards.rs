@@ -7,7 +7,10 @@ use latchkey_core::{Kind, Scope};
 use crate::client_keys::{self, an_account};
 use crate::{TestStore, backend_tests};
 
-backend_tests!(a_session_is_stored_only_while_its_guard_holds);
+backend_tests!(
+    a_session_is_stored_only_while_its_guard_holds,
+    a_client_session_is_read_with_its_own_keys_limits_only
+);
 
 const NOW: i64 = 1_900_000_000;
 
@@ -71,4 +74,51 @@ async fn a_session_is_stored_only_while_its_guard_holds(t: TestStore) {
             .unwrap()
     );
     assert!(store.live_session(&client.id, NOW).await.unwrap().is_some());
+}
+
+async fn a_client_session_is_read_with_its_own_keys_limits_only(t: TestStore) {
+    let store = &t.store;
+    let account = an_account(store.as_ref()).await;
+    let key = client_keys::key(&account);
+    store.insert_client_key(&key).await.unwrap();
+    let client = session(&account, Kind::ClientRefresh, key.id.as_str());
+    let guard = SessionGuard::ClientKey;
+    assert!(store.insert_session(&client, guard).await.unwrap());
+    // An offline login whose application id happens to be the key's id, and a client
+    // session of another account naming the key: neither is the key's.
+    let offline = session(&account, Kind::AccountRefresh, key.id.as_str());
+    let generation = SessionGuard::CredentialGeneration(0);
+    assert!(store.insert_session(&offline, generation).await.unwrap());
+
+    let (read, limits) = store
+        .live_session_with_key(&client.id, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.id, client.id);
+    let limits = limits.expect("the key's limits are read with its session");
+    assert_eq!(limits.expires_at, key.expires_at);
+    assert_eq!(limits.allowed_networks, key.allowed_networks);
+
+    let (read, limits) = store
+        .live_session_with_key(&offline.id, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.kind, Kind::AccountRefresh);
+    assert!(limits.is_none());
+
+    assert!(
+        store
+            .delete_client_key(&account, &key.id, NOW)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .live_session_with_key(&client.id, NOW)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
