@@ -107,6 +107,16 @@ console_sessions() {
     [ "$(wc -l <"$file")" -eq "$count" ] || { echo "console log-ins failed" >&2; exit 1; }
 }
 
+# dpop_proofs DIR METHOD URL TOKEN_FILE COUNT NAME: COUNT proofs by the bench's DPoP key
+# for one request (with the `ath` of the token in DIR/TOKEN_FILE when given), in
+# DIR/NAME.<wrk thread>; made just before their scenario (the previous ones go first).
+dpop_proofs() {
+    local dir=$1 method=$2 url=$3 token=$4 count=$5 name=$6
+    rm -f "$dir"/*_proofs.*
+    "$BIN/latchkey-bench" dpop-proofs --dir "$dir" --method "$method" --url "$url" \
+        ${token:+--access-token-file "$token"} --count "$count" --files "$THREADS" --out "$name"
+}
+
 token_post() {
     with BENCH_METHOD=POST BENCH_PATH=/auth/token BENCH_CONTENT_TYPE=application/json \
         BENCH_EXPECT='"accessToken":"ey' "$@"
@@ -117,11 +127,17 @@ bench_backend() {
     local data="$OUT/$backend"
     local api="http://127.0.0.1:$PORT"
     echo "== $backend" >&2
+    # The DPoP scenarios send proofs made ahead (wrk cannot sign), all with an `iat` of
+    # the second they were made: a replay cache that holds every one of them keeps them
+    # acceptable for the whole run (with the default 100,000, proofs beyond it would be
+    # refused as too old, as they should in service).
+    printf '[dpop]\nreplay_capacity = 2000000\n' >"$OUT/latchkeyd.toml"
     "$BIN/latchkeyd" --listen "127.0.0.1:$PORT" --database "$database" --issuer "$api" \
-        >"$OUT/$backend-latchkeyd.log" 2>&1 &
+        --config "$OUT/latchkeyd.toml" >"$OUT/$backend-latchkeyd.log" 2>&1 &
     SERVER_PID=$!
     wait_ready "$api/readyz"
     "$BIN/latchkey-nodes" --listen "127.0.0.1:$NODES_PORT" --issuer "$api" \
+        --dpop-replay-capacity 2000000 \
         >"$OUT/$backend-nodes.log" 2>&1 &
     NODES_PID=$!
     wait_ready "http://127.0.0.1:$NODES_PORT/healthz"
@@ -133,6 +149,9 @@ bench_backend() {
     fi
 
     token_post BENCH_BODY_FILE="$data/cc.json" run_wrk "$backend" "client-credentials" "$api"
+    dpop_proofs "$data" POST "$api/auth/token" "" $((DURATION * 30000)) grant_proofs
+    token_post BENCH_BODY_FILE="$data/cc.json" BENCH_DPOP_FILE="$data/grant_proofs" \
+        BENCH_EXPECT='"tokenType":"DPoP"' run_wrk "$backend" "client-credentials, DPoP-bound" "$api"
     token_post BENCH_BODY_FILE="$data/refresh.json" run_wrk "$backend" "refresh" "$api"
 
     # Growth: a million stored refresh sessions, measured right after the figures above
@@ -173,6 +192,12 @@ bench_backend() {
         BENCH_EXPECT='"active":true' run_wrk "$backend" "introspection" "$api"
     with BENCH_PATH=/nodes/v1/status BENCH_AUTH="Bearer $(cat "$data/client_token")" \
         BENCH_EXPECT='"subject"' run_wrk "$backend" "nodes status" "http://127.0.0.1:$NODES_PORT"
+    dpop_proofs "$data" GET "http://127.0.0.1:$NODES_PORT/nodes/v1/status" dpop_client_token \
+        $((DURATION * 120000)) nodes_proofs
+    with BENCH_PATH=/nodes/v1/status BENCH_AUTH="DPoP $(cat "$data/dpop_client_token")" \
+        BENCH_DPOP_FILE="$data/nodes_proofs" BENCH_EXPECT='"subject"' \
+        run_wrk "$backend" "nodes status, DPoP" "http://127.0.0.1:$NODES_PORT"
+    rm -f "$data"/*_proofs.*
     if [ "$backend" = "${BACKENDS%% *}" ]; then
         bench_gate "$backend" "$data" "$api"
     fi

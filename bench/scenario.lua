@@ -11,13 +11,16 @@
 --                      Authorization; Cookie for the console's signed-in users);
 --   BENCH_ROTATE_FILE  rotating refresh tokens, one per line: each request spends one
 --                      and its response's new refresh token goes back to the pool, so
---                      every connection follows its own rotation chain.
+--                      every connection follows its own rotation chain;
+--   BENCH_DPOP_FILE    DPoP proofs made ahead (latchkey-bench dpop-proofs), one per
+--                      line in FILE.<thread id>: each request sends the next one.
 -- done() prints one line: BENCH_RESULT {json}.
 
 local expect = os.getenv("BENCH_EXPECT")
 local rotate_file = os.getenv("BENCH_ROTATE_FILE")
 local auth_file = os.getenv("BENCH_AUTH_FILE")
 local auth_header = os.getenv("BENCH_AUTH_HEADER") or "Authorization"
+local dpop_file = os.getenv("BENCH_DPOP_FILE")
 local threads = {}
 local next_id = 0
 
@@ -49,6 +52,9 @@ function init(args)
     auths, next_auth = {}, 0
     for line in io.lines(auth_file) do table.insert(auths, line) end
   end
+  if dpop_file then
+    proofs = assert(io.open(dpop_file .. "." .. id))
+  end
   if rotate_file then
     -- This thread's share of the chains: every n-th line from its id.
     pool = {}
@@ -61,18 +67,20 @@ function init(args)
   end
 end
 
-if rotate_file then
+if rotate_file or auth_file or dpop_file then
   function request()
-    local token = table.remove(pool) or "pool-exhausted"
-    return wrk.format(nil, nil, nil,
-      '{"grantType":"refreshToken","refreshToken":"' .. token .. '"}')
-  end
-end
-
-if auth_file then
-  function request()
-    next_auth = next_auth % #auths + 1
-    wrk.headers[auth_header] = auths[next_auth]
+    if dpop_file then
+      wrk.headers["DPoP"] = proofs:read("*l") or "proofs-exhausted"
+    end
+    if auth_file then
+      next_auth = next_auth % #auths + 1
+      wrk.headers[auth_header] = auths[next_auth]
+    end
+    if rotate_file then
+      local token = table.remove(pool) or "pool-exhausted"
+      return wrk.format(nil, nil, nil,
+        '{"grantType":"refreshToken","refreshToken":"' .. token .. '"}')
+    end
     return wrk.format()
   end
 end

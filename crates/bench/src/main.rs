@@ -8,6 +8,7 @@
 //! - `seed`: inserts a million refresh sessions straight into the database;
 //! - `junk-logins`: failed logins from many source addresses, the flood beside which
 //!   a real login's latency is measured;
+//! - `dpop-proofs`: DPoP proofs for the bound-token scenarios, made ahead (see `dpop.rs`);
 //! - `report`: turns the collected results into a table and a JSON document.
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod dpop;
 mod flood;
 mod prepare;
 mod report;
@@ -61,6 +63,8 @@ enum Command {
     /// Failed logins from many addresses of 127.1.0.0/16 at once (see `flood.rs`); prints
     /// one results line.
     JunkLogins(flood::Flood),
+    /// Write DPoP proofs for one request, one file per wrk thread (see `dpop.rs`).
+    DpopProofs(dpop::Proofs),
     /// Print the table of the results file (JSON lines) and write it as one JSON document.
     Report {
         /// The JSON-lines file the run appended to.
@@ -87,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
             count,
         } => seed::run(&database, &dir, count).await,
         Command::JunkLogins(flood) => flood::run(flood).await,
+        Command::DpopProofs(proofs) => dpop::proofs(&proofs),
         Command::Report { results, json } => report::run(&results, &json),
     }
 }

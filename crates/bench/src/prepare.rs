@@ -46,6 +46,7 @@ pub async fn run(server: &str, dir: &Path, rotating: usize) -> anyhow::Result<()
     write(dir, "refresh.json", &refresh_body.to_string())?;
     write(dir, "account_token", &account)?;
     write(dir, "client_token", &tokens.access_token)?;
+    crate::dpop::prepare(&client, dir).await?;
     write(
         dir,
         "client_basic",

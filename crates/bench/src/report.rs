@@ -35,6 +35,20 @@ struct Wrk {
     p99_us: u64,
 }
 
+/// The rate of the scenario `line`'s is a variant of, named by one of `suffixes`: the
+/// same backend's scenario without it.
+fn base_rate(lines: &[Line], line: &Line, suffixes: &[&str]) -> Option<f64> {
+    let base = suffixes
+        .iter()
+        .find_map(|suffix| line.scenario.strip_suffix(suffix))?;
+    lines
+        .iter()
+        .find(|l| l.backend == line.backend && l.scenario == base)?
+        .wrk
+        .as_ref()
+        .map(Wrk::rate)
+}
+
 /// The target of a scenario on a backend, as (requests/s floor, p99 ceiling in ms).
 fn target(backend: &str, scenario: &str) -> (Option<f64>, Option<f64>) {
     match (backend, scenario) {
@@ -90,17 +104,10 @@ pub fn run(results: &Path, json_path: &Path) -> anyhow::Result<()> {
             ));
             met &= rate >= 0.9 * raw;
         }
-        let empty = line
-            .scenario
-            .strip_suffix(", 1M sessions stored")
-            .and_then(|base| {
-                lines
-                    .iter()
-                    .find(|l| l.backend == line.backend && l.scenario == base)
-            })
-            .and_then(|l| l.wrk.as_ref())
-            .map(Wrk::rate);
-        if let Some(empty) = empty {
+        if let Some(bearer) = base_rate(&lines, line, &[", DPoP-bound", ", DPoP"]) {
+            wanted.push(format!("{:.0} % of bearer", 100.0 * rate / bearer));
+        }
+        if let Some(empty) = base_rate(&lines, line, &[", 1M sessions stored"]) {
             wanted.push(format!(
                 "≥ 80 % of the empty database ({:.0} %)",
                 100.0 * rate / empty

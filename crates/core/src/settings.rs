@@ -174,6 +174,9 @@ pub struct Policies {
     /// How far a DPoP proof's `iat` may be from now, in seconds (its `jti` is remembered
     /// that long).
     pub dpop_proof_window: u32,
+    /// How many DPoP proofs the replay cache remembers: at more proofs per window than
+    /// this, older proofs are refused as too old (never let through as replays).
+    pub dpop_replay_capacity: usize,
 }
 
 impl Policies {
@@ -210,6 +213,7 @@ impl Default for Policies {
             ended_session_retention: 7 * 86_400,
             status_list_ttl: 30,
             dpop_proof_window: latchkey_verify::dpop::DEFAULT_WINDOW_SECONDS,
+            dpop_replay_capacity: latchkey_verify::dpop::DEFAULT_REPLAY_CAPACITY,
             password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
         }
     }

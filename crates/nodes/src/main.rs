@@ -32,6 +32,11 @@ struct Args {
     /// proxy or TLS terminator) [default: http:// + the Host header]
     #[arg(long, env = "LATCHKEY_NODES_PUBLIC_URL")]
     public_url: Option<String>,
+    /// How many DPoP proofs the replay cache remembers. Above this many proofs within the
+    /// proof window (60 s) the window shrinks for older proofs: size it to the DPoP
+    /// requests/s expected × 60.
+    #[arg(long, env = "LATCHKEY_NODES_DPOP_REPLAY_CAPACITY", default_value_t = latchkey_verify::dpop::DEFAULT_REPLAY_CAPACITY)]
+    dpop_replay_capacity: usize,
 }
 
 fn main() -> ExitCode {
@@ -61,11 +66,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
         audience: args.audience,
         status_check: args.status_check,
     };
-    let mut verifier = config.verifier().context("invalid configuration")?;
+    let mut dpop = latchkey_verify::dpop::DpopVerifier::with_limits(
+        latchkey_verify::dpop::DEFAULT_WINDOW_SECONDS,
+        args.dpop_replay_capacity,
+    );
     if let Some(url) = &args.public_url {
-        let dpop = latchkey_verify::dpop::DpopVerifier::new().with_public_url(url);
-        verifier = verifier.with_dpop(dpop);
+        dpop = dpop.with_public_url(url);
     }
+    let verifier = config
+        .verifier()
+        .context("invalid configuration")?
+        .with_dpop(dpop);
     verifier.fetch_keys_at_start().await;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

@@ -146,7 +146,7 @@ impl Latchkey {
             refresh_rules: Validation::refresh(&settings.issuer, &settings.issuer),
             dpop: DpopVerifier::with_limits(
                 settings.policies.dpop_proof_window,
-                latchkey_verify::dpop::DEFAULT_REPLAY_CAPACITY,
+                settings.policies.dpop_replay_capacity,
             ),
             store,
             hasher,

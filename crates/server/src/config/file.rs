@@ -60,6 +60,7 @@ pub(super) struct StatusListFile {
 #[serde(default, deny_unknown_fields)]
 pub(super) struct DpopFile {
     pub proof_window_seconds: Option<u32>,
+    pub replay_capacity: Option<usize>,
 }
 
 /// The DPoP proof window: how far a proof's `iat` may be from now (1 s to 10 min).
@@ -71,6 +72,17 @@ pub(super) fn dpop_proof_window(file: &DpopFile) -> anyhow::Result<Option<u32>> 
         );
     }
     Ok(file.proof_window_seconds)
+}
+
+/// How many proofs the replay cache remembers (1,000 to 10,000,000; ≈ 100 bytes each).
+pub(super) fn dpop_replay_capacity(file: &DpopFile) -> anyhow::Result<Option<usize>> {
+    if let Some(capacity) = file.replay_capacity {
+        anyhow::ensure!(
+            (1_000..=10_000_000).contains(&capacity),
+            "dpop.replay_capacity must be between 1000 and 10000000"
+        );
+    }
+    Ok(file.replay_capacity)
 }
 
 /// `[console]`
@@ -327,6 +339,23 @@ mod tests {
             toml::from_str("[console]\nidle_timeout_seconds = 600\nabsolute_timeout_seconds = 60")
                 .unwrap();
         assert!(console(&backwards.console).is_err());
+    }
+
+    #[test]
+    fn the_dpop_section_is_read_and_checked() {
+        let file: FileConfig =
+            toml::from_str("[dpop]\nproof_window_seconds = 30\nreplay_capacity = 2000000").unwrap();
+        assert_eq!(dpop_proof_window(&file.dpop).unwrap(), Some(30));
+        assert_eq!(dpop_replay_capacity(&file.dpop).unwrap(), Some(2_000_000));
+        for bad in [
+            "proof_window_seconds = 0",
+            "replay_capacity = 10",
+            "replay_capacity = 20000000",
+        ] {
+            let file: FileConfig = toml::from_str(&format!("[dpop]\n{bad}")).unwrap();
+            let checked = dpop_proof_window(&file.dpop).and(dpop_replay_capacity(&file.dpop));
+            assert!(checked.is_err(), "{bad}");
+        }
     }
 
     #[test]

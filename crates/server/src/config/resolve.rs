@@ -110,6 +110,9 @@ impl Config {
         if let Some(window) = file::dpop_proof_window(&file.dpop)? {
             policies.dpop_proof_window = window;
         }
+        if let Some(capacity) = file::dpop_replay_capacity(&file.dpop)? {
+            policies.dpop_replay_capacity = capacity;
+        }
         Ok(())
     }
 }
