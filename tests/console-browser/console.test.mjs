@@ -60,9 +60,11 @@ async function logIn(password) {
   assert.equal(new URL(page.url()).pathname, '/console/keys');
 }
 
-async function createKey(name, scope) {
+async function createKey(name, scope, { days = '', networks = '' } = {}) {
   await page.getByLabel('Name (optional)').fill(name);
   await page.getByLabel('Scope (optional)').fill(scope);
+  await page.getByLabel('Expires after (days, optional)').fill(days);
+  await page.getByLabel('Allowed networks (optional)').fill(networks);
   await page.getByRole('button', { name: 'Create key' }).click();
   const clientId = await page.locator('#new-client-id').innerText();
   const clientSecret = await page.locator('#new-secret').innerText();
@@ -98,7 +100,7 @@ test('a person manages keys, sessions and their password in the console', async 
   await shot('keys-empty');
 
   // A key for the build server: its secret shown once, with the seeds' warning.
-  const build = await createKey('build server', 'nodes:read');
+  const build = await createKey('build server', 'nodes:read', { days: '90', networks: '127.0.0.0/8' });
   assert.match(await page.locator('.warning').innerText(), /not be possible to obtain them again/);
   const copy = page.getByRole('button', { name: 'Copy secret' });
   await copy.click();
@@ -113,9 +115,22 @@ test('a person manages keys, sessions and their password in the console', async 
   const listed = await page.locator('main').innerText();
   assert.ok(listed.includes(build.clientId));
   assert.ok(listed.includes('nodes:read'));
+  assert.ok(listed.includes('127.0.0.0/8') && listed.includes('from 127.0.0.1'));
   assert.ok(!listed.includes(build.clientSecret));
   assert.equal(await page.locator('#new-secret').count(), 0);
   await shot('keys');
+
+  // A new secret, the old one working through the overlap (one day by default).
+  await page.getByRole('link', { name: `Rotate secret of key ${build.clientId}` }).click();
+  assert.equal(await page.getByLabel('Overlap (days)').inputValue(), '1');
+  await shot('rotate-key');
+  await page.getByRole('button', { name: 'Rotate the secret' }).click();
+  assert.match(await page.locator('#old-secret').innerText(), /keeps working until/);
+  const rotated = { clientId: build.clientId, clientSecret: await page.locator('#new-secret').innerText() };
+  assert.notEqual(rotated.clientSecret, build.clientSecret);
+  await shot('keys-rotated-secret');
+  assert.equal((await clientCredentials(rotated)).status, 200);
+  assert.equal((await clientCredentials(build)).status, 200);
 
   // Deleted after a confirmation: its secret stops working.
   await page.getByRole('link', { name: `Delete key ${build.clientId}` }).click();
@@ -123,6 +138,7 @@ test('a person manages keys, sessions and their password in the console', async 
   await page.getByRole('button', { name: 'Delete this key' }).click();
   assert.match(await message(), /Client key deleted/);
   assert.equal((await clientCredentials(build)).status, 401);
+  assert.equal((await clientCredentials(rotated)).status, 401);
 
   // Two sessions from another key: revoke one, then log out everywhere.
   const ci = await createKey('ci', '');

@@ -1,6 +1,6 @@
 //! The flash: what a page shows once after a redirect (POST/redirect/GET) — a notice or
 //! an error, the email typed in a failed log-in, and the secret of a client key just
-//! created, which is shown on that one page and nowhere else.
+//! created or rotated, which is shown on that one page and nowhere else.
 //!
 //! It travels in a short-lived cookie (base64url of JSON, with the flags of every console
 //! cookie) that the page showing it clears. The client secret is never stored on the
@@ -28,13 +28,16 @@ pub enum Tone {
     Error,
 }
 
-/// A client key just created: its ID and its secret, shown once.
+/// A client key just created, or a secret just rotated: the ID and the secret, shown once.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewKey {
     /// The client ID.
     pub client_id: String,
     /// The client secret.
     pub client_secret: String,
+    /// After a rotation: what becomes of the old secret (until when it works).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated: Option<String>,
 }
 
 /// What the next page shows once.

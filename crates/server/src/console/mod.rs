@@ -2,8 +2,9 @@
 //! accounts — sign up, log in, client keys, sessions, events, password, log out.
 //!
 //! Layout:
-//! - `auth`, `keys`, `sessions`, `account` — thin handlers: extract, call the same domain
-//!   operation the API calls, redirect or render.
+//! - `auth`, `keys`, `secrets`, `sessions`, `account` — thin handlers: extract, call the
+//!   same domain operation the API calls, redirect or render.
+//! - `key_form` — the create-key form, read into the domain's `NewClientKey`.
 //! - `guard` — the signed-in caller and the CSRF-checked forms.
 //! - `cookies`, `flash` — the cookies and the message shown once after a redirect.
 //! - `pages`, `reply` — the templates, and how errors and pages become responses.
@@ -17,9 +18,11 @@ mod auth;
 mod cookies;
 mod flash;
 mod guard;
+mod key_form;
 mod keys;
 mod pages;
 mod reply;
+mod secrets;
 mod sessions;
 
 use axum::Router;
@@ -51,6 +54,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/keys/{client_id}/delete",
             get(keys::confirm_delete).post(keys::delete),
+        )
+        .route(
+            "/console/keys/{client_id}/rotate",
+            get(secrets::confirm_rotate).post(secrets::rotate),
         )
         .route("/console/sessions", get(sessions::list))
         .route("/console/sessions/{id}/revoke", post(sessions::revoke))

@@ -4,6 +4,7 @@
 use askama::Template;
 
 use super::flash::{Flash, NewKey, Tone};
+use super::key_form::Create;
 
 /// What every page shows around its content.
 pub struct Chrome {
@@ -70,10 +71,21 @@ pub struct KeyRow {
     pub name: String,
     pub scope: String,
     pub created: String,
+    /// When it stops working, or "never".
+    pub expires: String,
+    /// Whether that time has passed.
+    pub expired: bool,
+    /// The networks it may be used from; empty: anywhere.
+    pub networks: Vec<String>,
     pub last_used: String,
+    /// The address of its last use, if known.
+    pub last_used_from: Option<String>,
+    pub dpop_bound: bool,
+    /// Until when the secret it had before a rotation still works, if it does.
+    pub previous_secret_until: Option<String>,
 }
 
-/// `GET /console/keys`
+/// `GET /console/keys`, and the same page refusing a create form (its values kept).
 #[derive(Template)]
 #[template(path = "console/keys.html")]
 pub struct Keys {
@@ -81,6 +93,22 @@ pub struct Keys {
     pub new_key: Option<NewKey>,
     pub keys: Vec<KeyRow>,
     pub scopes: String,
+    /// The create form's values.
+    pub form: Create,
+    /// The most networks a key may have.
+    pub max_networks: usize,
+}
+
+/// `GET /console/keys/{id}/rotate`, and the same page refusing its form.
+#[derive(Template)]
+#[template(path = "console/rotate_key.html")]
+pub struct RotateKey {
+    pub chrome: Chrome,
+    pub key: KeyRow,
+    /// The overlap field's value, in days.
+    pub overlap_days: String,
+    /// The longest overlap, in days.
+    pub max_days: u64,
 }
 
 /// `GET /console/keys/{id}/delete`

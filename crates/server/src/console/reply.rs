@@ -1,8 +1,9 @@
 //! How the console answers: pages with the console's headers, redirects carrying a
 //! flash, and the one mapping from a domain error to what the person reads.
 //!
-//! A form that fails redirects back to its page with the message (POST/redirect/GET);
-//! an ended session goes back to the log-in page with a message; what the person cannot
+//! A form that fails redirects back to its page with the message (POST/redirect/GET),
+//! except a form with fields to correct (creating a key, rotating a secret), which comes
+//! back at once, 422, filled in with what was typed; an ended session goes back to the log-in page with a message; what the person cannot
 //! act on (a 500, a database down) is a page of its own, its cause logged once.
 
 use askama::Template;
@@ -71,6 +72,16 @@ pub fn page(state: &AppState, template: &impl Template, showed_flash: bool) -> R
     };
     if showed_flash && let Some(clear) = Jar::of(state).clear(FLASH) {
         response.headers_mut().append(header::SET_COOKIE, clear);
+    }
+    response
+}
+
+/// 422: a form's page again, filled in with what was typed and saying what to correct
+/// (nothing was done). The message is the page's own, so no flash is cleared.
+pub fn refused(state: &AppState, template: &impl Template) -> Response {
+    let mut response = page(state, template, false);
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     response
 }

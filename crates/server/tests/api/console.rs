@@ -5,7 +5,10 @@
 use latchkey_client::api::CreateClientKeyRequest;
 use latchkey_testkit::{PASSWORD, TestApp, backend_tests};
 
-use crate::console_kit::{Browser, SESSION, assert_back_at_log_in, csrf, location, set_cookie};
+use crate::console_kit::{
+    Browser, SESSION, assert_back_at_log_in, between, csrf, location, set_cookie,
+    signed_up_with_key,
+};
 
 backend_tests!(
     the_session_cookie_is_httponly_strict_and_not_secure_on_plain_http,
@@ -53,13 +56,7 @@ async fn cookies_are_secure_when_the_service_is_reached_over_https() {
 }
 
 async fn a_form_without_a_valid_csrf_token_is_403_and_changes_nothing(app: TestApp) {
-    let browser = Browser::signed_up(&app, EMAIL).await;
-    let token = app.login(EMAIL).await;
-    let key = app
-        .client
-        .create_client_key(&token, &CreateClientKeyRequest::default())
-        .await
-        .unwrap();
+    let (browser, token, key) = signed_up_with_key(&app, EMAIL).await;
     let delete = format!("/console/keys/{}/delete", key.client_id);
     let forged = "0".repeat(64);
     let attempts: [(&str, Vec<(&str, &str)>); 5] = [
@@ -248,12 +245,6 @@ async fn the_console_can_be_turned_off() {
     let reply = app.send(app.http.get(app.url("/console/login"))).await;
     assert_eq!(reply.status, 404);
     assert_eq!(reply.error(), "not_found");
-}
-
-fn between(text: &str, start: &str, end: &str) -> String {
-    let from = text.find(start).unwrap() + start.len();
-    let to = from + text[from..].find(end).unwrap();
-    text[from..to].to_owned()
 }
 
 async fn sign_up_errors_are_said_plainly(app: TestApp) {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey};
 use latchkey_testkit::{PASSWORD, Reply, TestApp};
 use reqwest::header::{COOKIE, SET_COOKIE};
 
@@ -127,6 +128,32 @@ impl<'a> Browser<'a> {
         assert_eq!(location(&reply), "/console/keys", "{}", reply.text);
         browser
     }
+}
+
+/// Signs up and logs in `email`, and gives the account a key through the API: the
+/// browser, an account token, the key.
+pub async fn signed_up_with_key<'a>(
+    app: &'a TestApp,
+    email: &str,
+) -> (Browser<'a>, String, CreatedClientKey) {
+    let browser = Browser::signed_up(app, email).await;
+    let token = app.login(email).await;
+    let key = app
+        .client
+        .create_client_key(&token, &CreateClientKeyRequest::default())
+        .await
+        .unwrap();
+    (browser, token, key)
+}
+
+/// The text between `start` and the next `end`.
+pub fn between(text: &str, start: &str, end: &str) -> String {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} missing: {text}"))
+        + start.len();
+    let to = from + text[from..].find(end).unwrap();
+    text[from..to].to_owned()
 }
 
 /// The CSRF token of the first form on a page.

@@ -12,6 +12,7 @@ mod accounts;
 mod audit;
 mod client_keys;
 mod console;
+mod console_keys;
 mod console_kit;
 mod console_sessions;
 mod crash;
