@@ -174,6 +174,9 @@ pub struct Policies {
     /// How far a DPoP proof's `iat` may be from now, in seconds (its `jti` is remembered
     /// that long).
     pub dpop_proof_window: u32,
+    /// Whether DPoP proofs at the token endpoints must carry a nonce this service handed
+    /// out (RFC 9449 §8; default off).
+    pub dpop_require_nonce: bool,
 }
 
 impl Policies {
@@ -210,6 +213,7 @@ impl Default for Policies {
             ended_session_retention: 7 * 86_400,
             status_list_ttl: 30,
             dpop_proof_window: latchkey_verify::dpop::DEFAULT_WINDOW_SECONDS,
+            dpop_require_nonce: false,
             password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
         }
     }
