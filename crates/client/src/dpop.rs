@@ -153,6 +153,26 @@ impl DpopKey {
     /// dropped), `iat` now, a random `jti`, and `ath` when an access token is presented.
     #[must_use]
     pub fn proof(&self, method: &str, uri: &str, access_token: Option<&str>) -> String {
+        self.proof_with_nonce(method, uri, access_token, None)
+    }
+
+    /// As [`DpopKey::proof`], with the server's `nonce` (RFC 9449 §8) when there is one:
+    /// the value of the `DPoP-Nonce` header of its last answer.
+    ///
+    /// ```
+    /// let key = latchkey_client::DpopKey::generate().unwrap();
+    /// let url = "https://auth.example.com/auth/token";
+    /// let proof = key.proof_with_nonce("POST", url, None, Some("n-1"));
+    /// assert_eq!(proof.split('.').count(), 3);
+    /// ```
+    #[must_use]
+    pub fn proof_with_nonce(
+        &self,
+        method: &str,
+        uri: &str,
+        access_token: Option<&str>,
+        nonce: Option<&str>,
+    ) -> String {
         let iat = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -163,6 +183,9 @@ impl DpopKey {
         let mut claims = json!({"jti": b64(&jti), "htm": method, "htu": htu, "iat": iat});
         if let Some(token) = access_token {
             claims["ath"] = json!(b64(digest(&SHA256, token.as_bytes()).as_ref()));
+        }
+        if let Some(nonce) = nonce {
+            claims["nonce"] = json!(nonce);
         }
         self.sign_jwt(&json!({}), &claims)
     }

@@ -7,7 +7,8 @@
 //!   the background if asked), one refresh in flight for all callers, falling back to
 //!   the client keys when the refresh token is gone, retrying a request once after a 401.
 //! - [`DpopKey`]: the client's DPoP key pair (RFC 9449) and the proofs it signs, so
-//!   that its tokens are bound to it.
+//!   that its tokens are bound to it; [`Client::token_with_dpop`] follows the service's
+//!   DPoP nonces (RFC 9449 §8).
 //! - [`Error`]: an API error with its stable [`ErrorCode`], or a transport failure, so
 //!   that callers can tell `invalid_grant` from `invalid_client` from a network outage.
 //!

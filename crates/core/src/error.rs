@@ -25,6 +25,10 @@ pub enum Error {
     /// A DPoP proof is missing where required, malformed, or not for this request.
     #[error("{0}")]
     InvalidDpopProof(String),
+    /// The DPoP proof lacks the nonce the server requires, or carries one that is unknown
+    /// or expired (RFC 9449 §8): the answer names the nonce to use (`DPoP-Nonce`).
+    #[error("{0}")]
+    UseDpopNonce(&'static str),
     /// The refresh token cannot be used.
     #[error("{0}")]
     InvalidGrant(&'static str),

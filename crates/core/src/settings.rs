@@ -177,6 +177,9 @@ pub struct Policies {
     /// How many DPoP proofs the replay cache remembers: at more proofs per window than
     /// this, older proofs are refused as too old (never let through as replays).
     pub dpop_replay_capacity: usize,
+    /// Whether DPoP proofs at the token endpoints must carry a nonce this service handed
+    /// out (RFC 9449 §8; default off).
+    pub dpop_require_nonce: bool,
 }
 
 impl Policies {
@@ -214,6 +217,7 @@ impl Default for Policies {
             status_list_ttl: 30,
             dpop_proof_window: latchkey_verify::dpop::DEFAULT_WINDOW_SECONDS,
             dpop_replay_capacity: latchkey_verify::dpop::DEFAULT_REPLAY_CAPACITY,
+            dpop_require_nonce: false,
             password_min_score: crate::password_policy::DEFAULT_MIN_SCORE,
         }
     }

@@ -18,6 +18,10 @@ pub enum ErrorCode {
     InvalidClient,
     /// A DPoP proof is missing where required, malformed, or not for this request (400).
     InvalidDpopProof,
+    /// The DPoP proof lacks the server's nonce, or carries one that is unknown or expired:
+    /// send a new proof with the nonce of the answer's `DPoP-Nonce` header (400,
+    /// RFC 9449 §8).
+    UseDpopNonce,
     /// The refresh token is unknown, expired, revoked, of the wrong kind, or was made for
     /// another `clientId` (400).
     InvalidGrant,
@@ -67,6 +71,7 @@ impl ErrorCode {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidClient => "invalid_client",
             Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
             Self::InvalidGrant => "invalid_grant",
             Self::InvalidScope => "invalid_scope",
             Self::InvalidCredentials => "invalid_credentials",

@@ -41,6 +41,9 @@ pub enum ErrorCode {
     /// A DPoP proof is missing where required, malformed, or not for this request
     /// (RFC 9449 §5).
     InvalidDpopProof,
+    /// The DPoP proof lacks the server's nonce, or its nonce is unknown or expired: send a
+    /// new proof with the nonce of the answer's `DPoP-Nonce` header (RFC 9449 §8).
+    UseDpopNonce,
     /// The refresh token is invalid, expired, revoked, or was issued to another client (400).
     InvalidGrant,
     /// The client may not use this grant type (400). Every client key may use both grant
@@ -75,6 +78,7 @@ impl ErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidClient => "invalid_client",
             Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
             Self::InvalidGrant => "invalid_grant",
             Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",

@@ -57,6 +57,7 @@ impl ApiError {
             }
             Error::InvalidClient => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidClient),
             Error::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidDpopProof),
+            Error::UseDpopNonce(_) => (StatusCode::BAD_REQUEST, ErrorCode::UseDpopNonce),
             Error::InvalidGrant(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidGrant),
             Error::InvalidScope(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidScope),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
@@ -156,6 +157,12 @@ mod tests {
             ),
             (Error::InvalidClient.into(), 401, "invalid_client"),
             (Error::InvalidGrant("x").into(), 400, "invalid_grant"),
+            (
+                Error::InvalidDpopProof("x".into()).into(),
+                400,
+                "invalid_dpop_proof",
+            ),
+            (Error::UseDpopNonce("x").into(), 400, "use_dpop_nonce"),
             (Error::InvalidCredentials.into(), 401, "invalid_credentials"),
             (Error::InvalidToken("x".into()).into(), 401, "invalid_token"),
             (ApiError::MissingBearer, 401, "invalid_token"),

@@ -79,8 +79,13 @@ fn cors(origins: &[HeaderValue]) -> CorsLayer {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             HeaderName::from_static("x-auth-token"),
+            HeaderName::from_static("dpop"),
         ])
-        .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
+        .expose_headers([
+            header::WWW_AUTHENTICATE,
+            header::RETRY_AFTER,
+            HeaderName::from_static("dpop-nonce"),
+        ])
         .max_age(Duration::from_secs(600))
 }
 

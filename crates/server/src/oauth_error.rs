@@ -61,6 +61,7 @@ impl OAuthError {
             }
             Error::InvalidClient => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidClient),
             Error::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidDpopProof),
+            Error::UseDpopNonce(_) => (StatusCode::BAD_REQUEST, ErrorCode::UseDpopNonce),
             Error::InvalidGrant(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidGrant),
             Error::InvalidScope(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidScope),
             Error::TooManyAttempts { .. } => (
@@ -144,6 +145,12 @@ mod tests {
             ),
             (Error::InvalidClient.into(), 401, "invalid_client"),
             (Error::InvalidGrant("x").into(), 400, "invalid_grant"),
+            (
+                Error::InvalidDpopProof("x".into()).into(),
+                400,
+                "invalid_dpop_proof",
+            ),
+            (Error::UseDpopNonce("x").into(), 400, "use_dpop_nonce"),
             (Error::InvalidScope("x".into()).into(), 400, "invalid_scope"),
             (OAuthError::PayloadTooLarge, 413, "invalid_request"),
             (

@@ -31,7 +31,9 @@ pub mod scratch;
 pub mod tokens;
 
 #[cfg(feature = "app")]
-pub use app::{LatchkeydProcess, Reply, TestApp, TestClock, assert_api_error, text_at};
+pub use app::{
+    LatchkeydProcess, Reply, TestApp, TestClock, assert_api_error, require_dpop_nonces, text_at,
+};
 pub use database::{Backend, OnBackend, TestDatabase, run_on};
 pub use issuer::FakeIssuer;
 pub use openapi::OpenApi;

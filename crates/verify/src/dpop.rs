@@ -117,6 +117,10 @@ pub struct DpopProof {
     pub jkt: String,
     /// The proof's `iat`.
     pub iat: i64,
+    /// The proof's `nonce`, if it carries one: a server that hands out nonces of its own
+    /// making (several valid at once, e.g. one per time slot) checks it here rather than
+    /// through [`DpopRequest::nonce`].
+    pub nonce: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -260,6 +264,7 @@ impl DpopVerifier {
         Ok(DpopProof {
             jkt,
             iat: claims.iat,
+            nonce: claims.nonce,
         })
     }
 }

@@ -1,5 +1,7 @@
 //! [`Client`]: typed calls to every native endpoint.
 
+use std::sync::{Arc, Mutex};
+
 use latchkey_proto::api::{
     Account, AuditEvent, ChangePasswordRequest, ClientKey, CreateClientKeyRequest,
     CreatedClientKey, EventsQuery, Health, LoginRequest, RefreshTokenInfo, RevokedCount,
@@ -21,6 +23,9 @@ use crate::{Error, Result};
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    /// The service's latest DPoP nonce (`DPoP-Nonce`), shared by clones: the next proof
+    /// carries it.
+    dpop_nonce: Arc<Mutex<Option<String>>>,
 }
 
 impl Client {
@@ -55,7 +60,11 @@ impl Client {
         {
             return Err(Error::InvalidUrl(base));
         }
-        Ok(Self { http, base })
+        Ok(Self {
+            http,
+            base,
+            dpop_nonce: Arc::default(),
+        })
     }
 
     /// The service's base URL, without a trailing slash.
@@ -337,7 +346,11 @@ fn fallback_code(status: StatusCode) -> ErrorCode {
 }
 
 async fn json<T: DeserializeOwned>(request: RequestBuilder) -> Result<T> {
-    let response = send(request).await?;
+    decode(send(request).await?).await
+}
+
+/// The body of a successful answer.
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T> {
     let bytes = response.bytes().await.map_err(Error::network)?;
     serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
 }

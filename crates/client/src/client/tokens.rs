@@ -1,13 +1,14 @@
 //! The token endpoint: any grant, with or without a DPoP proof; client credentials and
 //! refresh spelled out.
 
+use latchkey_proto::ErrorCode;
 use latchkey_proto::GrantType;
 use latchkey_proto::api::{TokenRequest, TokenResponse};
 use latchkey_proto::secret::{ClientSecret, RefreshToken};
-use reqwest::Method;
+use reqwest::{Method, Response};
 
-use super::{Client, json};
-use crate::{DpopKey, Result};
+use super::{Client, api_error, decode, json};
+use crate::{DpopKey, Error, Result};
 
 impl Client {
     /// `POST /auth/token` with any [`TokenRequest`].
@@ -24,17 +25,65 @@ impl Client {
     /// refresh token made now) is bound to the key, `tokenType: "DPoP"`. A DPoP-bound
     /// refresh token must be traded this way, with the same key.
     ///
+    /// The proof carries the service's latest nonce (RFC 9449 §8) when it has sent one.
+    /// Refused `use_dpop_nonce`, the request is sent once more with a new proof carrying
+    /// the nonce of the answer's `DPoP-Nonce` header, which is remembered for the next
+    /// requests (by this client and its clones).
+    ///
     /// # Errors
     ///
-    /// `invalid_dpop_proof`, or as [`Client::token`].
+    /// `invalid_dpop_proof`, `use_dpop_nonce` (refused again after the retry), or as
+    /// [`Client::token`].
     pub async fn token_with_dpop(
         &self,
         request: &TokenRequest,
         key: &DpopKey,
     ) -> Result<TokenResponse> {
         let url = format!("{}/auth/token", self.base);
-        let proof = key.proof("POST", &url, None);
-        json(self.http.post(url).header("DPoP", proof).json(request)).await
+        let mut nonce = self.dpop_nonce();
+        let mut retried = false;
+        loop {
+            let proof = key.proof_with_nonce("POST", &url, None, nonce.as_deref());
+            let response = self
+                .http
+                .post(&url)
+                .header("DPoP", proof)
+                .json(request)
+                .send()
+                .await
+                .map_err(Error::network)?;
+            let offered = self.remember_dpop_nonce(&response);
+            if response.status().is_success() {
+                return decode(response).await;
+            }
+            let error = api_error(response).await;
+            match offered {
+                Some(offered) if !retried && error.code() == Some(ErrorCode::UseDpopNonce) => {
+                    retried = true;
+                    nonce = Some(offered);
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+
+    /// The service's latest DPoP nonce, if it sent one.
+    #[must_use]
+    pub fn dpop_nonce(&self) -> Option<String> {
+        self.dpop_nonce.lock().ok().and_then(|nonce| nonce.clone())
+    }
+
+    /// Keeps the `DPoP-Nonce` of `response`, if it has one, and returns it.
+    fn remember_dpop_nonce(&self, response: &Response) -> Option<String> {
+        let offered = response
+            .headers()
+            .get("dpop-nonce")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)?;
+        if let Ok(mut nonce) = self.dpop_nonce.lock() {
+            *nonce = Some(offered.clone());
+        }
+        Some(offered)
     }
 
     /// Trades client keys for a client access token and a client refresh token.

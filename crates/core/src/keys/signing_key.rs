@@ -4,11 +4,11 @@
 //! is serialised once and the parsed key pair is kept, so minting a token costs one
 //! signature and two base64 passes.
 
-use aws_lc_rs::digest;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
 };
+use aws_lc_rs::{digest, hmac};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_proto::status::{STATUS_LIST_TYP, StatusListClaims};
@@ -30,10 +30,20 @@ pub struct SigningKey {
     access_header: String,
     refresh_header: String,
     status_list_header: String,
+    /// The key DPoP nonces are authenticated with (see [`SigningKey::nonce_key`]).
+    nonce_key: hmac::Key,
 }
 
 fn unexpected(what: &'static str) -> impl FnOnce(aws_lc_rs::error::KeyRejected) -> Error {
     move |e| Error::Unexpected(anyhow::anyhow!("{what}: {e}"))
+}
+
+/// HMAC-SHA256 under the private key `der` of a purpose label: a one-way derivation,
+/// so a nonce key, even if exposed, gives nothing towards signing tokens.
+fn nonce_key(der: &[u8]) -> hmac::Key {
+    let root = hmac::Key::new(hmac::HMAC_SHA256, der);
+    let derived = hmac::sign(&root, b"latchkey dpop-nonce key v1");
+    hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
 }
 
 fn b64(bytes: impl AsRef<[u8]>) -> String {
@@ -107,7 +117,15 @@ impl SigningKey {
             },
             kid,
             pair,
+            nonce_key: nonce_key(der),
         })
+    }
+
+    /// The key of the DPoP nonces handed out while this key signs: every instance holding
+    /// the key derives the same one, and it tells nothing about the private key.
+    #[must_use]
+    pub fn nonce_key(&self) -> &hmac::Key {
+        &self.nonce_key
     }
 
     /// The key id.

@@ -5,9 +5,18 @@
 //! instance for the proof window (one replay cache per instance: behind a load balancer
 //! without affinity a proof could be replayed once at another instance within the
 //! window, which only gets its holder another token bound to the same key).
+//!
+//! With `dpop_require_nonce` on, the proof must also carry a nonce this service handed
+//! out recently ([`Latchkey::dpop_nonce`], see `dpop_nonce.rs`).
 
-use super::Latchkey;
+use super::{Latchkey, dpop_nonce};
 use crate::{Error, Result};
+
+/// Why a proof without a nonce is refused when nonces are required.
+const NONCE_MISSING: &str =
+    "this service requires a DPoP nonce: sign a new proof with the nonce of the DPoP-Nonce header";
+/// Why a proof with a made-up or expired nonce is refused.
+const NONCE_STALE: &str = "the DPoP nonce is unknown or expired: sign a new proof with the nonce of the DPoP-Nonce header";
 
 impl Latchkey {
     /// The thumbprint of the key of the request's DPoP proof, if it carries one.
@@ -15,7 +24,9 @@ impl Latchkey {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidDpopProof`] for several proofs or an invalid one.
+    /// [`Error::InvalidDpopProof`] for several proofs or an invalid one;
+    /// [`Error::UseDpopNonce`] when nonces are required and the proof's is missing,
+    /// unknown or expired.
     pub fn dpop_key(&self, proofs: &[&str], method: &str, path: &str) -> Result<Option<String>> {
         let proof = match proofs {
             [] => return Ok(None),
@@ -28,10 +39,40 @@ impl Latchkey {
         };
         let uri = format!("{}{path}", self.settings.issuer);
         let request = latchkey_verify::dpop::DpopRequest::new(method, &uri);
-        self.dpop
-            .verify(proof, &request, self.now())
-            .map(|proof| Some(proof.jkt))
-            .map_err(|e| Error::InvalidDpopProof(e.to_string()))
+        let now = self.now();
+        let proof = self
+            .dpop
+            .verify(proof, &request, now)
+            .map_err(|e| Error::InvalidDpopProof(e.to_string()))?;
+        if self.settings.policies.dpop_require_nonce {
+            self.check_nonce(proof.nonce.as_deref(), now)?;
+        }
+        Ok(Some(proof.jkt))
+    }
+
+    /// The nonce DPoP proofs at the token endpoints must carry now, when this service
+    /// requires nonces (sent as `DPoP-Nonce` with every answer to a DPoP request).
+    #[must_use]
+    pub fn dpop_nonce(&self) -> Option<String> {
+        let policies = &self.settings.policies;
+        policies.dpop_require_nonce.then(|| {
+            let slot = dpop_nonce::slot(self.now(), policies.dpop_proof_window);
+            dpop_nonce::make(self.keys.signing_key().nonce_key(), slot)
+        })
+    }
+
+    fn check_nonce(&self, nonce: Option<&str>, now: i64) -> Result<()> {
+        let nonce = nonce.ok_or(Error::UseDpopNonce(NONCE_MISSING))?;
+        let slot = dpop_nonce::slot(now, self.settings.policies.dpop_proof_window);
+        let state = self.keys.state();
+        let keys = std::iter::once(&state.current)
+            .chain(state.next.as_ref().map(|(_, next)| next))
+            .map(|key| key.nonce_key());
+        if dpop_nonce::accepts(nonce, slot, keys) {
+            Ok(())
+        } else {
+            Err(Error::UseDpopNonce(NONCE_STALE))
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod cleanup;
 mod client_keys;
 mod console;
 mod dpop;
+mod dpop_nonce;
 mod grants;
 mod introspection;
 mod key_lifecycle;

@@ -61,6 +61,7 @@ pub(super) struct StatusListFile {
 pub(super) struct DpopFile {
     pub proof_window_seconds: Option<u32>,
     pub replay_capacity: Option<usize>,
+    pub require_nonce: Option<bool>,
 }
 
 /// The DPoP proof window: how far a proof's `iat` may be from now (1 s to 10 min).

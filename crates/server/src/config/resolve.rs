@@ -113,6 +113,9 @@ impl Config {
         if let Some(capacity) = file::dpop_replay_capacity(&file.dpop)? {
             policies.dpop_replay_capacity = capacity;
         }
+        if let Some(required) = file.dpop.require_nonce {
+            policies.dpop_require_nonce = required;
+        }
         Ok(())
     }
 }
@@ -129,6 +132,7 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8400");
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.policies.lifetimes, Lifetimes::default());
+        assert!(!config.policies.dpop_require_nonce);
     }
 
     #[test]
@@ -136,7 +140,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("latchkeyd-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("latchkey.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nsignup_open = false\n[tokens]\nclient_access_seconds = 60\n").unwrap();
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nsignup_open = false\n[tokens]\nclient_access_seconds = 60\n[dpop]\nproof_window_seconds = 30\nrequire_nonce = true\n").unwrap();
         let options = Options {
             config: Some(path),
             listen: Some("127.0.0.1:9100".parse().unwrap()),
@@ -147,5 +151,7 @@ mod tests {
         assert!(!config.policies.signup_open);
         assert_eq!(config.policies.lifetimes.client_access, 60);
         assert_eq!(config.policies.lifetimes.client_access_max, 3600);
+        assert_eq!(config.policies.dpop_proof_window, 30);
+        assert!(config.policies.dpop_require_nonce);
     }
 }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod client_keys;
+mod dpop_nonce;
 mod health;
 mod oauth2;
 mod refresh_tokens;
@@ -9,6 +10,8 @@ mod status_lists;
 mod users;
 mod wazo;
 mod well_known;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -26,13 +29,15 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
+    let nonces =
+        || axum::middleware::from_fn_with_state(Arc::clone(&state.latchkey), dpop_nonce::offer);
     let router = Router::new()
         .route("/users", post(users::signup))
         .route("/users/me", get(users::me))
         .route("/users/me/password", put(users::change_password))
         .route("/users/me/events", get(users::events))
         .route("/auth/login", post(auth::login))
-        .route("/auth/token", post(auth::token))
+        .route("/auth/token", post(auth::token).layer(nonces()))
         .route(
             "/client-keys",
             post(client_keys::create).get(client_keys::list),
@@ -53,7 +58,7 @@ pub fn router(state: AppState) -> Router {
             "/api/auth/0.1/users/{user_uuid}/tokens/{client_id}",
             delete(wazo::delete),
         )
-        .route("/oauth2/token", post(oauth2::token))
+        .route("/oauth2/token", post(oauth2::token).layer(nonces()))
         .route("/oauth2/introspect", post(oauth2::introspect))
         .route("/oauth2/revoke", post(oauth2::revoke))
         .route(

@@ -18,7 +18,7 @@ backend_tests!(
     the_metadata_lists_the_proof_algorithms,
 );
 
-fn credentials(key: &CreatedClientKey) -> TokenRequest {
+pub(crate) fn credentials(key: &CreatedClientKey) -> TokenRequest {
     TokenRequest {
         grant_type: GrantType::ClientCredentials,
         client_id: Some(key.client_id.clone()),
@@ -27,12 +27,27 @@ fn credentials(key: &CreatedClientKey) -> TokenRequest {
     }
 }
 
-fn refresh(token: &RefreshToken) -> TokenRequest {
+pub(crate) fn refresh(token: &RefreshToken) -> TokenRequest {
     TokenRequest {
         grant_type: GrantType::RefreshToken,
         refresh_token: Some(token.clone()),
         ..TokenRequest::default()
     }
+}
+
+/// The form of a `POST /oauth2/token` by `key` (`client_secret_post`), with `extra`.
+pub(crate) fn oauth2_form(
+    key: &CreatedClientKey,
+    grant: &str,
+    extra: Option<(&'static str, &str)>,
+) -> Vec<(&'static str, String)> {
+    let mut form: Vec<(&'static str, String)> = vec![
+        ("grant_type", grant.to_owned()),
+        ("client_id", key.client_id.clone()),
+        ("client_secret", key.client_secret.expose().to_owned()),
+    ];
+    form.extend(extra.map(|(k, v)| (k, v.to_owned())));
+    form
 }
 
 fn jkt(token: &str) -> Value {
@@ -121,15 +136,7 @@ async fn the_oauth2_endpoint_binds_tokens_and_answers_token_type_dpop(app: TestA
     let (_, key) = app.account_with_key("ada@example.com").await;
     let dpop = DpopKey::generate().unwrap();
     let url = app.url("/oauth2/token");
-    let form = |grant: &str, extra: Option<(&'static str, &str)>| {
-        let mut form: Vec<(&'static str, String)> = vec![
-            ("grant_type", grant.to_owned()),
-            ("client_id", key.client_id.clone()),
-            ("client_secret", key.client_secret.expose().to_owned()),
-        ];
-        form.extend(extra.map(|(k, v)| (k, v.to_owned())));
-        form
-    };
+    let form = |grant: &str, extra| oauth2_form(&key, grant, extra);
     let post = |form: Vec<(&'static str, String)>, proof: Option<String>| {
         let mut request = app.http.post(&url).form(&form);
         if let Some(proof) = proof {

@@ -19,6 +19,7 @@ mod crash;
 mod data_files;
 mod documented;
 mod dpop;
+mod dpop_nonce;
 mod emails;
 mod errors;
 mod hardening;

@@ -87,6 +87,12 @@ impl TestApp {
         Self::spawn_on(Backend::Postgres, |_| {}).await
     }
 
+    /// latchkeyd on a fresh database of `backend` requiring DPoP nonces at the token
+    /// endpoints (`[dpop] require_nonce = true`).
+    pub async fn spawn_with_dpop_nonces(backend: Backend) -> Self {
+        Self::spawn_on(backend, require_dpop_nonces).await
+    }
+
     /// latchkeyd on a fresh database of `backend`, configured by `configure` first.
     pub async fn spawn_on(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
         let database = TestDatabase::create(backend).await;
@@ -274,6 +280,12 @@ impl TestApp {
             .unwrap();
         (token, key)
     }
+}
+
+/// Turns on `[dpop] require_nonce`: for [`TestApp::start`] of another instance beside
+/// one made by [`TestApp::spawn_with_dpop_nonces`].
+pub fn require_dpop_nonces(config: &mut Config) {
+    config.policies.dpop_require_nonce = true;
 }
 
 impl OnBackend for TestApp {
