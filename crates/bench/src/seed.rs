@@ -17,31 +17,23 @@ pub async fn run(database: &str, dir: &Path, count: u64) -> anyhow::Result<()> {
     let started = Instant::now();
     if database.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(database).await?;
-        sqlx::query(
+        insert(
+            &pool,
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
              INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, generation) \
              SELECT printf('%032x', i), $2, 'client_refresh', $3, 'nodes:read nodes:write', $4, $5, 0 FROM n",
+            (count, &account, &client, now, expires),
         )
-        .bind(count)
-        .bind(&account)
-        .bind(&client)
-        .bind(now)
-        .bind(expires)
-        .execute(&pool)
         .await?;
     } else {
         let pool = sqlx::PgPool::connect(database).await?;
-        sqlx::query(
+        insert(
+            &pool,
             "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, generation) \
              SELECT lpad(to_hex(i), 32, '0'), $2, 'client_refresh', $3, 'nodes:read nodes:write', $4, $5, 0 \
              FROM generate_series(1, $1::bigint) AS i",
+            (count, &account, &client, now, expires),
         )
-        .bind(count)
-        .bind(&account)
-        .bind(&client)
-        .bind(now)
-        .bind(expires)
-        .execute(&pool)
         .await?;
         // What a table that grew over months would look like: vacuumed, analysed, its pages
         // on disk. Without the CHECKPOINT, the seed's ≈ 500 MB of WAL made PostgreSQL start
@@ -56,5 +48,30 @@ pub async fn run(database: &str, dir: &Path, count: u64) -> anyhow::Result<()> {
         "seeded {count} sessions in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Runs one dialect's seeding `sql` on `pool`; its `$1` to `$5` are, in order, the count,
+/// the account, the client, the creation and the expiry time.
+async fn insert<DB>(
+    pool: &sqlx::Pool<DB>,
+    sql: &str,
+    (count, account, client, now, expires): (i64, &str, &str, i64, i64),
+) -> anyhow::Result<()>
+where
+    DB: sqlx::Database,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    sqlx::query::<DB>(sql)
+        .bind(count)
+        .bind(account)
+        .bind(client)
+        .bind(now)
+        .bind(expires)
+        .execute(pool)
+        .await?;
     Ok(())
 }

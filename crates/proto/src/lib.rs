@@ -17,6 +17,17 @@
 //! This crate depends on nothing but `serde` and `time`, so that any program talking to
 //! Latchkey can use it without pulling in the server.
 
+/// `impl Display` for a wire name type: it writes the type's `as_str()`.
+macro_rules! display_as_str {
+    ($ty:ty) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 pub mod api;
 pub mod error;
 pub mod grant;

@@ -52,11 +52,7 @@ impl Kind {
     }
 }
 
-impl std::fmt::Display for Kind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(Kind);
 
 /// The JWT header `typ` of a Latchkey token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

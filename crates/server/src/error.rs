@@ -142,71 +142,117 @@ impl IntoResponse for ApiError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// Pins PRODUCT.md's status table.
-    #[test]
-    fn every_error_maps_to_the_contract_status_and_code() {
-        let cases: Vec<(ApiError, u16, &str)> = vec![
-            (ApiError::invalid_request("x"), 400, "invalid_request"),
+    /// A `(status, code)` pair a mapping is pinned to.
+    pub(crate) type Pinned = Option<(u16, &'static str)>;
+
+    /// The column of [`domain_cases`] that pins the native API's mapping.
+    pub(crate) const NATIVE: usize = 0;
+    /// The column of [`domain_cases`] that pins the OAuth 2 endpoints' mapping.
+    pub(crate) const OAUTH: usize = 1;
+
+    /// The domain errors with the `(status, code)` each maps to in the native API and in
+    /// the OAuth 2 endpoints (`None`: not pinned there): one table for both mappings.
+    fn domain_cases() -> Vec<(Error, [Pinned; 2])> {
+        let both = |status: u16, native: &'static str, oauth: &'static str| -> (Pinned, Pinned) {
+            (Some((status, native)), Some((status, oauth)))
+        };
+        let native =
+            |status: u16, code: &'static str| -> (Pinned, Pinned) { (Some((status, code)), None) };
+        [
             (
-                Error::UnsupportedGrantType("x".into()).into(),
-                400,
-                "unsupported_grant_type",
-            ),
-            (Error::InvalidClient.into(), 401, "invalid_client"),
-            (Error::InvalidGrant("x").into(), 400, "invalid_grant"),
-            (
-                Error::InvalidDpopProof("x".into()).into(),
-                400,
-                "invalid_dpop_proof",
-            ),
-            (Error::UseDpopNonce("x").into(), 400, "use_dpop_nonce"),
-            (Error::InvalidCredentials.into(), 401, "invalid_credentials"),
-            (Error::InvalidToken("x".into()).into(), 401, "invalid_token"),
-            (ApiError::MissingBearer, 401, "invalid_token"),
-            (
-                Error::InsufficientTokenKind("x".into()).into(),
-                403,
-                "insufficient_token_kind",
+                Error::UnsupportedGrantType("x".into()),
+                both(400, "unsupported_grant_type", "unsupported_grant_type"),
             ),
             (
-                Error::InsufficientScope("x".into()).into(),
-                403,
-                "insufficient_scope",
+                Error::InvalidClient,
+                both(401, "invalid_client", "invalid_client"),
             ),
-            (Error::Conflict("x").into(), 409, "conflict"),
             (
-                Error::TooManyAttempts { retry_after: 3 }.into(),
-                429,
-                "too_many_attempts",
+                Error::InvalidGrant("x"),
+                both(400, "invalid_grant", "invalid_grant"),
             ),
-            (ApiError::PayloadTooLarge, 413, "payload_too_large"),
             (
-                Error::Unavailable(anyhow::anyhow!("down")).into(),
-                503,
-                "unavailable",
+                Error::InvalidScope("x".into()),
+                (None, Some((400, "invalid_scope"))),
+            ),
+            (
+                Error::InvalidDpopProof("x".into()),
+                both(400, "invalid_dpop_proof", "invalid_dpop_proof"),
+            ),
+            (
+                Error::UseDpopNonce("x"),
+                both(400, "use_dpop_nonce", "use_dpop_nonce"),
+            ),
+            (
+                Error::InvalidCredentials,
+                native(401, "invalid_credentials"),
+            ),
+            (
+                Error::InvalidToken("x".into()),
+                native(401, "invalid_token"),
+            ),
+            (
+                Error::InsufficientTokenKind("x".into()),
+                native(403, "insufficient_token_kind"),
+            ),
+            (
+                Error::InsufficientScope("x".into()),
+                native(403, "insufficient_scope"),
+            ),
+            (Error::Conflict("x"), native(409, "conflict")),
+            (
+                Error::TooManyAttempts { retry_after: 3 },
+                native(429, "too_many_attempts"),
+            ),
+            (
+                Error::Unavailable(anyhow::anyhow!("down")),
+                both(503, "unavailable", "temporarily_unavailable"),
             ),
             (
                 Error::Busy {
                     reason: "x",
                     retry_after: 1,
-                }
-                .into(),
-                503,
-                "unavailable",
+                },
+                native(503, "unavailable"),
             ),
             (
-                Error::Unexpected(anyhow::anyhow!("secret detail")).into(),
-                500,
-                "internal",
+                Error::Unexpected(anyhow::anyhow!("secret detail")),
+                both(500, "internal", "server_error"),
             ),
-        ];
-        for (err, status, code) in cases {
-            let (s, c) = err.status_and_code();
-            assert_eq!((s.as_u16(), c.as_str()), (status, code));
+        ]
+        .into_iter()
+        .map(|(error, (native, oauth))| (error, [native, oauth]))
+        .collect()
+    }
+
+    /// Asserts that each error maps to its pinned `(status, code)`: the `cases` of one
+    /// rendering, then the domain errors pinned in `column` of [`domain_cases`].
+    pub(crate) fn assert_mapping<E: From<Error>, C: std::fmt::Display>(
+        mut cases: Vec<(E, (u16, &'static str))>,
+        column: usize,
+        status_and_code: impl Fn(&E) -> (StatusCode, C),
+    ) {
+        for (error, pinned) in domain_cases() {
+            cases.extend(pinned[column].map(|pinned| (E::from(error), pinned)));
         }
+        for (err, (status, code)) in cases {
+            let (s, c) = status_and_code(&err);
+            assert_eq!((s.as_u16(), c.to_string()), (status, code.to_owned()));
+        }
+    }
+
+    /// Pins PRODUCT.md's status table.
+    #[test]
+    fn every_error_maps_to_the_contract_status_and_code() {
+        let cases = vec![
+            (ApiError::invalid_request("x"), (400, "invalid_request")),
+            (ApiError::MissingBearer, (401, "invalid_token")),
+            (ApiError::PayloadTooLarge, (413, "payload_too_large")),
+        ];
+        assert_mapping(cases, NATIVE, ApiError::status_and_code);
     }
 
     #[test]

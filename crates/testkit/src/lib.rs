@@ -38,7 +38,7 @@ pub use database::{Backend, OnBackend, TestDatabase, run_on};
 pub use issuer::FakeIssuer;
 pub use openapi::OpenApi;
 pub use postgres::PgDatabase;
-pub use scratch::{TempDir, free_address, unique_name, unix_now};
+pub use scratch::{TempDir, free_address, run_with_stdin, unique_name, unix_now};
 pub use tokens::{TestKey, b64, claims, decode, jwks};
 
 /// The password every test account gets (strong enough for the password policy).

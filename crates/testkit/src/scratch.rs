@@ -1,6 +1,9 @@
-//! Scratch space: names no other test uses, directories removed on drop, free ports.
+//! Scratch space: names no other test uses, directories removed on drop, free ports,
+//! and a binary run with its standard input fed.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -68,4 +71,26 @@ impl Drop for TempDir {
 pub fn free_address() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()
+}
+
+/// Runs `command` with `stdin` written to its standard input (then closed), and returns
+/// its output (standard output and error captured).
+///
+/// # Panics
+///
+/// If it cannot be started, fed or waited for.
+pub fn run_with_stdin(command: &mut Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }

@@ -12,19 +12,16 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rand::{SecureRandom as _, SystemRandom};
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_verify::status_bits::encode_lst;
-use latchkey_verify::{Claims, Jwk, Jwks, Kind, Scope, Status, StatusCheck, Verifier};
+use latchkey_verify::{Claims, Jwk, Jwks, Status, StatusCheck, Verifier};
+
+mod common;
+use common::{b64, claims};
 
 const N: u32 = 20_000;
 const RUNS: usize = 7;
 const SESSIONS: usize = 1 << 20;
 const REVOKED: usize = 1_000;
-
-fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
 
 fn sign(key: &Ed25519KeyPair, typ: &str, payload: &[u8]) -> String {
     let input = format!(
@@ -163,20 +160,9 @@ fn main() {
     let tokens: Vec<String> = (0..N)
         .map(|n| {
             let claims = Claims {
-                iss: issuer.clone(),
-                sub: "0f3c9a1e-6b1d-4c1e-9a51-3f8e2b7d4c11".into(),
-                aud: issuer.clone(),
-                iat: now,
-                nbf: now,
-                exp: Some(now + 3600),
-                jti: format!("5d2f1c8e-8b0a-4e4f-a7a3-{n:012}"),
-                kind: Kind::ClientAccess,
-                scope: Scope::parse("nodes:read nodes:write").expect("scope"),
-                client_id: Some("3f".repeat(20)),
                 sid: Some(format!("{n:032}")),
-                generation: None,
                 status: Some(Status::new(&issuer, 0, u64::from(n) * 2)),
-                cnf: None,
+                ..claims(&issuer, now, n)
             };
             sign(
                 &key,

@@ -21,41 +21,19 @@ use aws_lc_rs::signature::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_verify::{Claims, Jwk, Jwks, KeySet, Kind, Scope, Validation, Verifier};
+use latchkey_verify::{Jwk, Jwks, KeySet, Scope, Validation, Verifier};
+
+mod common;
+use common::{b64, claims};
 
 const ISSUER: &str = "http://127.0.0.1:8400";
 const NOW: i64 = 1_700_000_000;
 const N: u32 = 20_000;
 const RUNS: usize = 7;
 
-fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Claims the size latchkeyd issues: a client access token with two scopes; `n` makes
-/// each token distinct (its `jti`).
-fn claims(n: u32) -> Claims {
-    Claims {
-        iss: ISSUER.into(),
-        sub: "0f3c9a1e-6b1d-4c1e-9a51-3f8e2b7d4c11".into(),
-        aud: ISSUER.into(),
-        iat: NOW,
-        nbf: NOW,
-        exp: Some(NOW + 3600),
-        jti: format!("5d2f1c8e-8b0a-4e4f-a7a3-{n:012}"),
-        kind: Kind::ClientAccess,
-        scope: Scope::parse("nodes:read nodes:write").expect("scope"),
-        client_id: Some("3f".repeat(20)),
-        sid: None,
-        generation: None,
-        status: None,
-        cnf: None,
-    }
-}
-
 fn token(alg: &str, kid: &str, n: u32, sign: impl Fn(&[u8]) -> Vec<u8>) -> String {
     let header = b64(format!(r#"{{"alg":"{alg}","kid":"{kid}","typ":"at+jwt"}}"#));
-    let payload = b64(serde_json::to_vec(&claims(n)).expect("claims"));
+    let payload = b64(serde_json::to_vec(&claims(ISSUER, NOW, n)).expect("claims"));
     let input = format!("{header}.{payload}");
     let signature = b64(sign(input.as_bytes()));
     format!("{input}.{signature}")
@@ -165,6 +143,14 @@ fn main() {
     let rules = Validation::access(ISSUER, ISSUER)
         .with_required_scope(Scope::parse("nodes:read").expect("scope"));
     let verifier = Verifier::from_keys(keys.clone(), rules.clone()).with_clock(|| NOW);
+    let verify_once = |token: &str| {
+        black_box(latchkey_verify::verify(
+            black_box(token),
+            &keys,
+            &rules,
+            NOW,
+        ))
+    };
 
     println!(
         "latchkey-verify, one thread, {N} verifications per run, median of {RUNS} runs, token {} bytes",
@@ -186,13 +172,7 @@ fn main() {
     let mut next = cycle(&ed_tokens);
     median_rate("verify() EdDSA, cold", || {
         let token = next();
-        black_box(latchkey_verify::verify(
-            black_box(&token),
-            &keys,
-            &rules,
-            NOW,
-        ))
-        .expect("valid token");
+        verify_once(&token).expect("valid token");
     });
     let mut next = cycle(&ed_tokens);
     median_rate("Verifier::verify EdDSA, cold", || {
@@ -202,36 +182,18 @@ fn main() {
     let mut next = cycle(&ec_tokens);
     median_rate("verify() ES256, cold", || {
         let token = next();
-        black_box(latchkey_verify::verify(
-            black_box(&token),
-            &keys,
-            &rules,
-            NOW,
-        ))
-        .expect("valid token");
+        verify_once(&token).expect("valid token");
     });
     // The same token again and again, as a client presents it for its lifetime: the
     // signature was checked once, every other rule is checked each time.
     median_rate("verify() EdDSA, same token", || {
-        black_box(latchkey_verify::verify(
-            black_box(&ed_token),
-            &keys,
-            &rules,
-            NOW,
-        ))
-        .expect("valid token");
+        verify_once(&ed_token).expect("valid token");
     });
     let mut tampered = ed_token.clone().into_bytes();
     let at = tampered.len() - 5;
     tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).expect("ascii");
     median_rate("verify() EdDSA, bad sig", || {
-        black_box(latchkey_verify::verify(
-            black_box(&tampered),
-            &keys,
-            &rules,
-            NOW,
-        ))
-        .expect_err("tampered token");
+        verify_once(&tampered).expect_err("tampered token");
     });
 }

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use latchkey_testkit::{TempDir, free_address};
+use latchkey_testkit::{TempDir, free_address, run_with_stdin};
 
 pub use latchkey_testkit::PASSWORD;
 
@@ -144,22 +144,7 @@ impl Env {
 
     /// Runs `latchkey ARGS`, feeding `stdin`; returns its output.
     pub fn run_with(&self, args: &[&str], envs: &[(&str, &str)], stdin: &str) -> Output {
-        use std::io::Write as _;
-        let mut child = self
-            .command(args)
-            .envs(envs.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        run_with_stdin(self.command(args).envs(envs.iter().copied()), stdin)
     }
 
     /// Runs `latchkey ARGS`; panics unless it succeeds; returns standard output.

@@ -30,15 +30,7 @@ async fn a_list_that_cannot_be_fetched_refuses_or_accepts_as_configured() {
     let body: ErrorBody = response.json().await.unwrap();
     assert_eq!(body.error, ErrorCode::Unavailable);
     assert_eq!(closed.status(&without).await.status(), 200);
-    let metrics = closed
-        .http
-        .get(format!("{}/metrics", closed.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = closed.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains("latchkey_nodes_status_list_fetch_failures_total 1"),
         "{metrics}"

@@ -1,10 +1,10 @@
 //! Introspection (RFC 7662) and revocation (RFC 7009) with client keys.
 
-use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
+use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey};
 use latchkey_testkit::{PASSWORD, Reply, TestApp, assert_api_error, backend_tests, decode};
 use serde_json::Value;
 
-use crate::oauth2_kit::{Auth, another_key, client_token, form, refresh};
+use crate::oauth2_kit::{Auth, another_key, client_token, form, offline, refresh};
 
 backend_tests!(
     an_active_client_access_token_introspects_with_its_claims,
@@ -292,16 +292,7 @@ async fn revoking_an_access_token_ends_the_session_it_was_minted_from(app: TestA
 async fn revoking_an_offline_refresh_token_logs_its_access_tokens_out(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
     let offline = app
-        .client
-        .login(
-            "ada@example.com",
-            PASSWORD,
-            &LoginRequest {
-                client_id: Some("my-app".into()),
-                access_type: Some("offline".into()),
-                ..LoginRequest::default()
-            },
-        )
+        .login_with("ada@example.com", &offline("my-app"))
         .await
         .unwrap();
     app.client.me(&offline.access_token).await.unwrap();

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use latchkey_testkit::{TestApp, backend_tests, decode};
+use latchkey_testkit::{TestApp, backend_tests, decode, text_at};
 
 backend_tests!(latchkey_nodes_refuses_a_revoked_token_within_the_ttl);
 
@@ -62,14 +62,7 @@ async fn latchkey_nodes_refuses_a_revoked_token_within_the_ttl(app: TestApp) {
     }
     assert_eq!(status(&http, &nodes, &doomed.access_token).await, 401);
     assert_eq!(status(&http, &nodes, &kept.access_token).await, 200);
-    let metrics = http
-        .get(format!("{nodes}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text_at(&http, &format!("{nodes}/metrics")).await;
     assert!(
         metrics.contains("latchkey_nodes_tokens_revoked_total 2"),
         "{metrics}"

@@ -2,11 +2,11 @@
 //! (RFC 8414), over raw form-encoded HTTP. Client authentication is in
 //! `oauth2_client_auth.rs`.
 
-use latchkey_client::api::{CreateClientKeyRequest, LoginRequest};
-use latchkey_testkit::{PASSWORD, TestApp, backend_tests};
+use latchkey_client::api::CreateClientKeyRequest;
+use latchkey_testkit::{TestApp, backend_tests};
 use serde_json::Value;
 
-use crate::oauth2_kit::{Auth, another_key, claim, client_token, form, refresh};
+use crate::oauth2_kit::{Auth, another_key, claim, client_token, form, offline, refresh};
 
 backend_tests!(
     a_refresh_token_grant_returns_an_access_token_of_the_same_session,
@@ -86,16 +86,7 @@ async fn a_refresh_token_issued_to_another_client_is_invalid_grant(app: TestApp)
 async fn an_offline_login_refresh_token_is_invalid_grant_here(app: TestApp) {
     let (_, key) = app.account_with_key("ada@example.com").await;
     let offline = app
-        .client
-        .login(
-            "ada@example.com",
-            PASSWORD,
-            &LoginRequest {
-                client_id: Some(key.client_id.clone()),
-                access_type: Some("offline".into()),
-                ..LoginRequest::default()
-            },
-        )
+        .login_with("ada@example.com", &offline(&key.client_id))
         .await
         .unwrap();
     let reply = refresh(

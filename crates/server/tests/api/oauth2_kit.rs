@@ -1,7 +1,7 @@
 //! The kit the OAuth 2 test modules share: form-encoded requests with either client
 //! authentication method, and shortcuts for the token endpoint.
 
-use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey};
+use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
 use latchkey_testkit::{Reply, TestApp, decode};
 use serde_json::Value;
 
@@ -73,4 +73,13 @@ pub async fn another_key(
 /// The value of a claim of a token in a body field.
 pub fn claim(body: &Value, field: &str, claim: &str) -> Value {
     decode(body[field].as_str().unwrap()).1[claim].clone()
+}
+
+/// The options of an offline login (a refresh token bound to `client_id`).
+pub fn offline(client_id: &str) -> LoginRequest {
+    LoginRequest {
+        client_id: Some(client_id.into()),
+        access_type: Some("offline".into()),
+        expiration: None,
+    }
 }

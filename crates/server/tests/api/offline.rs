@@ -3,20 +3,14 @@
 use latchkey_client::api::LoginRequest;
 use latchkey_testkit::{TestApp, assert_api_error, backend_tests, decode};
 
+use crate::oauth2_kit::offline;
+
 backend_tests!(
     an_offline_login_returns_an_account_refresh_token_without_expiry,
     an_account_refresh_token_works_only_with_its_client_id,
     an_offline_login_needs_a_client_id,
     an_unknown_access_type_is_refused,
 );
-
-fn offline(client_id: &str) -> LoginRequest {
-    LoginRequest {
-        client_id: Some(client_id.into()),
-        access_type: Some("offline".into()),
-        expiration: None,
-    }
-}
 
 async fn an_offline_login_returns_an_account_refresh_token_without_expiry(app: TestApp) {
     app.signup("ada@example.com").await;

@@ -1,11 +1,11 @@
 //! Running the service: probes, published keys, restarts, configuration, the CLI.
 
-use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use latchkey_client::api::LoginRequest;
 use latchkey_testkit::{
     LatchkeydProcess, PASSWORD, TempDir, TestApp, assert_api_error, backend_tests, decode,
+    run_with_stdin,
 };
 use latchkey_verify::{KeySet, Validation};
 
@@ -83,8 +83,8 @@ async fn sign_up_can_be_closed_by_configuration() {
 async fn latchkeyd_user_add_creates_an_account_even_with_sign_up_closed() {
     let dir = TempDir::new();
     let url = format!("sqlite://{}", dir.0.join("latchkey.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkeyd"))
-        .args([
+    let output = run_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_latchkeyd")).args([
             "user",
             "add",
             "--email",
@@ -92,19 +92,9 @@ async fn latchkeyd_user_add_creates_an_account_even_with_sign_up_closed() {
             "--password-stdin",
             "--database",
             &url,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        ]),
+        &format!("{PASSWORD}\n"),
+    );
     assert!(
         output.status.success(),
         "{}",

@@ -29,19 +29,18 @@ async fn rotated(app: &TestApp, refresh: &RefreshToken) -> RefreshToken {
     tokens.refresh_token.unwrap()
 }
 
+/// Whether a refresh of `refresh` answers a new refresh token.
+async fn rotates(app: &TestApp, refresh: &RefreshToken) -> bool {
+    let tokens = app.client.refresh(refresh, None).await.unwrap();
+    tokens.refresh_token.is_some()
+}
+
 async fn without_rotation_a_refresh_returns_no_new_refresh_token(app: TestApp) {
     let (token, key) = app.account_with_key("ada@example.com").await;
     assert!(!key.rotate_refresh_tokens);
     let refresh = app.client_refresh_token(&key).await;
     for _ in 0..3 {
-        assert!(
-            app.client
-                .refresh(&refresh, None)
-                .await
-                .unwrap()
-                .refresh_token
-                .is_none()
-        );
+        assert!(!rotates(&app, &refresh).await);
     }
     assert!(!app.client.client_keys(&token).await.unwrap()[0].rotate_refresh_tokens);
 }
@@ -142,14 +141,7 @@ async fn the_deployment_can_turn_rotation_on_for_every_key() {
     let (_, key) = app.account_with_key("ada@example.com").await;
     assert!(key.rotate_refresh_tokens);
     let refresh = app.client_refresh_token(&key).await;
-    assert!(
-        app.client
-            .refresh(&refresh, None)
-            .await
-            .unwrap()
-            .refresh_token
-            .is_some()
-    );
+    assert!(rotates(&app, &refresh).await);
 }
 
 /// The value of one metrics sample, from `/metrics`.

@@ -3,6 +3,7 @@
 use std::process::Command;
 
 use latchkey_testkit::{PASSWORD, TestApp, backend_tests, decode};
+use reqwest::Method;
 use serde_json::Value;
 
 backend_tests!(
@@ -52,6 +53,23 @@ async fn assert_refused(app: &TestApp, body: Value, status: u16, code: &str) {
     );
 }
 
+/// `method path` on the app, authenticated the Wazo way (`X-Auth-Token`).
+async fn with_x_auth_token(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+) -> reqwest::Response {
+    let request = app.http.request(method, app.url(path));
+    request.header("X-Auth-Token", token).send().await.unwrap()
+}
+
+/// Asserts that renewing with `refresh_token` for `client_id` is refused as `invalid_grant`.
+async fn assert_renewal_refused(app: &TestApp, client_id: &str, refresh_token: &str) {
+    let body = serde_json::json!({"client_id": client_id, "refresh_token": refresh_token});
+    assert_refused(app, body, 400, "invalid_grant").await;
+}
+
 /// Signs up alice and logs her in offline for the application "example": the answer.
 async fn alice_offline(app: &TestApp) -> Value {
     app.signup("alice@example.com").await;
@@ -70,38 +88,30 @@ async fn alice_offline(app: &TestApp) -> Value {
 /// new refresh token). Returns the renewed access token.
 async fn seed_samples(url: &str) -> String {
     let user = format!("alice@example.com:{PASSWORD}");
-    let json = "Content-Type: application/json";
-    let token = curl(&[
-        "-k",
-        "-XPOST",
-        "-H",
-        json,
-        "-u",
-        &user,
-        url,
-        "-d",
-        r#"{"expiration": 3600}"#,
-    ])
-    .await;
+    let token = curl_post(url, Some(&user), r#"{"expiration": 3600}"#).await;
     assert!(token["data"]["token"].is_string(), "{token}");
-    let offline = curl(&[
-        "-k",
-        "-XPOST",
-        "-H",
-        json,
-        "-u",
-        &user,
+    let offline = curl_post(
         url,
-        "-d",
+        Some(&user),
         r#"{"client_id": "example", "access_type": "offline"}"#,
-    ])
+    )
     .await;
     let refresh = offline["data"]["refresh_token"].as_str().unwrap();
     let body =
         format!(r#"{{"expiration": 3600, "client_id": "example", "refresh_token": "{refresh}"}}"#);
-    let renewed = curl(&["-k", "-XPOST", "-H", json, url, "-d", &body]).await;
+    let renewed = curl_post(url, None, &body).await;
     assert!(renewed["data"].get("refresh_token").is_none(), "{renewed}");
     renewed["data"]["token"].as_str().unwrap().to_owned()
+}
+
+/// One seed sample: `curl -k -XPOST -H "Content-Type: application/json" [-u USER] URL -d BODY`.
+async fn curl_post(url: &str, user: Option<&str>, body: &str) -> Value {
+    let mut args = vec!["-k", "-XPOST", "-H", "Content-Type: application/json"];
+    if let Some(user) = user {
+        args.extend(["-u", user]);
+    }
+    args.extend([url, "-d", body]);
+    curl(&args).await
 }
 
 async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
@@ -113,13 +123,7 @@ async fn the_wazo_seed_curl_samples_work_as_written(app: TestApp) {
 async fn a_refresh_token_needs_its_client_id_and_makes_no_refresh_token(app: TestApp) {
     let offline = alice_offline(&app).await;
     let refresh = offline["data"]["refresh_token"].as_str().unwrap();
-    assert_refused(
-        &app,
-        serde_json::json!({"client_id": "other", "refresh_token": refresh}),
-        400,
-        "invalid_grant",
-    )
-    .await;
+    assert_renewal_refused(&app, "other", refresh).await;
     let (status, _) = post(&app, None, serde_json::json!({"refresh_token": refresh})).await;
     assert_eq!(status, 400);
     let (status, renewed) = post(
@@ -181,22 +185,10 @@ async fn a_wazo_refresh_token_is_refused_as_x_auth_token_and_an_access_token_as_
 ) {
     let offline = alice_offline(&app).await;
     let refresh = offline["data"]["refresh_token"].as_str().unwrap();
-    let response = app
-        .http
-        .get(app.url("/users/me"))
-        .header("X-Auth-Token", refresh)
-        .send()
-        .await
-        .unwrap();
+    let response = with_x_auth_token(&app, Method::GET, "/users/me", refresh).await;
     assert_eq!(response.status(), 401);
     let access = offline["data"]["token"].as_str().unwrap();
-    assert_refused(
-        &app,
-        serde_json::json!({"client_id": "example", "refresh_token": access}),
-        400,
-        "invalid_grant",
-    )
-    .await;
+    assert_renewal_refused(&app, "example", access).await;
 }
 
 async fn wazo_timestamps_and_ids_describe_the_token(app: TestApp) {
@@ -283,23 +275,12 @@ async fn a_users_refresh_tokens_can_be_listed_and_deleted_by_client_id(app: Test
             .status(),
         404
     );
-    let delete = app
-        .http
-        .delete(app.url("/api/auth/0.1/users/me/tokens/desktop"))
-        .header("X-Auth-Token", token)
-        .send()
-        .await
-        .unwrap();
+    let desktop = "/api/auth/0.1/users/me/tokens/desktop";
+    let delete = with_x_auth_token(&app, Method::DELETE, desktop, token).await;
     assert_eq!(delete.status(), 204);
     let listed: Value = list("me".into()).await.unwrap().json().await.unwrap();
     assert_eq!(listed["total"], 1);
-    let again = app
-        .http
-        .delete(app.url("/api/auth/0.1/users/me/tokens/desktop"))
-        .header("X-Auth-Token", token)
-        .send()
-        .await
-        .unwrap();
+    let again = with_x_auth_token(&app, Method::DELETE, desktop, token).await;
     assert_eq!(again.status(), 404);
 }
 

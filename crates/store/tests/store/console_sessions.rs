@@ -5,11 +5,10 @@
 use std::sync::Arc;
 
 use latchkey_core::Store;
-use latchkey_core::email::Email;
 use latchkey_core::ids::AccountId;
 use latchkey_core::store::{AccountRecord, ConsoleLiveness, ConsoleSessionRecord};
 
-use crate::{TestStore, backend_tests};
+use crate::{TestStore, backend_tests, insert_account};
 
 backend_tests!(
     a_session_is_live_within_both_timeouts_only,
@@ -21,17 +20,8 @@ backend_tests!(
 const NOW: i64 = 1_800_000_000;
 
 async fn account(store: &Arc<dyn Store>) -> AccountRecord {
-    let account = AccountRecord {
-        id: AccountId::generate().unwrap(),
-        email: Email::parse(&format!("{}@example.com", AccountId::generate().unwrap())).unwrap(),
-        password_hash: "not a hash".into(),
-        created_at: NOW,
-        tokens_not_before: NOW,
-        credential_generation: 0,
-        status_idx: None,
-    };
-    store.insert_account(&account).await.unwrap();
-    account
+    let email = format!("{}@example.com", AccountId::generate().unwrap());
+    insert_account(&**store, &email, NOW, None).await
 }
 
 fn session(account: &AccountRecord, digest: u8, generation: i64) -> ConsoleSessionRecord {

@@ -14,6 +14,9 @@ mod status_indexes;
 use std::sync::Arc;
 
 use latchkey_core::Store;
+use latchkey_core::email::Email;
+use latchkey_core::ids::AccountId;
+use latchkey_core::store::AccountRecord;
 use latchkey_store::StoreOptions;
 use latchkey_testkit::{Backend, OnBackend, TestDatabase};
 
@@ -40,6 +43,27 @@ impl OnBackend for TestStore {
     fn on(backend: Backend) -> impl Future<Output = Self> {
         Self::open(backend)
     }
+}
+
+/// Inserts an account with `email`, created at `now`, holding `status_idx` (its password
+/// hash a placeholder), and returns it.
+pub async fn insert_account(
+    store: &dyn Store,
+    email: &str,
+    now: i64,
+    status_idx: Option<u64>,
+) -> AccountRecord {
+    let account = AccountRecord {
+        id: AccountId::generate().unwrap(),
+        email: Email::parse(email).unwrap(),
+        password_hash: "not a hash".into(),
+        created_at: now,
+        tokens_not_before: now,
+        credential_generation: 0,
+        status_idx,
+    };
+    store.insert_account(&account).await.unwrap();
+    account
 }
 
 /// Runs each listed `async fn(TestStore)` on both backends, on two worker threads.

@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use latchkey_core::Store;
-use latchkey_core::email::Email;
-use latchkey_core::ids::{AccountId, SessionId};
-use latchkey_core::store::{AccountRecord, IssuedAccess, SessionGuard, SessionRecord};
+use latchkey_core::ids::SessionId;
+use latchkey_core::store::{IssuedAccess, SessionGuard, SessionRecord};
 use latchkey_core::{Kind, Scope};
 
-use crate::{TestStore, backend_tests};
+use crate::{TestStore, backend_tests, insert_account};
 
 backend_tests!(
     concurrent_rotations_of_different_sessions_all_succeed,
@@ -20,16 +19,7 @@ backend_tests!(
 const NOW: i64 = 1_900_000_000;
 
 pub(crate) async fn rotating_sessions(store: &dyn Store, count: usize) -> Vec<SessionId> {
-    let account = AccountRecord {
-        id: AccountId::generate().unwrap(),
-        email: Email::parse("ada@example.com").unwrap(),
-        password_hash: "not a hash".into(),
-        created_at: NOW,
-        tokens_not_before: NOW,
-        credential_generation: 0,
-        status_idx: None,
-    };
-    store.insert_account(&account).await.unwrap();
+    let account = insert_account(store, "ada@example.com", NOW, None).await;
     let mut ids = Vec::new();
     for _ in 0..count {
         let session = SessionRecord {

@@ -5,13 +5,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use latchkey_core::Store;
-use latchkey_core::email::Email;
-use latchkey_core::ids::AccountId;
-use latchkey_core::store::AccountRecord;
 use latchkey_store::StoreOptions;
 
 use crate::rotation::rotating_sessions;
-use crate::{TestStore, backend_tests};
+use crate::{TestStore, backend_tests, insert_account};
 
 backend_tests!(
     concurrent_reservations_from_two_stores_never_share_an_index,
@@ -48,16 +45,7 @@ async fn concurrent_reservations_from_two_stores_never_share_an_index(t: TestSto
 async fn concurrent_ends_of_one_login_era_end_every_era_but_the_current(t: TestStore) {
     let store = &t.store;
     let first = store.reserve_status_indexes(1).await.unwrap();
-    let account = AccountRecord {
-        id: AccountId::generate().unwrap(),
-        email: Email::parse("ada@example.com").unwrap(),
-        password_hash: "not a hash".into(),
-        created_at: NOW,
-        tokens_not_before: NOW,
-        credential_generation: 0,
-        status_idx: Some(first),
-    };
-    store.insert_account(&account).await.unwrap();
+    let account = insert_account(&**store, "ada@example.com", NOW, Some(first)).await;
     let rounds = 200u64;
     for round in 0..rounds {
         let now = NOW + i64::try_from(round).unwrap() + 1;
