@@ -49,7 +49,12 @@ impl Db {
     /// Runs a statement; returns how many rows it changed.
     pub(crate) async fn execute(&self, sql: Sql<'_>) -> Result<u64, StoreError> {
         let done = match self {
-            Self::Sqlite(pool) => sql.query().execute(pool).await.map(|d| d.rows_affected()),
+            Self::Sqlite(pool) => sql
+                .for_sqlite()
+                .query()
+                .execute(pool)
+                .await
+                .map(|d| d.rows_affected()),
             Self::Postgres(pool) => sql.query().execute(pool).await.map(|d| d.rows_affected()),
         };
         done.store_err()
@@ -59,6 +64,7 @@ impl Db {
     pub(crate) async fn fetch_optional(&self, sql: Sql<'_>) -> Result<Option<Row>, StoreError> {
         match self {
             Self::Sqlite(pool) => Ok(sql
+                .for_sqlite()
                 .query()
                 .fetch_optional(pool)
                 .await
@@ -76,7 +82,9 @@ impl Db {
     /// Runs a query that returns exactly one row.
     pub(crate) async fn fetch_one(&self, sql: Sql<'_>) -> Result<Row, StoreError> {
         match self {
-            Self::Sqlite(pool) => Ok(Row::Sqlite(sql.query().fetch_one(pool).await.store_err()?)),
+            Self::Sqlite(pool) => Ok(Row::Sqlite(
+                sql.for_sqlite().query().fetch_one(pool).await.store_err()?,
+            )),
             Self::Postgres(pool) => Ok(Row::Postgres(
                 sql.query().fetch_one(pool).await.store_err()?,
             )),
@@ -87,6 +95,7 @@ impl Db {
     pub(crate) async fn fetch_all(&self, sql: Sql<'_>) -> Result<Vec<Row>, StoreError> {
         match self {
             Self::Sqlite(pool) => Ok(sql
+                .for_sqlite()
                 .query()
                 .fetch_all(pool)
                 .await
@@ -157,6 +166,7 @@ impl Tx {
     pub(crate) async fn execute(&mut self, sql: Sql<'_>) -> Result<u64, StoreError> {
         let done = match self {
             Self::Sqlite(tx) => sql
+                .for_sqlite()
                 .query()
                 .execute(&mut **tx)
                 .await
@@ -174,6 +184,7 @@ impl Tx {
     pub(crate) async fn fetch_optional(&mut self, sql: Sql<'_>) -> Result<Option<Row>, StoreError> {
         match self {
             Self::Sqlite(tx) => Ok(sql
+                .for_sqlite()
                 .query()
                 .fetch_optional(&mut **tx)
                 .await
@@ -192,6 +203,7 @@ impl Tx {
     pub(crate) async fn fetch_all(&mut self, sql: Sql<'_>) -> Result<Vec<Row>, StoreError> {
         match self {
             Self::Sqlite(tx) => Ok(sql
+                .for_sqlite()
                 .query()
                 .fetch_all(&mut **tx)
                 .await

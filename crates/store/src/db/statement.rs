@@ -1,5 +1,6 @@
 //! A statement and its arguments, built once for both backends: `$n` placeholders are
-//! numbered as arguments are bound ([`Sql::bind`], [`Sql::push_bind`]).
+//! numbered as arguments are bound ([`Sql::bind`], [`Sql::push_bind`]); SQLite gets them
+//! as anonymous `?`s ([`Sql::for_sqlite`]).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -15,6 +16,17 @@ pub(crate) enum Arg<'a> {
     Text(Option<Cow<'a, str>>),
     /// Bytes (digests, keys).
     Bytes(&'a [u8]),
+}
+
+impl Arg<'_> {
+    /// The same argument, borrowing its text.
+    fn borrowed(&self) -> Arg<'_> {
+        match self {
+            Self::Int(value) => Arg::Int(*value),
+            Self::Text(value) => Arg::Text(value.as_deref().map(Cow::Borrowed)),
+            Self::Bytes(value) => Arg::Bytes(value),
+        }
+    }
 }
 
 impl From<i64> for Arg<'_> {
@@ -127,6 +139,46 @@ impl<'a> Sql<'a> {
         self
     }
 
+    /// SQLite's form of the statement: each `$n` becomes an anonymous `?`, with the
+    /// arguments in the order the placeholders appear (repeated where one is). SQLite finds
+    /// a numbered parameter by a linear search of the statement's names, and sqlx asks for
+    /// every parameter's name when binding: a group commit's `VALUES` of hundreds of
+    /// arguments made that quadratic. Anonymous parameters have no name to search for.
+    pub(super) fn for_sqlite(&self) -> Sql<'_> {
+        let mut text = String::with_capacity(self.text.len());
+        let mut args = Vec::with_capacity(self.args.len());
+        let mut in_literal = false;
+        let mut rest = self.text.as_ref();
+        while let Some(at) = rest.find(['$', '\'']) {
+            let (before, from) = rest.split_at(at);
+            text.push_str(before);
+            if let Some(after) = from.strip_prefix('\'') {
+                in_literal = !in_literal;
+                text.push('\'');
+                rest = after;
+                continue;
+            }
+            let digits = from[1..].bytes().take_while(u8::is_ascii_digit).count();
+            let number = from[1..=digits].parse::<usize>().ok();
+            match number.and_then(|n| self.args.get(n.wrapping_sub(1))) {
+                Some(arg) if !in_literal => {
+                    text.push('?');
+                    args.push(arg.borrowed());
+                    rest = &from[1 + digits..];
+                }
+                _ => {
+                    text.push('$');
+                    rest = &from[1..];
+                }
+            }
+        }
+        text.push_str(rest);
+        Sql {
+            text: Cow::Owned(text),
+            args,
+        }
+    }
+
     /// The sqlx query of this statement for database `DB`.
     pub(super) fn query<DB>(&self) -> sqlx::query::Query<'_, DB, <DB as Database>::Arguments<'_>>
     where
@@ -144,5 +196,43 @@ impl<'a> Sql<'a> {
             };
         }
         query
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &Sql<'_>) -> Vec<String> {
+        sql.args
+            .iter()
+            .map(|arg| match arg {
+                Arg::Int(v) => format!("{v:?}"),
+                Arg::Text(v) => format!("{v:?}"),
+                Arg::Bytes(v) => format!("{v:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sqlite_gets_anonymous_placeholders_in_text_order() {
+        let sql = Sql::new("UPDATE t SET a = $2, b = '$1', c = $1 WHERE d = $2 AND e <> '$'")
+            .bind(7)
+            .bind("x");
+        let sqlite = sql.for_sqlite();
+        assert_eq!(
+            sqlite.text,
+            "UPDATE t SET a = ?, b = '$1', c = ? WHERE d = ? AND e <> '$'"
+        );
+        assert_eq!(texts(&sqlite), [r#"Some("x")"#, "Some(7)", r#"Some("x")"#]);
+    }
+
+    #[test]
+    fn values_groups_keep_their_order() {
+        let mut sql = Sql::new("INSERT INTO t VALUES ");
+        sql.push_values([1, 2, 3], |n| vec![n.into(), format!("row{n}").into()]);
+        let sqlite = sql.for_sqlite();
+        assert_eq!(sqlite.text, "INSERT INTO t VALUES (?, ?), (?, ?), (?, ?)");
+        assert_eq!(texts(&sqlite), texts(&sql));
     }
 }
