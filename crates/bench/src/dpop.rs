@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::Args;
 use latchkey_client::api::TokenRequest;
-use latchkey_client::{Client, DpopKey, GrantType};
+use latchkey_client::{Client, ClientSecret, DpopKey, GrantType};
 
 use crate::{read, write};
 
@@ -19,20 +19,18 @@ use crate::{read, write};
 const KEY_FILE: &str = "dpop_key";
 
 /// Makes the DPoP key, and a client access token bound to it (`dpop_client_token`),
-/// from the client key `prepare` wrote to `cc.json`.
-pub async fn prepare(client: &Client, dir: &Path) -> anyhow::Result<()> {
+/// from the client key `client_id`.
+pub async fn prepare(
+    client: &Client,
+    dir: &Path,
+    client_id: &str,
+    secret: &ClientSecret,
+) -> anyhow::Result<()> {
     let key = DpopKey::generate()?;
-    let cc: serde_json::Value = serde_json::from_str(&read(dir, "cc.json")?)?;
-    let field = |name: &str| {
-        cc[name]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("cc.json has no {name}"))
-    };
     let request = TokenRequest {
         grant_type: GrantType::ClientCredentials,
-        client_id: Some(field("clientId")?),
-        client_secret: Some(field("clientSecret")?.into()),
+        client_id: Some(client_id.to_owned()),
+        client_secret: Some(secret.clone()),
         ..TokenRequest::default()
     };
     let bound = client.token_with_dpop(&request, &key).await?;

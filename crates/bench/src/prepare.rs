@@ -46,7 +46,7 @@ pub async fn run(server: &str, dir: &Path, rotating: usize) -> anyhow::Result<()
     write(dir, "refresh.json", &refresh_body.to_string())?;
     write(dir, "account_token", &account)?;
     write(dir, "client_token", &tokens.access_token)?;
-    crate::dpop::prepare(&client, dir).await?;
+    crate::dpop::prepare(&client, dir, &key.client_id, &key.client_secret).await?;
     write(
         dir,
         "client_basic",

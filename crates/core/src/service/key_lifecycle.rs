@@ -34,27 +34,23 @@ pub(super) fn secret_matches(key: &ClientKeyRecord, digest: &SecretDigest, now: 
     current | previous
 }
 
-/// A key's expiry and networks, borrowed from wherever they were read.
-#[derive(Clone, Copy)]
-struct Limits<'a> {
+/// Why a key that expires at `expires_at` and may be used from `networks` (empty:
+/// anywhere) may not be used at `now` from `source`, if it may not.
+fn refusal(
     expires_at: Option<i64>,
-    networks: &'a Networks,
-}
-
-impl Limits<'_> {
-    /// Why the key may not be used at `now` from `source`, if it may not.
-    fn refusal(self, source: Option<IpAddr>, now: i64) -> Option<(EventKind, &'static str)> {
-        if self.expires_at.is_some_and(|at| at <= now) {
-            Some((EventKind::ClientKeyExpired, "the client key has expired"))
-        } else if !self.networks.is_empty() && !source.is_some_and(|ip| self.networks.contains(ip))
-        {
-            Some((
-                EventKind::ClientNetworkRefused,
-                "request from outside the key's allowedCidrs",
-            ))
-        } else {
-            None
-        }
+    networks: &Networks,
+    source: Option<IpAddr>,
+    now: i64,
+) -> Option<(EventKind, &'static str)> {
+    if expires_at.is_some_and(|at| at <= now) {
+        Some((EventKind::ClientKeyExpired, "the client key has expired"))
+    } else if !networks.is_empty() && !source.is_some_and(|ip| networks.contains(ip)) {
+        Some((
+            EventKind::ClientNetworkRefused,
+            "request from outside the key's allowedCidrs",
+        ))
+    } else {
+        None
     }
 }
 
@@ -66,11 +62,8 @@ impl Latchkey {
         key: &ClientKeyRecord,
         source: Option<IpAddr>,
     ) -> Result<()> {
-        let limits = Limits {
-            expires_at: key.expires_at,
-            networks: &key.allowed_networks,
-        };
-        self.admit(limits, &key.account_id, key.id.as_str(), source)
+        let refused = refusal(key.expires_at, &key.allowed_networks, source, self.now());
+        self.refuse(refused, &key.account_id, key.id.as_str(), source)
             .await
     }
 
@@ -86,22 +79,20 @@ impl Latchkey {
         let (Some(key), Some(client)) = (key, session.client_id.as_deref()) else {
             return Ok(());
         };
-        let limits = Limits {
-            expires_at: key.expires_at,
-            networks: &key.allowed_networks,
-        };
-        self.admit(limits, &session.account_id, client, source)
+        let refused = refusal(key.expires_at, &key.allowed_networks, source, self.now());
+        self.refuse(refused, &session.account_id, client, source)
             .await
     }
 
-    async fn admit(
+    /// `invalid_client` with its audit event if `refused` says why, else nothing.
+    async fn refuse(
         &self,
-        limits: Limits<'_>,
+        refused: Option<(EventKind, &'static str)>,
         account: &AccountId,
         client: &str,
         source: Option<IpAddr>,
     ) -> Result<()> {
-        let Some((kind, detail)) = limits.refusal(source, self.now()) else {
+        let Some((kind, detail)) = refused else {
             return Ok(());
         };
         self.audit(
