@@ -14,7 +14,7 @@ use crate::metrics::Metrics;
 use crate::middleware::metrics_router;
 use crate::routes;
 use crate::serve::{ConnectionLimits, serve};
-use crate::state::{AppState, HttpPolicy};
+use crate::state::{AppState, HttpPolicy, Shared};
 use crate::tls::{self, TlsListener};
 
 /// A built, bound, not yet running `latchkeyd`.
@@ -75,11 +75,11 @@ impl Application {
             listener,
             metrics_listener,
             tls,
-            state: AppState {
+            state: AppState::new(Shared {
                 metrics: Arc::new(Metrics::new(Arc::clone(latchkey.telemetry()), pools)),
                 latchkey: Arc::new(latchkey),
                 http: Arc::new(http),
-            },
+            }),
         })
     }
 

@@ -40,19 +40,22 @@ pub fn harden(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     if !policy.cors_allowed_origins.is_empty() {
         router = router.layer(cors(&policy.cors_allowed_origins));
     }
-    router
-        .layer(axum::middleware::map_response_with_state(
-            Arc::clone(policy),
-            security_headers,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
+    router = router.layer(axum::middleware::map_response_with_state(
+        Arc::clone(policy),
+        security_headers,
+    ));
+    if !policy.trusted_proxies.is_empty() {
+        // Without trusted proxies the source is the TCP peer, which `SourceAddr` reads
+        // itself: no layer, no cost per request.
+        router = router.layer(axum::middleware::from_fn_with_state(
             Arc::clone(policy),
             crate::extract::resolve_source,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state.metrics),
-            metrics::track,
-        ))
+        ));
+    }
+    router.layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&state.metrics),
+        metrics::track,
+    ))
 }
 
 /// The router of the separate metrics listener.

@@ -13,12 +13,16 @@ use axum::BoxError;
 use axum::body::{Body, Bytes};
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 
 /// A body that must be read whole before its deadline.
+///
+/// The timer is armed only when the body makes the reader wait: a body that came with its
+/// head (most of them) is read without one, which spares a timer per request.
 pub(crate) struct DeadlineBody {
     inner: Incoming,
-    deadline: Pin<Box<Sleep>>,
+    deadline: Instant,
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl DeadlineBody {
@@ -29,9 +33,14 @@ impl DeadlineBody {
         }
         Body::new(Self {
             inner: body,
-            deadline: Box::pin(tokio::time::sleep(within)),
+            deadline: Instant::now() + within,
+            timer: None,
         })
     }
+}
+
+fn too_late() -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    Poll::Ready(Some(Err("the request body took too long to arrive".into())))
 }
 
 impl http_body::Body for DeadlineBody {
@@ -39,15 +48,26 @@ impl http_body::Body for DeadlineBody {
     type Error = BoxError;
 
     fn poll_frame(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        if self.deadline.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Some(Err("the request body took too long to arrive".into())));
+        let this = self.get_mut();
+        if let Some(timer) = &mut this.timer
+            && timer.as_mut().poll(cx).is_ready()
+        {
+            return too_late();
         }
-        Pin::new(&mut self.inner)
-            .poll_frame(cx)
-            .map_err(BoxError::from)
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Pending if this.timer.is_none() => {
+                let mut timer = Box::pin(tokio::time::sleep_until(this.deadline));
+                if timer.as_mut().poll(cx).is_ready() {
+                    return too_late();
+                }
+                this.timer = Some(timer);
+                Poll::Pending
+            }
+            polled => polled.map_err(BoxError::from),
+        }
     }
 
     fn is_end_stream(&self) -> bool {

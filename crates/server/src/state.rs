@@ -2,6 +2,7 @@
 //! apply. Its own room, below both the application that builds it (`app.rs`) and the
 //! router and layers that read it (`routes`, `middleware`, `extract`).
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::http::HeaderValue;
@@ -9,15 +10,34 @@ use latchkey_core::Latchkey;
 
 use crate::metrics::Metrics;
 
-/// Shared state of the handlers.
+/// Shared state of the handlers: one pointer, so that the copy each extractor takes
+/// costs one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] points to.
+pub struct Shared {
     /// The domain service.
     pub latchkey: Arc<Latchkey>,
     /// Request and domain metrics.
     pub metrics: Arc<Metrics>,
     /// CORS, TLS and metrics placement.
     pub http: Arc<HttpPolicy>,
+}
+
+impl AppState {
+    /// The state of one server.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// The HTTP-level policies of one `latchkeyd`.

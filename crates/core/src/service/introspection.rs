@@ -144,29 +144,39 @@ impl Latchkey {
         let Some(account_id) = AccountId::parse(&claims.sub) else {
             return Ok(false);
         };
-        let Some(account) = self.store.account_by_id(&account_id).await? else {
-            return Ok(false);
-        };
-        if claims.iat < account.tokens_not_before {
-            return Ok(false);
-        }
-        if matches!(claims.kind, Kind::ClientAccess | Kind::ClientRefresh) {
+        let client = if matches!(claims.kind, Kind::ClientAccess | Kind::ClientRefresh) {
             let Some(id) = claims.client_id.as_deref().and_then(ClientId::parse) else {
                 return Ok(false);
             };
-            let key = self.store.client_key(&id).await?;
-            if key.is_none_or(|k| k.account_id != account_id) {
-                return Ok(false);
-            }
-        }
-        let Some(sid) = claims.sid.as_deref() else {
-            // Every refresh token has a session; only account access tokens may lack one.
-            return Ok(claims.kind == Kind::AccountAccess);
+            Some(id)
+        } else {
+            None
         };
-        let Some(sid) = SessionId::parse(sid) else {
+        let sid = match claims.sid.as_deref() {
+            Some(sid) => match SessionId::parse(sid) {
+                Some(sid) => Some(sid),
+                None => return Ok(false),
+            },
+            None => None,
+        };
+        // The account, the client key and the session, in one read.
+        let Some(standing) = self
+            .store
+            .token_standing(&account_id, client.as_ref(), sid.as_ref(), self.now())
+            .await?
+        else {
             return Ok(false);
         };
-        let Some(session) = self.store.live_session(&sid, self.now()).await? else {
+        if claims.iat < standing.tokens_not_before {
+            return Ok(false);
+        }
+        if client.is_some() && standing.key_account.as_ref() != Some(&account_id) {
+            return Ok(false);
+        }
+        if sid.is_none() {
+            return Ok(claims.kind == Kind::AccountAccess);
+        }
+        let Some(session) = standing.session else {
             return Ok(false);
         };
         if session.account_id != account_id {

@@ -21,7 +21,7 @@ pub use attempts::{AttemptCounter, AttemptRecord, Attempts};
 pub use audit::{Audit, AuditQuery, AuditRecord};
 pub use client_keys::{ClientKeyRecord, ClientKeys, KeyLimits, PreviousSecret};
 pub use console_sessions::{ConsoleLiveness, ConsoleSessionRecord, ConsoleSessions};
-pub use sessions::{IssuedAccess, SessionGuard, SessionRecord, Sessions};
+pub use sessions::{IssuedAccess, SessionGuard, SessionRecord, Sessions, TokenStanding};
 pub use signing_keys::{KeyRevocation, SigningKeyRecord, SigningKeys};
 pub use status_indexes::{StatusChanges, StatusIndexes};
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use latchkey_proto::{Kind, Scope};
 
 use super::{KeyLimits, StoreError};
-use crate::ids::{AccountId, SessionId};
+use crate::ids::{AccountId, ClientId, SessionId};
 
 /// A refresh session: one refresh-token family, from the grant that started it.
 #[derive(Debug, Clone)]
@@ -61,6 +61,18 @@ pub enum SessionGuard {
     ClientKey,
 }
 
+/// What [`Sessions::token_standing`] reads.
+#[derive(Debug, Clone)]
+pub struct TokenStanding {
+    /// The account's tokens issued before this time are refused.
+    pub tokens_not_before: i64,
+    /// The account owning the client key asked about; `None` if none was asked or it
+    /// is gone.
+    pub key_account: Option<AccountId>,
+    /// The session asked about, if it is live.
+    pub session: Option<SessionRecord>,
+}
+
 /// Storage of refresh sessions.
 #[async_trait]
 pub trait Sessions: Send + Sync {
@@ -84,6 +96,17 @@ pub trait Sessions: Send + Sync {
         id: &SessionId,
         now: i64,
     ) -> Result<Option<(SessionRecord, Option<KeyLimits>)>, StoreError>;
+    /// What decides whether a token of `account` is still live, in one read: the
+    /// account's `tokens_not_before`, the owner of the client key `client` (if one is
+    /// named and still there) and the session `session` if it is live at `now`. `None`
+    /// if the account is gone.
+    async fn token_standing(
+        &self,
+        account: &AccountId,
+        client: Option<&ClientId>,
+        session: Option<&SessionId>,
+        now: i64,
+    ) -> Result<Option<TokenStanding>, StoreError>;
     /// Records that a session was used at `now`.
     async fn touch_session(&self, id: &SessionId, now: i64) -> Result<(), StoreError>;
     /// The account's live sessions, newest first.

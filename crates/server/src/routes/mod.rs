@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use time::OffsetDateTime;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
@@ -29,15 +30,13 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
-    let nonces =
-        || axum::middleware::from_fn_with_state(Arc::clone(&state.latchkey), dpop_nonce::offer);
     let router = Router::new()
         .route("/users", post(users::signup))
         .route("/users/me", get(users::me))
         .route("/users/me/password", put(users::change_password))
         .route("/users/me/events", get(users::events))
         .route("/auth/login", post(auth::login))
-        .route("/auth/token", post(auth::token).layer(nonces()))
+        .route("/auth/token", token_route(auth::token, &state))
         .route(
             "/client-keys",
             post(client_keys::create).get(client_keys::list),
@@ -58,7 +57,7 @@ pub fn router(state: AppState) -> Router {
             "/api/auth/0.1/users/{user_uuid}/tokens/{client_id}",
             delete(wazo::delete),
         )
-        .route("/oauth2/token", post(oauth2::token).layer(nonces()))
+        .route("/oauth2/token", token_route(oauth2::token, &state))
         .route("/oauth2/introspect", post(oauth2::introspect))
         .route("/oauth2/revoke", post(oauth2::revoke))
         .route(
@@ -87,6 +86,24 @@ pub fn router(state: AppState) -> Router {
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         );
     crate::middleware::harden(router, &state).with_state(state)
+}
+
+/// A token endpoint: `POST`, with the `DPoP-Nonce` layer when nonces are required (off,
+/// it would add nothing, so it is left out).
+fn token_route<H, T>(handler: H, state: &AppState) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let route = post(handler);
+    if state.latchkey.settings().policies.dpop_require_nonce {
+        route.layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.latchkey),
+            dpop_nonce::offer,
+        ))
+    } else {
+        route
+    }
 }
 
 /// Marks a response that carries tokens or secrets as not cacheable (RFC 6749 §5.1).

@@ -83,6 +83,10 @@ impl<'a> From<&'a Vec<u8>> for Arg<'a> {
     }
 }
 
+/// Up to this many arguments, SQLite gets a statement's numbered placeholders as they are
+/// (see [`Sql::for_sqlite`]).
+const NUMBERED_UP_TO: usize = 16;
+
 /// A statement and its arguments, in placeholder order.
 #[derive(Debug, Clone)]
 pub(crate) struct Sql<'a> {
@@ -139,12 +143,23 @@ impl<'a> Sql<'a> {
         self
     }
 
-    /// SQLite's form of the statement: each `$n` becomes an anonymous `?`, with the
-    /// arguments in the order the placeholders appear (repeated where one is). SQLite finds
-    /// a numbered parameter by a linear search of the statement's names, and sqlx asks for
-    /// every parameter's name when binding: a group commit's `VALUES` of hundreds of
-    /// arguments made that quadratic. Anonymous parameters have no name to search for.
-    pub(super) fn for_sqlite(&self) -> Sql<'_> {
+    /// SQLite's form of the statement. SQLite finds a numbered parameter by a linear
+    /// search of the statement's names, and sqlx asks for every parameter's name when
+    /// binding: a group commit's `VALUES` of hundreds of arguments made that quadratic. A
+    /// statement with more than [`NUMBERED_UP_TO`] arguments therefore gets anonymous
+    /// placeholders ([`Sql::anonymous`]), which have no name to search for; a shorter one
+    /// is left as it is, since its search is short and the copy would cost more.
+    pub(super) fn for_sqlite(&self) -> Cow<'_, Sql<'_>> {
+        if self.args.len() <= NUMBERED_UP_TO {
+            Cow::Borrowed(self)
+        } else {
+            Cow::Owned(self.anonymous())
+        }
+    }
+
+    /// The statement with each `$n` turned into an anonymous `?`, its arguments in the
+    /// order the placeholders appear (repeated where one is).
+    fn anonymous(&self) -> Sql<'_> {
         let mut text = String::with_capacity(self.text.len());
         let mut args = Vec::with_capacity(self.args.len());
         let mut in_literal = false;
@@ -219,7 +234,7 @@ mod tests {
         let sql = Sql::new("UPDATE t SET a = $2, b = '$1', c = $1 WHERE d = $2 AND e <> '$'")
             .bind(7)
             .bind("x");
-        let sqlite = sql.for_sqlite();
+        let sqlite = sql.anonymous();
         assert_eq!(
             sqlite.text,
             "UPDATE t SET a = ?, b = '$1', c = ? WHERE d = ? AND e <> '$'"
@@ -231,8 +246,21 @@ mod tests {
     fn values_groups_keep_their_order() {
         let mut sql = Sql::new("INSERT INTO t VALUES ");
         sql.push_values([1, 2, 3], |n| vec![n.into(), format!("row{n}").into()]);
-        let sqlite = sql.for_sqlite();
+        let sqlite = sql.anonymous();
         assert_eq!(sqlite.text, "INSERT INTO t VALUES (?, ?), (?, ?), (?, ?)");
         assert_eq!(texts(&sqlite), texts(&sql));
+    }
+
+    #[test]
+    fn only_long_statements_are_rewritten_for_sqlite() {
+        let short = Sql::new("SELECT $1, $2").bind(1).bind(2);
+        assert!(matches!(short.for_sqlite(), Cow::Borrowed(_)));
+        let mut long = Sql::new("INSERT INTO t VALUES ");
+        long.push_values(0..=NUMBERED_UP_TO, |n| {
+            vec![i64::try_from(n).unwrap().into()]
+        });
+        let sqlite = long.for_sqlite();
+        assert!(sqlite.text.ends_with("(?), (?)"), "{}", sqlite.text);
+        assert_eq!(texts(&sqlite), texts(&long));
     }
 }

@@ -117,16 +117,24 @@ impl Attempts for SqlStore {
     }
 }
 
-/// The counter of a `LEFT JOIN attempts`, if the row has one.
-pub(super) fn attempt_if_any(row: &Row) -> Result<Option<AttemptRecord>, StoreError> {
-    Ok(match row.opt_text("key")? {
+/// The columns [`attempt_if_any`] reads from the `n`th `LEFT JOIN attempts a{n}`.
+pub(super) fn joined_columns(n: usize) -> String {
+    format!(
+        ", a{n}.key AS key{n}, a{n}.failures AS failures{n}, a{n}.locked_until AS locked_until{n}"
+    )
+}
+
+/// The counter of the `n`th `LEFT JOIN attempts` (its columns as [`joined_columns`] names
+/// them), if the row has one.
+pub(super) fn attempt_if_any(row: &Row, n: usize) -> Result<Option<AttemptRecord>, StoreError> {
+    Ok(match row.opt_text(&format!("key{n}"))? {
         Some(key) => Some(AttemptRecord {
             key,
             failures: row
-                .opt_int("failures")?
+                .opt_int(&format!("failures{n}"))?
                 .and_then(|f| u32::try_from(f).ok())
                 .unwrap_or(0),
-            locked_until: row.opt_int("locked_until")?,
+            locked_until: row.opt_int(&format!("locked_until{n}"))?,
         }),
         None => None,
     })

@@ -52,28 +52,26 @@ impl ClientKeys for SqlStore {
         id: &ClientId,
         attempt_keys: &[String],
     ) -> Result<Option<(ClientKeyRecord, Vec<AttemptRecord>)>, StoreError> {
-        // One row per counter found, or one with NULL counter columns if none is.
-        let mut sql = Sql::new(format!(
-            "SELECT {COLUMNS}, key, failures, locked_until FROM client_keys \
-             LEFT JOIN attempts ON key IN ("
-        ));
+        // One row: the key, and one LEFT JOIN per counter (`a0`, `a1`, …), NULL where
+        // there is none. One row, not one per counter, so it is read as at most one.
+        let mut sql = Sql::new(format!("SELECT {COLUMNS}"));
+        for n in 0..attempt_keys.len() {
+            sql.push(&attempts::joined_columns(n));
+        }
+        sql.push(" FROM client_keys");
         for (n, key) in attempt_keys.iter().enumerate() {
-            sql.push(if n == 0 { "" } else { ", " }).push_bind(key);
+            sql.push(&format!(" LEFT JOIN attempts a{n} ON a{n}.key = "))
+                .push_bind(key);
         }
-        if attempt_keys.is_empty() {
-            sql.push("NULL");
-        }
-        sql.push(") WHERE id = ").push_bind(id.as_str());
-        let rows = self.read.fetch_all(sql).await?;
-        let Some(first) = rows.first() else {
+        sql.push(" WHERE id = ").push_bind(id.as_str());
+        let Some(row) = self.read.fetch_optional(sql).await? else {
             return Ok(None);
         };
-        let counters = rows
-            .iter()
-            .map(attempts::attempt_if_any)
+        let counters = (0..attempt_keys.len())
+            .map(|n| attempts::attempt_if_any(&row, n))
             .filter_map(Result::transpose)
             .collect::<Result<_, _>>()?;
-        Ok(Some((client_key(first)?, counters)))
+        Ok(Some((client_key(&row)?, counters)))
     }
 
     async fn client_keys(&self, account: &AccountId) -> Result<Vec<ClientKeyRecord>, StoreError> {

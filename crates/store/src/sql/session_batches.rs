@@ -80,10 +80,23 @@ pub(super) async fn insert_sessions(
         ") AS v WHERE (v.column11 IS NULL OR EXISTS (SELECT 1 FROM accounts a \
          WHERE a.id = v.column2 AND a.credential_generation = v.column11{lock})) \
          AND (v.column12 = 0 OR EXISTS (SELECT 1 FROM client_keys k \
-         WHERE k.id = v.column4 AND k.account_id = v.column2{lock})) RETURNING id"
+         WHERE k.id = v.column4 AND k.account_id = v.column2{lock}))"
     ));
+    // Nearly always every guard holds: the count says so without a row per session
+    // coming back (on SQLite, each returned row is one more hand-off from the database
+    // thread). Only when some were refused do we ask which.
+    let inserted = db.execute(insert).await?;
+    if usize::try_from(inserted).is_ok_and(|n| n == sessions.len()) {
+        return Ok(vec![true; sessions.len()]);
+    }
+    let mut find = Sql::new("SELECT id FROM sessions WHERE id IN (");
+    for (n, (s, _)) in sessions.iter().enumerate() {
+        find.push(if n == 0 { "" } else { ", " })
+            .push_bind(s.id.as_str());
+    }
+    find.push(")");
     let stored: HashSet<String> = db
-        .fetch_all(insert)
+        .fetch_all(find)
         .await?
         .iter()
         .map(|row| row.text("id"))

@@ -2,8 +2,10 @@
 //! (`super::session_batches`); the rest runs statement by statement.
 
 use async_trait::async_trait;
-use latchkey_core::ids::{AccountId, SessionId};
-use latchkey_core::store::{IssuedAccess, KeyLimits, SessionGuard, SessionRecord, Sessions};
+use latchkey_core::ids::{AccountId, ClientId, SessionId};
+use latchkey_core::store::{
+    IssuedAccess, KeyLimits, SessionGuard, SessionRecord, Sessions, TokenStanding,
+};
 use latchkey_core::{Kind, StoreError};
 
 use super::client_keys::stored_networks;
@@ -69,6 +71,41 @@ impl Sessions for SqlStore {
             None => None,
         };
         Ok(Some((session(&row)?, limits)))
+    }
+
+    async fn token_standing(
+        &self,
+        account: &AccountId,
+        client: Option<&ClientId>,
+        sid: Option<&SessionId>,
+        now: i64,
+    ) -> Result<Option<TokenStanding>, StoreError> {
+        let sql = Sql::new(format!(
+            "SELECT a.tokens_not_before AS account_not_before, \
+             (SELECT k.account_id FROM client_keys k WHERE k.id = $2) AS key_account, s.* \
+             FROM accounts a LEFT JOIN (SELECT {COLUMNS} FROM sessions WHERE id = $3 \
+             AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $4)) s ON 1 = 1 \
+             WHERE a.id = $1"
+        ))
+        .bind(account.as_str())
+        .bind(client.map(ClientId::as_str))
+        .bind(sid.map(SessionId::as_str))
+        .bind(now);
+        let Some(row) = self.read.fetch_optional(sql).await? else {
+            return Ok(None);
+        };
+        Ok(Some(TokenStanding {
+            tokens_not_before: row.int("account_not_before")?,
+            key_account: row
+                .opt_text("key_account")?
+                .as_deref()
+                .map(account_id)
+                .transpose()?,
+            session: match row.opt_text("id")? {
+                Some(_) => Some(session(&row)?),
+                None => None,
+            },
+        }))
     }
 
     async fn touch_session(&self, id: &SessionId, now: i64) -> Result<(), StoreError> {

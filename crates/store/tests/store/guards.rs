@@ -9,7 +9,9 @@ use crate::{TestStore, backend_tests};
 
 backend_tests!(
     a_session_is_stored_only_while_its_guard_holds,
-    a_client_session_is_read_with_its_own_keys_limits_only
+    a_batch_stores_exactly_the_sessions_whose_guards_hold,
+    a_client_session_is_read_with_its_own_keys_limits_only,
+    a_tokens_standing_is_read_in_one_go
 );
 
 const NOW: i64 = 1_900_000_000;
@@ -117,6 +119,102 @@ async fn a_client_session_is_read_with_its_own_keys_limits_only(t: TestStore) {
     assert!(
         store
             .live_session_with_key(&client.id, NOW)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn a_batch_stores_exactly_the_sessions_whose_guards_hold(t: TestStore) {
+    let store = &t.store;
+    let account = an_account(store.as_ref()).await;
+    let key = client_keys::key(&account);
+    store.insert_client_key(&key).await.unwrap();
+    let held = session(&account, Kind::ClientRefresh, key.id.as_str());
+    let no_key = session(
+        &account,
+        Kind::ClientRefresh,
+        ClientId::generate().unwrap().as_str(),
+    );
+    let offline = session(&account, Kind::AccountRefresh, "app");
+    let stale = session(&account, Kind::AccountRefresh, "app");
+    // Submitted together, so that they share a group commit where the backend makes one:
+    // the refused ones must not hide the stored ones, nor the other way round.
+    let (a, b, c, d) = tokio::join!(
+        store.insert_session(&held, SessionGuard::ClientKey),
+        store.insert_session(&no_key, SessionGuard::ClientKey),
+        store.insert_session(&offline, SessionGuard::CredentialGeneration(0)),
+        store.insert_session(&stale, SessionGuard::CredentialGeneration(1)),
+    );
+    assert_eq!(
+        [a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap()],
+        [true, false, true, false]
+    );
+    for (s, stored) in [
+        (&held, true),
+        (&no_key, false),
+        (&offline, true),
+        (&stale, false),
+    ] {
+        let found = store.live_session(&s.id, NOW).await.unwrap();
+        assert_eq!(found.is_some(), stored, "{:?}", s.id);
+    }
+}
+
+async fn a_tokens_standing_is_read_in_one_go(t: TestStore) {
+    let store = &t.store;
+    let account = an_account(store.as_ref()).await;
+    let key = client_keys::key(&account);
+    store.insert_client_key(&key).await.unwrap();
+    let client = session(&account, Kind::ClientRefresh, key.id.as_str());
+    assert!(
+        store
+            .insert_session(&client, SessionGuard::ClientKey)
+            .await
+            .unwrap()
+    );
+
+    let standing = store
+        .token_standing(&account, Some(&key.id), Some(&client.id), NOW)
+        .await
+        .unwrap()
+        .expect("the account is there");
+    assert_eq!(standing.key_account.as_ref(), Some(&account));
+    assert_eq!(standing.session.map(|s| s.id), Some(client.id.clone()));
+
+    // Nothing asked, or nothing there: no key, no session.
+    let missing = SessionId::generate().unwrap();
+    let unknown_key = ClientId::generate().unwrap();
+    for (key_id, sid) in [(None, None), (Some(&unknown_key), Some(&missing))] {
+        let standing = store
+            .token_standing(&account, key_id, sid, NOW)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(standing.key_account.is_none());
+        assert!(standing.session.is_none());
+    }
+
+    // A password change moves tokens_not_before; a revoked or expired session is not live.
+    store
+        .change_password(&account, "new hash", NOW + 5)
+        .await
+        .unwrap();
+    let standing = store
+        .token_standing(&account, None, Some(&client.id), NOW + 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(standing.tokens_not_before, NOW + 5);
+    assert!(
+        standing.session.is_none(),
+        "a password change revokes every session"
+    );
+
+    let gone = AccountId::generate().unwrap();
+    assert!(
+        store
+            .token_standing(&gone, None, None, NOW)
             .await
             .unwrap()
             .is_none()
