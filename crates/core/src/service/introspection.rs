@@ -152,12 +152,9 @@ impl Latchkey {
         } else {
             None
         };
-        let sid = match claims.sid.as_deref() {
-            Some(sid) => match SessionId::parse(sid) {
-                Some(sid) => Some(sid),
-                None => return Ok(false),
-            },
-            None => None,
+        let sid = match claims.sid.as_deref().map(SessionId::parse) {
+            Some(None) => return Ok(false),
+            parsed => parsed.flatten(),
         };
         // The account, the client key and the session, in one read.
         let Some(standing) = self
@@ -174,6 +171,7 @@ impl Latchkey {
             return Ok(false);
         }
         if sid.is_none() {
+            // Every refresh token has a session; only account access tokens may lack one.
             return Ok(claims.kind == Kind::AccountAccess);
         }
         let Some(session) = standing.session else {

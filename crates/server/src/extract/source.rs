@@ -5,8 +5,10 @@
 //! (`[http] trusted_proxies`): then `X-Forwarded-For` is read from the right, skipping
 //! trusted proxies, and the first address that is not one is the client (the left-most
 //! if all are). Entries left of it were written by the client and are never believed.
-//! Without trusted proxies (the default) `X-Forwarded-For` is ignored. The
-//! [`resolve_source`] layer decides once per request; [`SourceAddr`] reads its answer.
+//! Without trusted proxies (the default) `X-Forwarded-For` is ignored. With them, the
+//! [`resolve_source`] layer decides once per request and [`SourceAddr`] reads its answer;
+//! without them the layer is not installed (`crate::middleware::harden`) and
+//! [`SourceAddr`] reads the TCP peer itself.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};

@@ -123,6 +123,21 @@ impl<'a> Sql<'a> {
         self
     }
 
+    /// Appends `$n, $n+1, …`: one placeholder per argument, comma-separated (the inside
+    /// of an `IN (…)`).
+    pub(crate) fn push_list<A: Into<Arg<'a>>>(
+        &mut self,
+        args: impl IntoIterator<Item = A>,
+    ) -> &mut Self {
+        for (n, arg) in args.into_iter().enumerate() {
+            if n > 0 {
+                self.push(", ");
+            }
+            self.push_bind(arg);
+        }
+        self
+    }
+
     /// Appends `(a, b, …), (c, d, …)`: one parenthesised group of placeholders per item,
     /// with the arguments `each` gives it.
     pub(crate) fn push_values<T>(
@@ -132,12 +147,7 @@ impl<'a> Sql<'a> {
     ) -> &mut Self {
         for (n, item) in items.into_iter().enumerate() {
             self.push(if n == 0 { "(" } else { ", (" });
-            for (i, arg) in each(item).into_iter().enumerate() {
-                if i > 0 {
-                    self.push(", ");
-                }
-                self.push_bind(arg);
-            }
+            self.push_list(each(item));
             self.push(")");
         }
         self

@@ -76,11 +76,7 @@ impl Attempts for SqlStore {
             .partition(|c| c.failures == 0 && c.locked_until.is_none() && c.checking == 0);
         if !forgotten.is_empty() {
             let mut delete = Sql::new("DELETE FROM attempts WHERE key IN (");
-            for (n, c) in forgotten.iter().enumerate() {
-                delete
-                    .push(if n == 0 { "" } else { ", " })
-                    .push_bind(c.key.as_str());
-            }
+            delete.push_list(forgotten.iter().map(|c| c.key.as_str()));
             delete.push(")");
             tx.execute(delete).await?;
         }

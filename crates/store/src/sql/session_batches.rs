@@ -90,10 +90,7 @@ pub(super) async fn insert_sessions(
         return Ok(vec![true; sessions.len()]);
     }
     let mut find = Sql::new("SELECT id FROM sessions WHERE id IN (");
-    for (n, (s, _)) in sessions.iter().enumerate() {
-        find.push(if n == 0 { "" } else { ", " })
-            .push_bind(s.id.as_str());
-    }
+    find.push_list(sessions.iter().map(|(s, _)| s.id.as_str()));
     find.push(")");
     let stored: HashSet<String> = db
         .fetch_all(find)

@@ -18,6 +18,15 @@ use crate::errors::corrupt;
 pub(super) const COLUMNS: &str = "id, account_id, kind, client_id, scope, created_at, expires_at, last_used_at, \
      generation, rotates, rotated_at, access_jti, access_expires_at, access_scope, status_idx";
 
+/// The session `$1` if it is live at time `$2`: not revoked, not expired. Every read of
+/// a live session starts from it.
+fn live_by_id() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM sessions WHERE id = $1 AND revoked_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $2)"
+    )
+}
+
 #[async_trait]
 impl Sessions for SqlStore {
     async fn insert_session(
@@ -33,12 +42,7 @@ impl Sessions for SqlStore {
         id: &SessionId,
         now: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let sql = Sql::new(format!(
-            "SELECT {COLUMNS} FROM sessions WHERE id = $1 AND revoked_at IS NULL \
-             AND (expires_at IS NULL OR expires_at > $2)"
-        ))
-        .bind(id.as_str())
-        .bind(now);
+        let sql = Sql::new(live_by_id()).bind(id.as_str()).bind(now);
         let row = self.read.fetch_optional(sql).await?;
         row.as_ref().map(session).transpose()
     }
@@ -52,11 +56,10 @@ impl Sessions for SqlStore {
         // an application), and only a key of the session's own account.
         let sql = Sql::new(format!(
             "SELECT s.*, k.id AS key_id, k.expires_at AS key_expires_at, \
-             k.allowed_cidrs AS key_allowed_cidrs \
-             FROM (SELECT {COLUMNS} FROM sessions WHERE id = $1 AND revoked_at IS NULL \
-             AND (expires_at IS NULL OR expires_at > $2)) s \
+             k.allowed_cidrs AS key_allowed_cidrs FROM ({}) s \
              LEFT JOIN client_keys k ON k.id = s.client_id AND k.account_id = s.account_id \
-             AND s.kind = 'client_refresh'"
+             AND s.kind = 'client_refresh'",
+            live_by_id()
         ))
         .bind(id.as_str())
         .bind(now);
@@ -82,15 +85,14 @@ impl Sessions for SqlStore {
     ) -> Result<Option<TokenStanding>, StoreError> {
         let sql = Sql::new(format!(
             "SELECT a.tokens_not_before AS account_not_before, \
-             (SELECT k.account_id FROM client_keys k WHERE k.id = $2) AS key_account, s.* \
-             FROM accounts a LEFT JOIN (SELECT {COLUMNS} FROM sessions WHERE id = $3 \
-             AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $4)) s ON 1 = 1 \
-             WHERE a.id = $1"
+             (SELECT k.account_id FROM client_keys k WHERE k.id = $4) AS key_account, s.* \
+             FROM accounts a LEFT JOIN ({}) s ON 1 = 1 WHERE a.id = $3",
+            live_by_id()
         ))
-        .bind(account.as_str())
-        .bind(client.map(ClientId::as_str))
         .bind(sid.map(SessionId::as_str))
-        .bind(now);
+        .bind(now)
+        .bind(account.as_str())
+        .bind(client.map(ClientId::as_str));
         let Some(row) = self.read.fetch_optional(sql).await? else {
             return Ok(None);
         };
