@@ -90,6 +90,19 @@ pub fn forwarded(s: &Setup, style: Style, method: &str, target: &str) -> reqwest
         .header("X-Forwarded-Host", HOST)
 }
 
+/// A forwarded request in `style` presenting the bound token with one proof of its key
+/// naming `method` and `htu`.
+pub fn proven(
+    s: &Setup,
+    style: Style,
+    method: &str,
+    target: &str,
+    htu: &str,
+) -> reqwest::RequestBuilder {
+    let proof = s.dpop.proof(method, htu, Some(&s.token));
+    with_dpop(forwarded(s, style, method, target), &s.token, &[proof])
+}
+
 /// `request` with `Authorization: DPoP <token>` and these `DPoP` headers.
 pub fn with_dpop(
     mut request: reqwest::RequestBuilder,

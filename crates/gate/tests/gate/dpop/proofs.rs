@@ -6,7 +6,7 @@ use latchkey_testkit::unix_now;
 use serde_json::{Value, json};
 
 use super::{
-    BASE, HOST, STYLES, Style, assert_dpop_refusal, decisions, forwarded, identity, setup,
+    BASE, HOST, STYLES, Style, assert_dpop_refusal, decisions, forwarded, identity, proven, setup,
     with_dpop,
 };
 use crate::helpers::bound_client;
@@ -30,21 +30,13 @@ async fn a_bound_token_with_its_proof_passes_with_the_identity_of_a_bearer_token
                 "HTTPS://API.example.com:443/api/items".to_owned(),
             ),
         ] {
-            let proof = s.dpop.proof("GET", &htu, Some(&s.token));
-            let request = with_dpop(forwarded(&s, style, "GET", target), &s.token, &[proof]);
-            let answer = s.gate.send(request).await;
+            let answer = s.gate.send(proven(&s, style, "GET", target, &htu)).await;
             assert_eq!(answer.status, 200, "{style:?} {target}: {answer:?}");
             assert_eq!(identity(&answer), identity(&bearer), "{style:?}");
         }
         // A write, with the method the proof names.
-        let proof = s
-            .dpop
-            .proof("DELETE", &format!("{BASE}/api/items/1"), Some(&s.token));
-        let request = with_dpop(
-            forwarded(&s, style, "DELETE", "/api/items/1"),
-            &s.token,
-            &[proof],
-        );
+        let htu = format!("{BASE}/api/items/1");
+        let request = proven(&s, style, "DELETE", "/api/items/1", &htu);
         assert_eq!(s.gate.send(request).await.status, 200, "{style:?}");
     }
     // ES256 proofs as well as EdDSA.

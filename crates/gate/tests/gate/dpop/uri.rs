@@ -1,7 +1,7 @@
 //! The URI proofs must name: the public URL when configured, else the proxy's
 //! `X-Forwarded-Proto` + `X-Forwarded-Host`, else none (bound tokens refused).
 
-use super::{BASE, HOST, STYLES, assert_dpop_refusal, bare, forwarded, setup, with_dpop};
+use super::{BASE, HOST, STYLES, assert_dpop_refusal, bare, forwarded, proven, setup, with_dpop};
 
 #[tokio::test]
 async fn with_a_public_url_proofs_name_it_whatever_the_proxy_says() {
@@ -10,21 +10,9 @@ async fn with_a_public_url_proofs_name_it_whatever_the_proxy_says() {
     let url = format!("{public}/api/items");
     for style in STYLES {
         // The proxy's X-Forwarded-Host names another host: the public URL decides.
-        let proof = s.dpop.proof("GET", &url, Some(&s.token));
-        let request = with_dpop(
-            forwarded(&s, style, "GET", "/api/items"),
-            &s.token,
-            &[proof],
-        );
+        let request = proven(&s, style, "GET", "/api/items", &url);
         assert_eq!(s.gate.send(request).await.status, 200, "{style:?}");
-        let proof = s
-            .dpop
-            .proof("GET", &format!("{BASE}/api/items"), Some(&s.token));
-        let request = with_dpop(
-            forwarded(&s, style, "GET", "/api/items"),
-            &s.token,
-            &[proof],
-        );
+        let request = proven(&s, style, "GET", "/api/items", &format!("{BASE}/api/items"));
         let answer = s.gate.send(request).await;
         assert_dpop_refusal(&answer, "invalid_dpop_proof", &format!("{style:?}"));
         // No forwarded scheme and host needed.
