@@ -29,6 +29,7 @@ pub use crate::bearer::bearer_token;
 use crate::bearer::{dpop_proofs, presented_token, request_uri};
 #[doc(no_inline)]
 pub use crate::rejection::TokenRejection;
+use crate::sender::Presented;
 use crate::{Verifier, VerifyError};
 
 /// The verified claims of the request's access token; an axum extractor.
@@ -120,7 +121,11 @@ async fn authenticate(
     }
     let proofs = dpop_proofs(&parts.headers);
     let presented = presented_token(&parts.headers, &proofs).ok_or(TokenRejection::Missing)?;
-    let uri = request_uri(parts, verifier.dpop.public_url());
+    // Only a DPoP proof names a URI; a bearer token needs none, so none is built.
+    let uri = match presented {
+        Presented::Dpop { .. } => request_uri(parts, verifier.dpop.public_url()),
+        Presented::Bearer(_) => String::new(),
+    };
     let claims = verifier
         .verify_presented(presented, parts.method.as_str(), &uri)
         .await?;

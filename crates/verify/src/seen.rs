@@ -1,65 +1,97 @@
-//! Tokens whose signature a key set has already checked.
+//! Tokens a key set has already verified, with what they said.
 //!
 //! A client presents the same access token on every call for its whole lifetime (an
 //! hour by default), and the signature check is most of the cost of verifying it (an
-//! Ed25519 verification is ≈ 40 µs here; everything else ≈ 2 µs). So a key set remembers
-//! the SHA-256 digests of the tokens whose signature it has verified, and skips only
-//! that check when the very same bytes come again. Every other rule (type, issuer,
-//! audience, times, kind, scopes) is still checked on every call.
+//! Ed25519 verification is ≈ 40 µs here); decoding the token and parsing its claims is
+//! most of the rest. So a key set remembers, by the SHA-256 digest of the whole token,
+//! the type and claims of each token whose signature it has verified and whose claims
+//! parsed, and when the very same bytes come again it takes them from here instead.
+//! Every rule that depends on the verifier or the time (type wanted, issuer, audience,
+//! times, kind, scopes, status) is still checked on every call.
 //!
 //! Sound because the digest covers the whole token (header, claims and signature): a
-//! different token, even with a copied signature, has another digest. The memory stays
-//! bounded: at [`CAPACITY`] entries the set starts afresh. A key set built from a new
-//! JWKS starts empty, so a key that leaves the JWKS takes its tokens with it.
+//! different token, even with a copied signature, has another digest, and what is kept
+//! is exactly what decoding those bytes gives. The memory stays bounded: at
+//! [`CAPACITY`] entries the cache starts afresh. A key set built from a new JWKS starts
+//! empty, so a key that leaves the JWKS takes its tokens with it.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use aws_lc_rs::digest::{SHA256, digest};
+use latchkey_proto::{Claims, TokenType};
 
-/// Most digests remembered (32 bytes each, ≈ 200 KiB with the table).
+/// Most tokens remembered (≈ 1 KiB each with their claims: ≈ 4 MiB at most).
 pub(crate) const CAPACITY: usize = 4096;
 
-/// The digests of tokens whose signature has been verified.
-#[derive(Debug, Default)]
-pub(crate) struct Seen(Mutex<HashSet<[u8; 32]>>);
-
 /// A token's digest, the key of [`Seen`].
-pub(crate) fn fingerprint(token: &str) -> [u8; 32] {
+pub(crate) type Fingerprint = [u8; 32];
+
+/// What a verified token said: its header `typ` and its claims.
+#[derive(Debug, Clone)]
+pub(crate) struct Verified {
+    pub(crate) token_type: TokenType,
+    pub(crate) claims: Claims,
+}
+
+/// The tokens whose signature has been verified, by digest.
+#[derive(Debug, Default)]
+pub(crate) struct Seen(Mutex<HashMap<Fingerprint, Verified>>);
+
+/// A token's digest.
+pub(crate) fn fingerprint(token: &str) -> Fingerprint {
     let mut out = [0u8; 32];
     out.copy_from_slice(digest(&SHA256, token.as_bytes()).as_ref());
     out
 }
 
 impl Seen {
-    /// Whether a token with this digest has been verified.
-    pub(crate) fn contains(&self, fingerprint: &[u8; 32]) -> bool {
-        self.0.lock().is_ok_and(|set| set.contains(fingerprint))
+    /// What the token with this digest said, if it has been verified.
+    pub(crate) fn get(&self, fingerprint: &Fingerprint) -> Option<Verified> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(fingerprint)
+            .cloned()
     }
 
-    /// Remembers a verified token's digest.
-    pub(crate) fn insert(&self, fingerprint: [u8; 32]) {
-        if let Ok(mut set) = self.0.lock() {
-            if set.len() >= CAPACITY {
-                set.clear();
-            }
-            set.insert(fingerprint);
+    /// Remembers a verified token.
+    pub(crate) fn insert(&self, fingerprint: Fingerprint, verified: Verified) {
+        let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CAPACITY {
+            cache.clear();
         }
+        cache.insert(fingerprint, verified);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use latchkey_proto::Kind;
+
     use super::*;
 
+    fn verified(sub: &str) -> Verified {
+        let claims: Claims = serde_json::from_value(serde_json::json!({
+            "iss": "i", "sub": sub, "aud": "a", "iat": 0, "nbf": 0, "exp": 1,
+            "jti": "j", "kind": Kind::ClientAccess.as_str(),
+        }))
+        .unwrap();
+        Verified {
+            token_type: TokenType::Access,
+            claims,
+        }
+    }
+
     #[test]
-    fn the_set_stays_bounded() {
+    fn the_cache_stays_bounded_and_returns_what_it_was_given() {
         let seen = Seen::default();
         for n in 0..(CAPACITY + 10) {
-            seen.insert(fingerprint(&n.to_string()));
+            seen.insert(fingerprint(&n.to_string()), verified(&n.to_string()));
         }
         assert!(seen.0.lock().unwrap().len() <= CAPACITY);
-        assert!(seen.contains(&fingerprint(&(CAPACITY + 9).to_string())));
-        assert!(!seen.contains(&fingerprint("never seen")));
+        let last = seen.get(&fingerprint(&(CAPACITY + 9).to_string())).unwrap();
+        assert_eq!(last.claims.sub, (CAPACITY + 9).to_string());
+        assert!(seen.get(&fingerprint("never seen")).is_none());
     }
 }

@@ -163,14 +163,8 @@ pub fn verify(
     rules: &Validation,
     now: i64,
 ) -> Result<Claims, VerifyError> {
-    let parts = signed_parts(token, keys)?;
-    let header = &parts.header;
-    if header.typ.as_deref().and_then(TokenType::from_header) != Some(rules.token_type) {
-        return Err(VerifyError::WrongType);
-    }
-    let claims: Claims = serde_json::from_slice(&parts.payload)
-        .map_err(|_| VerifyError::Malformed("claims do not parse"))?;
-    if claims.kind.token_type() != rules.token_type {
+    let seen::Verified { token_type, claims } = signed_claims(token, keys, rules.token_type)?;
+    if token_type != rules.token_type || claims.kind.token_type() != rules.token_type {
         return Err(VerifyError::WrongType);
     }
     if claims.iss != rules.issuer {
@@ -200,6 +194,37 @@ pub fn verify(
     Ok(claims)
 }
 
+/// The header `typ` and the claims of `token` once its structure, `alg`, `kid` and
+/// signature are checked against `keys`: from the key set's cache when these very bytes
+/// were verified before (see [`seen`]), else decoded, checked and remembered. A token
+/// whose `typ` is not a Latchkey type is [`VerifyError::WrongType`] (whatever `wanted`
+/// is) before its claims are read.
+fn signed_claims(
+    token: &str,
+    keys: &KeySet,
+    wanted: TokenType,
+) -> Result<seen::Verified, VerifyError> {
+    let fingerprint = seen::fingerprint(token);
+    if let Some(known) = keys.seen().get(&fingerprint) {
+        return Ok(known);
+    }
+    let parts = signed_parts(token, keys)?;
+    let token_type = parts
+        .header
+        .typ
+        .as_deref()
+        .and_then(TokenType::from_header)
+        .ok_or(VerifyError::WrongType)?;
+    if token_type != wanted {
+        return Err(VerifyError::WrongType);
+    }
+    let claims: Claims = serde_json::from_slice(&parts.payload)
+        .map_err(|_| VerifyError::Malformed("claims do not parse"))?;
+    let verified = seen::Verified { token_type, claims };
+    keys.seen().insert(fingerprint, verified.clone());
+    Ok(verified)
+}
+
 /// The parts of `token` once its structure, `alg`, `kid` and signature are checked
 /// against `keys` (nothing of its header `typ` or its claims yet).
 pub(crate) fn signed_parts<'a>(
@@ -220,13 +245,9 @@ pub(crate) fn signed_parts<'a>(
     if key.alg != alg {
         return Err(VerifyError::UnsupportedAlgorithm(header.alg.clone()));
     }
-    let fingerprint = seen::fingerprint(token);
-    if !keys.seen().contains(&fingerprint) {
-        key.key
-            .verify_sig(parts.signing_input.as_bytes(), &parts.signature)
-            .map_err(|_| VerifyError::BadSignature)?;
-        keys.seen().insert(fingerprint);
-    }
+    key.key
+        .verify_sig(parts.signing_input.as_bytes(), &parts.signature)
+        .map_err(|_| VerifyError::BadSignature)?;
     Ok(parts)
 }
 

@@ -117,8 +117,9 @@ fn a_key_set_that_has_verified_a_token_still_checks_everything_else() {
     let key = TestKey::ed25519("k1");
     let keys = key_set(&[&key]);
     let token = key.sign(&claims(Kind::ClientAccess));
-    assert!(verify(&token, &keys, &access_rules(), NOW).is_ok());
-    assert!(verify(&token, &keys, &access_rules(), NOW).is_ok());
+    let first = verify(&token, &keys, &access_rules(), NOW).unwrap();
+    // The second time its claims come from the key set's cache: the very same claims.
+    assert_eq!(verify(&token, &keys, &access_rules(), NOW), Ok(first));
 
     // Its signature on other claims, or another signature on its claims: still refused.
     let (forged, flipped) = tampered(&token);
@@ -141,6 +142,29 @@ fn a_key_set_that_has_verified_a_token_still_checks_everything_else() {
         verify(&token, &keys, &Validation::access(ISSUER, "other"), NOW),
         Err(VerifyError::WrongAudience)
     );
+    assert_eq!(
+        verify(&token, &keys, &Validation::refresh(ISSUER, ISSUER), NOW),
+        Err(VerifyError::WrongType)
+    );
+    assert_eq!(
+        verify(
+            &token,
+            &keys,
+            &rules.clone().with_kinds(&[Kind::AccountAccess]),
+            NOW
+        ),
+        Err(VerifyError::WrongKind(Kind::ClientAccess))
+    );
+    let wider = Scope::parse("nodes:admin").unwrap();
+    assert!(matches!(
+        verify(
+            &token,
+            &keys,
+            &rules.clone().with_required_scope(wider),
+            NOW
+        ),
+        Err(VerifyError::InsufficientScope { .. })
+    ));
     // A key set without the key does not take the word of one that had it.
     let rotated = key_set(&[&TestKey::ed25519("k2")]);
     assert_eq!(
