@@ -71,6 +71,8 @@ struct Bits {
 pub(super) struct StatusLists {
     ttl: u64,
     block: Mutex<Range<u64>>,
+    /// Held by the one caller that reserves the next block when this one runs out.
+    refill: tokio::sync::Mutex<()>,
     bits: RwLock<Bits>,
     /// When the last sync and the last full read began (`None` before the first); held
     /// while a sync runs.
@@ -83,10 +85,19 @@ impl StatusLists {
         Self {
             ttl: ttl.max(1),
             block: Mutex::new(0..0),
+            refill: tokio::sync::Mutex::new(()),
             bits: RwLock::new(Bits::default()),
             synced: tokio::sync::Mutex::new(None),
             served: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The next index of the block held, if any is left.
+    fn take(&self) -> Option<u64> {
+        self.block
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .next()
     }
 
     fn apply(&self, changes: &StatusChanges) {
@@ -118,13 +129,14 @@ impl Latchkey {
     /// A fresh status-list index, from this instance's reserved block (a new block is
     /// reserved from the store once every [`BLOCK`] indexes).
     pub(super) async fn status_index(&self) -> Result<u64> {
-        let taken = self
-            .status
-            .block
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .next();
-        if let Some(idx) = taken {
+        if let Some(idx) = self.status.take() {
+            return Ok(idx);
+        }
+        // One caller reserves the next block and the others wait for it: each reserving
+        // its own would waste all but one index of every extra block, and queue them all
+        // on the store's counter row.
+        let _refill = self.status.refill.lock().await;
+        if let Some(idx) = self.status.take() {
             return Ok(idx);
         }
         let first = self.store.reserve_status_indexes(BLOCK).await?;
@@ -137,14 +149,11 @@ impl Latchkey {
                 .unwrap_or_else(PoisonError::into_inner);
             bits.reserved_until = bits.reserved_until.max(end);
         }
-        let mut block = self
+        *self
             .status
             .block
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if block.is_empty() {
-            *block = first.saturating_add(1)..end;
-        }
+            .unwrap_or_else(PoisonError::into_inner) = first.saturating_add(1)..end;
         Ok(first)
     }
 

@@ -2,12 +2,15 @@
 //! `/statuslists/{n}`, and every path that ends a session or a login sets that bit before
 //! it answers, while other sessions' bits stay clear.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use latchkey_client::api::{CreateClientKeyRequest, CreatedClientKey, LoginRequest};
 use latchkey_testkit::{PASSWORD, Reply, TestApp, backend_tests, decode};
 use latchkey_verify::status_bits::StatusBits;
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 backend_tests!(
     every_access_token_names_a_bit_of_a_signed_list,
@@ -20,6 +23,7 @@ backend_tests!(
     refresh_reuse_sets_the_bit_of_the_family,
     oauth_revocation_sets_the_bit_of_the_session,
     wazo_deletes_set_the_bits_of_the_applications_sessions,
+    concurrent_grants_share_each_reserved_block,
 );
 
 /// The `(uri, idx)` a token's `status` claim names.
@@ -121,6 +125,37 @@ async fn every_access_token_names_a_bit_of_a_signed_list(app: TestApp) {
     assert!(!keys.is_empty());
     assert!(!revoked(&app, &account_token).await);
     assert!(!revoked(&app, &client_token).await);
+}
+
+/// Indexes come from blocks of 1,024 reserved at once. More grants than one block holds,
+/// 64 at a time: when the block runs out, the grants waiting for an index share the next
+/// one instead of each reserving a block of its own (which wasted all but one index of
+/// each and made the lists grow 64 times faster than the sessions).
+async fn concurrent_grants_share_each_reserved_block(app: TestApp) {
+    let (_, key) = app.account_with_key("ada@example.com").await;
+    let in_flight = Arc::new(Semaphore::new(64));
+    let mut grants = JoinSet::new();
+    for _ in 0..1100 {
+        let permit = Arc::clone(&in_flight).acquire_owned().await.unwrap();
+        let (client, key) = (app.client.clone(), key.clone());
+        grants.spawn(async move {
+            let tokens = client
+                .client_credentials(&key.client_id, &key.client_secret)
+                .await
+                .unwrap();
+            drop(permit);
+            place(&tokens.access_token).1
+        });
+    }
+    let mut indexes = grants.join_all().await;
+    indexes.sort_unstable();
+    indexes.dedup();
+    assert_eq!(indexes.len(), 1100, "no index is handed out twice");
+    let last = *indexes.last().unwrap();
+    assert!(
+        last < 2 * 1024,
+        "indexes beyond the second block: up to {last}"
+    );
 }
 
 async fn the_list_answers_conditional_requests_and_unknown_lists_are_json_404s(app: TestApp) {
