@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use sqlx::{Database, Encode, Type};
+use sqlx::Database;
+
+use super::binds::Binds;
 
 /// One argument of a statement.
 #[derive(Debug, Clone)]
@@ -16,6 +18,11 @@ pub(crate) enum Arg<'a> {
     Text(Option<Cow<'a, str>>),
     /// Bytes (digests, keys).
     Bytes(&'a [u8]),
+    /// An array of integers: one column of [`Db::push_rows`](super::Db::push_rows)'s rows,
+    /// on PostgreSQL only.
+    Ints(Vec<Option<i64>>),
+    /// An array of texts, likewise.
+    Texts(Vec<Option<Cow<'a, str>>>),
 }
 
 impl Arg<'_> {
@@ -25,6 +32,40 @@ impl Arg<'_> {
             Self::Int(value) => Arg::Int(*value),
             Self::Text(value) => Arg::Text(value.as_deref().map(Cow::Borrowed)),
             Self::Bytes(value) => Arg::Bytes(value),
+            Self::Ints(values) => Arg::Ints(values.clone()),
+            Self::Texts(values) => Arg::Texts(
+                values
+                    .iter()
+                    .map(|v| v.as_deref().map(Cow::Borrowed))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// The type of a column of [`Db::push_rows`](super::Db::push_rows)'s rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Column {
+    /// Integers.
+    Int,
+    /// Text.
+    Text,
+}
+
+impl Column {
+    /// PostgreSQL's array type of this column.
+    fn array_type(self) -> &'static str {
+        match self {
+            Self::Int => "bigint[]",
+            Self::Text => "text[]",
+        }
+    }
+
+    /// An empty array of this column, to push its rows' values into.
+    fn empty_array<'a>(self, capacity: usize) -> Arg<'a> {
+        match self {
+            Self::Int => Arg::Ints(Vec::with_capacity(capacity)),
+            Self::Text => Arg::Texts(Vec::with_capacity(capacity)),
         }
     }
 }
@@ -153,6 +194,61 @@ impl<'a> Sql<'a> {
         self
     }
 
+    /// Appends `rows` as the row source `v` whose columns are named and typed by
+    /// `columns` (`FROM … AS v`), in SQLite's way: a `VALUES` list, one group of
+    /// placeholders per row, its columns renamed.
+    pub(super) fn push_values_rows(
+        &mut self,
+        columns: &[(&str, Column)],
+        rows: Vec<Vec<Arg<'a>>>,
+    ) -> &mut Self {
+        self.push("(SELECT ");
+        for (n, (name, _)) in columns.iter().enumerate() {
+            let comma = if n == 0 { "" } else { ", " };
+            self.push(&format!("{comma}column{} AS {name}", n + 1));
+        }
+        self.push(" FROM (VALUES ");
+        self.push_values(rows, |row| row);
+        self.push(")) AS v")
+    }
+
+    /// Appends `rows` as the row source `v` in PostgreSQL's way: `UNNEST` of one array
+    /// per column. Its text does not change with the number of rows, so a connection
+    /// parses it once and, after its first few runs, plans it once too; a `VALUES` list
+    /// is a new statement for every batch size, planned afresh for its first runs on
+    /// every connection.
+    pub(super) fn push_unnest_rows(
+        &mut self,
+        columns: &[(&str, Column)],
+        rows: Vec<Vec<Arg<'a>>>,
+    ) -> &mut Self {
+        let mut arrays: Vec<Arg<'a>> = columns
+            .iter()
+            .map(|(_, column)| column.empty_array(rows.len()))
+            .collect();
+        for row in rows {
+            for (array, value) in arrays.iter_mut().zip(row) {
+                match (array, value) {
+                    (Arg::Ints(values), Arg::Int(value)) => values.push(value),
+                    (Arg::Texts(values), Arg::Text(value)) => values.push(value),
+                    (array, value) => {
+                        debug_assert!(false, "{value:?} in a column of {array:?}");
+                    }
+                }
+            }
+        }
+        self.push("UNNEST(");
+        for (n, (array, (_, column))) in arrays.into_iter().zip(columns).enumerate() {
+            if n > 0 {
+                self.push(", ");
+            }
+            self.push_bind(array).push("::").push(column.array_type());
+        }
+        self.push(") AS v(");
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        self.push(&names.join(", ")).push(")")
+    }
+
     /// SQLite's form of the statement. SQLite finds a numbered parameter by a linear
     /// search of the statement's names, and sqlx asks for every parameter's name when
     /// binding: a group commit's `VALUES` of hundreds of arguments made that quadratic. A
@@ -205,22 +301,12 @@ impl<'a> Sql<'a> {
     }
 
     /// The sqlx query of this statement for database `DB`.
-    pub(super) fn query<DB>(&self) -> sqlx::query::Query<'_, DB, <DB as Database>::Arguments<'_>>
-    where
-        DB: Database,
-        for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-        for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-        for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    {
-        let mut query = sqlx::query::<DB>(&self.text);
-        for arg in &self.args {
-            query = match arg {
-                Arg::Int(value) => query.bind(*value),
-                Arg::Text(value) => query.bind(value.as_deref()),
-                Arg::Bytes(value) => query.bind(*value),
-            };
-        }
-        query
+    pub(super) fn query<DB: Binds>(
+        &self,
+    ) -> sqlx::query::Query<'_, DB, <DB as Database>::Arguments<'_>> {
+        self.args
+            .iter()
+            .fold(sqlx::query::<DB>(&self.text), DB::bind)
     }
 }
 
@@ -235,6 +321,8 @@ mod tests {
                 Arg::Int(v) => format!("{v:?}"),
                 Arg::Text(v) => format!("{v:?}"),
                 Arg::Bytes(v) => format!("{v:?}"),
+                Arg::Ints(v) => format!("{v:?}"),
+                Arg::Texts(v) => format!("{v:?}"),
             })
             .collect()
     }
@@ -272,5 +360,34 @@ mod tests {
         let sqlite = long.for_sqlite();
         assert!(sqlite.text.ends_with("(?), (?)"), "{}", sqlite.text);
         assert_eq!(texts(&sqlite), texts(&long));
+    }
+
+    #[test]
+    fn many_rows_are_a_values_list_on_sqlite_and_arrays_on_postgres() {
+        let columns = [("id", Column::Text), ("n", Column::Int)];
+        let rows = || {
+            vec![
+                vec![Arg::from("a"), Arg::from(1)],
+                vec![Arg::from(None::<&str>), Arg::from(None::<i64>)],
+            ]
+        };
+        let mut sqlite = Sql::new("SELECT v.id FROM ");
+        sqlite.push_values_rows(&columns, rows());
+        assert_eq!(
+            sqlite.text,
+            "SELECT v.id FROM (SELECT column1 AS id, column2 AS n FROM (VALUES ($1, $2), ($3, $4))) AS v"
+        );
+        assert_eq!(texts(&sqlite), [r#"Some("a")"#, "Some(1)", "None", "None"]);
+
+        let mut postgres = Sql::new("SELECT v.id FROM ");
+        postgres.push_unnest_rows(&columns, rows());
+        assert_eq!(
+            postgres.text,
+            "SELECT v.id FROM UNNEST($1::text[], $2::bigint[]) AS v(id, n)"
+        );
+        assert_eq!(
+            texts(&postgres),
+            [r#"[Some("a"), None]"#, "[Some(1), None]"]
+        );
     }
 }

@@ -8,7 +8,7 @@ use latchkey_core::ids::SessionId;
 use latchkey_core::store::{IssuedAccess, SessionGuard, SessionRecord};
 
 use super::sessions::{COLUMNS, generation, session};
-use crate::db::{Arg, Db, Sql, Tx};
+use crate::db::{Arg, Column, Db, Sql, Tx};
 
 /// One queued refresh-token rotation: the arguments of `Sessions::rotate_session`.
 #[derive(Debug, Clone)]
@@ -35,6 +35,24 @@ pub(crate) enum RotationBatches {
     },
 }
 
+/// The columns of [`insert_sessions`]'s rows: the session's, then its guard's (the
+/// credential generation to check, NULL for none; whether its client key must exist).
+const INSERTED: &[(&str, Column)] = &[
+    ("id", Column::Text),
+    ("account_id", Column::Text),
+    ("kind", Column::Text),
+    ("client_id", Column::Text),
+    ("scope", Column::Text),
+    ("created_at", Column::Int),
+    ("expires_at", Column::Int),
+    ("last_used_at", Column::Int),
+    ("generation", Column::Int),
+    ("rotates", Column::Int),
+    ("status_idx", Column::Int),
+    ("credential_generation", Column::Int),
+    ("needs_key", Column::Int),
+];
+
 /// Inserts a batch of sessions with one statement, each only if its guard holds (its
 /// account still at the credential generation it names, its client key still there),
 /// and says which were stored. On PostgreSQL the rows the guards read stay share-locked
@@ -46,41 +64,42 @@ pub(super) async fn insert_sessions(
     sessions: Vec<(SessionRecord, SessionGuard)>,
 ) -> Result<Vec<bool>, StoreError> {
     let lock = db.share_lock();
-    // VALUES columns: column1..column10 as in the INSERT, column11 the credential
-    // generation to check (NULL: none), column12 whether the client key must exist,
-    // column13 the status-list index.
     let mut insert = Sql::new(
         "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, \
          last_used_at, generation, rotates, status_idx) \
-         SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
-         v.column8, v.column9, v.column10, v.column13 FROM (VALUES ",
+         SELECT v.id, v.account_id, v.kind, v.client_id, v.scope, v.created_at, v.expires_at, \
+         v.last_used_at, v.generation, v.rotates, v.status_idx FROM ",
     );
-    insert.push_values(&sessions, |(s, guard)| {
-        let (credential_generation, needs_key) = match *guard {
-            SessionGuard::CredentialGeneration(g) => (Some(g), 0),
-            SessionGuard::ClientKey => (None, 1),
-        };
-        vec![
-            s.id.as_str().into(),
-            s.account_id.as_str().into(),
-            s.kind.as_str().into(),
-            s.client_id.as_deref().into(),
-            s.scope.to_string().into(),
-            s.created_at.into(),
-            s.expires_at.into(),
-            s.last_used_at.into(),
-            generation(s.generation).into(),
-            i64::from(s.rotates).into(),
-            credential_generation.into(),
-            i64::from(needs_key).into(),
-            s.status_idx.map(super::status_indexes::stored_index).into(),
-        ]
-    });
+    let rows = sessions
+        .iter()
+        .map(|(s, guard)| {
+            let (credential_generation, needs_key) = match *guard {
+                SessionGuard::CredentialGeneration(g) => (Some(g), 0),
+                SessionGuard::ClientKey => (None, 1),
+            };
+            vec![
+                s.id.as_str().into(),
+                s.account_id.as_str().into(),
+                s.kind.as_str().into(),
+                s.client_id.as_deref().into(),
+                s.scope.to_string().into(),
+                s.created_at.into(),
+                s.expires_at.into(),
+                s.last_used_at.into(),
+                generation(s.generation).into(),
+                i64::from(s.rotates).into(),
+                s.status_idx.map(super::status_indexes::stored_index).into(),
+                credential_generation.into(),
+                i64::from(needs_key).into(),
+            ]
+        })
+        .collect();
+    db.push_rows(&mut insert, INSERTED, rows);
     insert.push(&format!(
-        ") AS v WHERE (v.column11 IS NULL OR EXISTS (SELECT 1 FROM accounts a \
-         WHERE a.id = v.column2 AND a.credential_generation = v.column11{lock})) \
-         AND (v.column12 = 0 OR EXISTS (SELECT 1 FROM client_keys k \
-         WHERE k.id = v.column4 AND k.account_id = v.column2{lock}))"
+        " WHERE (v.credential_generation IS NULL OR EXISTS (SELECT 1 FROM accounts a \
+         WHERE a.id = v.account_id AND a.credential_generation = v.credential_generation{lock})) \
+         AND (v.needs_key = 0 OR EXISTS (SELECT 1 FROM client_keys k \
+         WHERE k.id = v.client_id AND k.account_id = v.account_id{lock}))"
     ));
     // Nearly always every guard holds: the count says so without a row per session
     // coming back (on SQLite, each returned row is one more hand-off from the database
