@@ -52,7 +52,7 @@ pub struct PreviousSecret {
 }
 
 /// Where and until when a client key may be used: what a refresh made from the key
-/// must still satisfy, read together with its session (one read per refresh).
+/// must still satisfy, read with its session (and then remembered: they never change).
 #[derive(Debug, Clone, Default)]
 pub struct KeyLimits {
     /// When the key stops working (Unix seconds); `None`: never.

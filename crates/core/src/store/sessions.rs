@@ -89,8 +89,8 @@ pub trait Sessions: Send + Sync {
         now: i64,
     ) -> Result<Option<SessionRecord>, StoreError>;
     /// As [`Sessions::live_session`], with the limits of the client key a client session
-    /// was made from (`None` for other sessions, or if the key is gone), in one read: what
-    /// a refresh needs.
+    /// was made from (`None` for other sessions): what a refresh needs. A client session
+    /// whose key is gone is not live (its key's deletion revoked it).
     async fn live_session_with_key(
         &self,
         id: &SessionId,

@@ -110,6 +110,7 @@ impl ClientKeys for SqlStore {
         )
         .await?;
         tx.commit().await?;
+        self.key_limits.forget(id.as_str());
         Ok(true)
     }
 

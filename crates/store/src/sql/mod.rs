@@ -10,6 +10,7 @@ mod attempts;
 mod audit;
 mod client_keys;
 mod console_sessions;
+mod key_limits;
 mod session_batches;
 mod sessions;
 mod signing_keys;
@@ -35,6 +36,8 @@ pub struct SqlStore {
     probed: Vec<(&'static str, Db)>,
     sessions: Batcher<(SessionRecord, SessionGuard), bool>,
     rotations: Batcher<Rotation, Option<SessionRecord>>,
+    /// Client keys' limits once read (see `key_limits`).
+    key_limits: key_limits::KnownLimits,
     /// Whatever else the backend keeps running while the store lives (SQLite's
     /// checkpointer).
     _companion: Option<Box<dyn std::fmt::Debug + Send + Sync>>,
@@ -72,6 +75,7 @@ impl SqlStore {
             probed: pools.probed,
             sessions,
             rotations,
+            key_limits: key_limits::KnownLimits::default(),
             _companion: pools.companion,
         }
     }

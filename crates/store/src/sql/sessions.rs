@@ -52,28 +52,34 @@ impl Sessions for SqlStore {
         id: &SessionId,
         now: i64,
     ) -> Result<Option<(SessionRecord, Option<KeyLimits>)>, StoreError> {
+        let Some(session) = self.live_session(id, now).await? else {
+            return Ok(None);
+        };
         // Only a client session's `client_id` names a client key (an offline login's names
         // an application), and only a key of the session's own account.
-        let sql = Sql::new(format!(
-            "SELECT s.*, k.id AS key_id, k.expires_at AS key_expires_at, \
-             k.allowed_cidrs AS key_allowed_cidrs FROM ({}) s \
-             LEFT JOIN client_keys k ON k.id = s.client_id AND k.account_id = s.account_id \
-             AND s.kind = 'client_refresh'",
-            live_by_id()
-        ))
-        .bind(id.as_str())
-        .bind(now);
+        let client = match (session.kind, session.client_id.as_deref()) {
+            (Kind::ClientRefresh, Some(client)) => client.to_owned(),
+            _ => return Ok(Some((session, None))),
+        };
+        if let Some(limits) = self.key_limits.get(&client, &session.account_id) {
+            return Ok(Some((session, Some(limits))));
+        }
+        let sql = Sql::new(
+            "SELECT expires_at, allowed_cidrs FROM client_keys WHERE id = $1 AND account_id = $2",
+        )
+        .bind(client.as_str())
+        .bind(session.account_id.as_str());
+        // No key: it was deleted after the session was read, and the deletion revoked it.
         let Some(row) = self.read.fetch_optional(sql).await? else {
             return Ok(None);
         };
-        let limits = match row.opt_text("key_id")? {
-            Some(_) => Some(KeyLimits {
-                expires_at: row.opt_int("key_expires_at")?,
-                allowed_networks: stored_networks(row.opt_text("key_allowed_cidrs")?)?,
-            }),
-            None => None,
+        let limits = KeyLimits {
+            expires_at: row.opt_int("expires_at")?,
+            allowed_networks: stored_networks(row.opt_text("allowed_cidrs")?)?,
         };
-        Ok(Some((session(&row)?, limits)))
+        self.key_limits
+            .insert(&client, &session.account_id, &limits);
+        Ok(Some((session, Some(limits))))
     }
 
     async fn token_standing(

@@ -101,6 +101,15 @@ async fn a_client_session_is_read_with_its_own_keys_limits_only(t: TestStore) {
     let limits = limits.expect("the key's limits are read with its session");
     assert_eq!(limits.expires_at, key.expires_at);
     assert_eq!(limits.allowed_networks, key.allowed_networks);
+    // Read again, the limits come from what the store remembers: the same.
+    let (_, again) = store
+        .live_session_with_key(&client.id, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    let again = again.expect("the key's limits, remembered");
+    assert_eq!(again.expires_at, key.expires_at);
+    assert_eq!(again.allowed_networks, key.allowed_networks);
 
     let (read, limits) = store
         .live_session_with_key(&offline.id, NOW)
