@@ -10,6 +10,7 @@
 //! pool, row or argument types.
 
 mod binds;
+mod rows;
 mod statement;
 
 use latchkey_core::StoreError;
@@ -17,7 +18,8 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Decode, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Type};
 
-pub(crate) use statement::{Arg, Column, Sql};
+pub(crate) use rows::Column;
+pub(crate) use statement::{Arg, Sql};
 
 use crate::errors::OrStoreError as _;
 use crate::pool_usage::PoolUsage;

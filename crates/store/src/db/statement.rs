@@ -43,33 +43,6 @@ impl Arg<'_> {
     }
 }
 
-/// The type of a column of [`Db::push_rows`](super::Db::push_rows)'s rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Column {
-    /// Integers.
-    Int,
-    /// Text.
-    Text,
-}
-
-impl Column {
-    /// PostgreSQL's array type of this column.
-    fn array_type(self) -> &'static str {
-        match self {
-            Self::Int => "bigint[]",
-            Self::Text => "text[]",
-        }
-    }
-
-    /// An empty array of this column, to push its rows' values into.
-    fn empty_array<'a>(self, capacity: usize) -> Arg<'a> {
-        match self {
-            Self::Int => Arg::Ints(Vec::with_capacity(capacity)),
-            Self::Text => Arg::Texts(Vec::with_capacity(capacity)),
-        }
-    }
-}
-
 impl From<i64> for Arg<'_> {
     fn from(value: i64) -> Self {
         Self::Int(Some(value))
@@ -194,61 +167,6 @@ impl<'a> Sql<'a> {
         self
     }
 
-    /// Appends `rows` as the row source `v` whose columns are named and typed by
-    /// `columns` (`FROM … AS v`), in SQLite's way: a `VALUES` list, one group of
-    /// placeholders per row, its columns renamed.
-    pub(super) fn push_values_rows(
-        &mut self,
-        columns: &[(&str, Column)],
-        rows: Vec<Vec<Arg<'a>>>,
-    ) -> &mut Self {
-        self.push("(SELECT ");
-        for (n, (name, _)) in columns.iter().enumerate() {
-            let comma = if n == 0 { "" } else { ", " };
-            self.push(&format!("{comma}column{} AS {name}", n + 1));
-        }
-        self.push(" FROM (VALUES ");
-        self.push_values(rows, |row| row);
-        self.push(")) AS v")
-    }
-
-    /// Appends `rows` as the row source `v` in PostgreSQL's way: `UNNEST` of one array
-    /// per column. Its text does not change with the number of rows, so a connection
-    /// parses it once and, after its first few runs, plans it once too; a `VALUES` list
-    /// is a new statement for every batch size, planned afresh for its first runs on
-    /// every connection.
-    pub(super) fn push_unnest_rows(
-        &mut self,
-        columns: &[(&str, Column)],
-        rows: Vec<Vec<Arg<'a>>>,
-    ) -> &mut Self {
-        let mut arrays: Vec<Arg<'a>> = columns
-            .iter()
-            .map(|(_, column)| column.empty_array(rows.len()))
-            .collect();
-        for row in rows {
-            for (array, value) in arrays.iter_mut().zip(row) {
-                match (array, value) {
-                    (Arg::Ints(values), Arg::Int(value)) => values.push(value),
-                    (Arg::Texts(values), Arg::Text(value)) => values.push(value),
-                    (array, value) => {
-                        debug_assert!(false, "{value:?} in a column of {array:?}");
-                    }
-                }
-            }
-        }
-        self.push("UNNEST(");
-        for (n, (array, (_, column))) in arrays.into_iter().zip(columns).enumerate() {
-            if n > 0 {
-                self.push(", ");
-            }
-            self.push_bind(array).push("::").push(column.array_type());
-        }
-        self.push(") AS v(");
-        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-        self.push(&names.join(", ")).push(")")
-    }
-
     /// SQLite's form of the statement. SQLite finds a numbered parameter by a linear
     /// search of the statement's names, and sqlx asks for every parameter's name when
     /// binding: a group commit's `VALUES` of hundreds of arguments made that quadratic. A
@@ -310,12 +228,15 @@ impl<'a> Sql<'a> {
     }
 }
 
+/// What tests of statements compare: the text, and each argument as `Debug` shows it.
 #[cfg(test)]
-mod tests {
-    use super::*;
+impl Sql<'_> {
+    pub(super) fn text(&self) -> &str {
+        &self.text
+    }
 
-    fn texts(sql: &Sql<'_>) -> Vec<String> {
-        sql.args
+    pub(super) fn arg_texts(&self) -> Vec<String> {
+        self.args
             .iter()
             .map(|arg| match arg {
                 Arg::Int(v) => format!("{v:?}"),
@@ -325,6 +246,15 @@ mod tests {
                 Arg::Texts(v) => format!("{v:?}"),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &Sql<'_>) -> Vec<String> {
+        sql.arg_texts()
     }
 
     #[test]
@@ -360,34 +290,5 @@ mod tests {
         let sqlite = long.for_sqlite();
         assert!(sqlite.text.ends_with("(?), (?)"), "{}", sqlite.text);
         assert_eq!(texts(&sqlite), texts(&long));
-    }
-
-    #[test]
-    fn many_rows_are_a_values_list_on_sqlite_and_arrays_on_postgres() {
-        let columns = [("id", Column::Text), ("n", Column::Int)];
-        let rows = || {
-            vec![
-                vec![Arg::from("a"), Arg::from(1)],
-                vec![Arg::from(None::<&str>), Arg::from(None::<i64>)],
-            ]
-        };
-        let mut sqlite = Sql::new("SELECT v.id FROM ");
-        sqlite.push_values_rows(&columns, rows());
-        assert_eq!(
-            sqlite.text,
-            "SELECT v.id FROM (SELECT column1 AS id, column2 AS n FROM (VALUES ($1, $2), ($3, $4))) AS v"
-        );
-        assert_eq!(texts(&sqlite), [r#"Some("a")"#, "Some(1)", "None", "None"]);
-
-        let mut postgres = Sql::new("SELECT v.id FROM ");
-        postgres.push_unnest_rows(&columns, rows());
-        assert_eq!(
-            postgres.text,
-            "SELECT v.id FROM UNNEST($1::text[], $2::bigint[]) AS v(id, n)"
-        );
-        assert_eq!(
-            texts(&postgres),
-            [r#"[Some("a"), None]"#, "[Some(1), None]"]
-        );
     }
 }
