@@ -57,6 +57,30 @@ pub trait Attempts: Send + Sync {
         keys: &[String],
         change: &mut (dyn for<'c> FnMut(&'c mut [AttemptCounter]) + Send),
     ) -> Result<(), StoreError>;
+    /// Counts one more running password check on each counter of `keys`, in one
+    /// statement, and returns the counters as they now are (one per key, in no particular
+    /// order). An absent counter starts at one check; in one that exists, failures last
+    /// counted before `window_start` and checks whose hold ended by `now` are forgotten
+    /// first. The checks are held until `hold_until`. Concurrent calls on one counter
+    /// happen one after the other, so each sees the checks counted before it.
+    async fn add_checks(
+        &self,
+        keys: &[String],
+        now: i64,
+        hold_until: i64,
+        window_start: i64,
+    ) -> Result<Vec<AttemptCounter>, StoreError>;
+    /// Takes one running check off each counter of `keys` (none are left once their hold
+    /// ended by `now`) and forgets the failures of those of them in `forget` (and any
+    /// counted before `window_start`), in one statement. Counters left with nothing to
+    /// remember stay until [`Attempts::purge_attempts`].
+    async fn remove_checks(
+        &self,
+        keys: &[String],
+        forget: &[String],
+        now: i64,
+        window_start: i64,
+    ) -> Result<(), StoreError>;
     /// Deletes counters last touched before `before` and not locked past it.
     async fn purge_attempts(&self, before: i64) -> Result<u64, StoreError>;
 }

@@ -127,20 +127,6 @@ impl Db {
         }
     }
 
-    /// Starts a transaction whose commit need not wait for the disk, for state that may
-    /// lose its last changes in a database crash (the lockout's counters): PostgreSQL
-    /// commits it with `synchronous_commit` off, so a row it locks is held for the
-    /// statements' time, not an fsync's; SQLite under `synchronous = NORMAL` commits
-    /// every transaction so already.
-    pub(crate) async fn begin_lossy(&self) -> Result<Tx, StoreError> {
-        let mut tx = self.begin().await?;
-        if let Tx::Postgres(_) = tx {
-            tx.execute(Sql::new("SET LOCAL synchronous_commit TO OFF"))
-                .await?;
-        }
-        Ok(tx)
-    }
-
     /// Appends `rows` to `sql` as the row source `v`, whose columns `columns` names and
     /// types, for `… FROM <rows> WHERE …` over many rows at once (the group commits).
     /// PostgreSQL gets `UNNEST` of one array per column, a statement whose text is the

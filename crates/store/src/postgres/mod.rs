@@ -35,15 +35,47 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 const ROTATION_BATCH_SETUP: &[&str] = &["SET LOCAL lock_timeout = '200ms'"];
 
 /// Connects to `url` and runs the migrations (under PostgreSQL's advisory lock, so
-/// instances starting together do not race). One pool serves reads and writes.
+/// instances starting together do not race). One pool serves reads and writes, and a
+/// smaller one the lockout's counters.
 ///
 /// # Errors
 ///
 /// If the database cannot be reached or a migration fails.
 pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Pools> {
     let connect = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
-    let pool = PgPoolOptions::new()
-        .max_connections(options.max_connections.max(1))
+    let pool = pool_options(options.max_connections, options)
+        .connect_with(connect.clone())
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    migrate::migrator(migrate::POSTGRES)
+        .await?
+        .run(&pool)
+        .await
+        .context("PostgreSQL migrations failed")?;
+    // The lockout's counters: their writes may be lost in a database crash (the WAL
+    // writer's last fraction of a second), not held up by an fsync while every login
+    // from one address waits for the same row.
+    let counters = pool_options(options.max_connections.div_ceil(2), options)
+        .connect_with(connect.options([("synchronous_commit", "off")]))
+        .await
+        .context("cannot connect to PostgreSQL")?;
+    let (pool, counters) = (Db::Postgres(pool), Db::Postgres(counters));
+    Ok(Pools {
+        write: pool.clone(),
+        read: pool.clone(),
+        probed: vec![("postgres", pool), ("postgres_counters", counters.clone())],
+        counters,
+        rotations: RotationBatches::Transaction {
+            setup: ROTATION_BATCH_SETUP,
+        },
+        companion: None,
+    })
+}
+
+/// A pool of at most `size` connections, pinged only after sitting idle.
+fn pool_options(size: u32, options: &StoreOptions) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(size.max(1))
         .acquire_timeout(options.acquire_timeout)
         .test_before_acquire(false)
         .before_acquire(|connection, meta| {
@@ -54,22 +86,4 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Po
                 Ok(true)
             })
         })
-        .connect_with(connect)
-        .await
-        .context("cannot connect to PostgreSQL")?;
-    migrate::migrator(migrate::POSTGRES)
-        .await?
-        .run(&pool)
-        .await
-        .context("PostgreSQL migrations failed")?;
-    let pool = Db::Postgres(pool);
-    Ok(Pools {
-        write: pool.clone(),
-        read: pool.clone(),
-        probed: vec![("postgres", pool)],
-        rotations: RotationBatches::Transaction {
-            setup: ROTATION_BATCH_SETUP,
-        },
-        companion: None,
-    })
 }

@@ -55,7 +55,7 @@ impl Attempts for SqlStore {
         if keys.is_empty() {
             return Ok(());
         }
-        let mut tx = self.write.begin_lossy().await?;
+        let mut tx = self.counters.begin().await?;
         // One statement creates the missing counters, locks them all (a conflicting
         // insert locks the row it updates) and reads them back.
         let mut upsert =
@@ -103,6 +103,82 @@ impl Attempts for SqlStore {
         tx.commit().await
     }
 
+    async fn add_checks(
+        &self,
+        keys: &[String],
+        now: i64,
+        hold_until: i64,
+        window_start: i64,
+    ) -> Result<Vec<AttemptCounter>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // SET reads the row as it was: a stale window or hold is forgotten in the same step
+        // as the check is counted.
+        let mut upsert = Sql::new(
+            "INSERT INTO attempts (key, failures, locked_until, updated_at, checking, checking_until) \
+             VALUES ",
+        )
+        .bind(now)
+        .bind(hold_until)
+        .bind(window_start);
+        push_counters(&mut upsert, keys, "0, NULL, $1, 1, $2");
+        upsert.push(
+            " ON CONFLICT (key) DO UPDATE SET \
+             failures = CASE WHEN attempts.updated_at < $3 THEN 0 ELSE attempts.failures END, \
+             locked_until = CASE WHEN attempts.updated_at < $3 THEN NULL ELSE attempts.locked_until END, \
+             checking = CASE WHEN attempts.checking_until IS NULL OR attempts.checking_until <= $1 \
+             THEN 1 ELSE attempts.checking + 1 END, \
+             checking_until = $2, updated_at = $1 \
+             RETURNING key, failures, locked_until, updated_at, checking, checking_until",
+        );
+        let rows = self.counters.fetch_all(upsert).await?;
+        rows.iter().map(counter).collect()
+    }
+
+    async fn remove_checks(
+        &self,
+        keys: &[String],
+        forget: &[String],
+        now: i64,
+        window_start: i64,
+    ) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        // An upsert rather than an UPDATE, for its lock order: it locks the counters in
+        // the order of its rows, as `add_checks` and `update_attempts` do, so that none of
+        // them can deadlock with another. A counter that is somehow gone comes back empty.
+        let mut upsert = Sql::new(
+            "INSERT INTO attempts (key, failures, locked_until, updated_at, checking, checking_until) \
+             VALUES ",
+        )
+        .bind(now)
+        .bind(window_start);
+        let mut forgotten = String::from("attempts.updated_at < $2");
+        if !forget.is_empty() {
+            let first = 3;
+            let list: Vec<String> = (first..first + forget.len())
+                .map(|n| format!("${n}"))
+                .collect();
+            forgotten = format!("{forgotten} OR attempts.key IN ({})", list.join(", "));
+            for key in forget {
+                upsert = upsert.bind(key.as_str());
+            }
+        }
+        push_counters(&mut upsert, keys, "0, NULL, $1, 0, NULL");
+        let ended = "attempts.checking_until IS NULL OR attempts.checking_until <= $1 \
+                     OR attempts.checking <= 1";
+        upsert.push(&format!(
+            " ON CONFLICT (key) DO UPDATE SET \
+             checking = CASE WHEN {ended} THEN 0 ELSE attempts.checking - 1 END, \
+             checking_until = CASE WHEN {ended} THEN NULL ELSE attempts.checking_until END, \
+             failures = CASE WHEN {forgotten} THEN 0 ELSE attempts.failures END, \
+             locked_until = CASE WHEN {forgotten} THEN NULL ELSE attempts.locked_until END"
+        ));
+        self.counters.execute(upsert).await.map(drop)
+    }
+
     async fn purge_attempts(&self, before: i64) -> Result<u64, StoreError> {
         let sql = Sql::new(
             "DELETE FROM attempts WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
@@ -134,6 +210,19 @@ pub(super) fn attempt_if_any(row: &Row, n: usize) -> Result<Option<AttemptRecord
         }),
         None => None,
     })
+}
+
+/// Appends one row per counter of `keys` to an `INSERT INTO attempts … VALUES`: its key,
+/// then `rest` (the other columns' values). In key order, without repeats: every
+/// statement that locks several counters locks them in that order.
+fn push_counters<'a>(sql: &mut Sql<'a>, keys: &'a [String], rest: &str) {
+    let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for (n, key) in keys.into_iter().enumerate() {
+        sql.push(if n == 0 { "(" } else { ", (" });
+        sql.push_bind(key).push(", ").push(rest).push(")");
+    }
 }
 
 fn counter(row: &Row) -> Result<AttemptCounter, StoreError> {

@@ -2,7 +2,9 @@
 //! each holding that resource's SQL, its columns and its row decoding.
 //!
 //! A store has a `write` and a `read` pool (SQLite: its single writer beside a pool of
-//! readers; PostgreSQL: one pool under both names), and two group-commit queues
+//! readers; PostgreSQL: one pool under both names), a `counters` pool for the lockout's
+//! counters (SQLite: the writer; PostgreSQL: a few connections whose commits do not wait
+//! for the disk), and two group-commit queues
 //! (`crate::batch`) for the hottest writes: session inserts and rotations.
 
 mod accounts;
@@ -32,6 +34,8 @@ pub(crate) use session_batches::{Rotation, RotationBatches};
 pub struct SqlStore {
     write: Db,
     read: Db,
+    /// Where the lockout's counters are written (see [`Pools::counters`]).
+    counters: Db,
     /// The pools the metrics report, by name.
     probed: Vec<(&'static str, Db)>,
     sessions: Batcher<(SessionRecord, SessionGuard), bool>,
@@ -49,6 +53,12 @@ pub(crate) struct Pools {
     pub(crate) write: Db,
     /// Where reads go.
     pub(crate) read: Db,
+    /// Where the lockout's counters are written: state that may lose its last changes in
+    /// a database crash, whose rows are locked by every login from one address, so a
+    /// commit must not hold them for an fsync's time. PostgreSQL: connections with
+    /// `synchronous_commit` off; SQLite under `synchronous = NORMAL` commits every write
+    /// so already, and its writer serves.
+    pub(crate) counters: Db,
     /// The pools the metrics report, by name.
     pub(crate) probed: Vec<(&'static str, Db)>,
     /// How rotations are grouped.
@@ -72,6 +82,7 @@ impl SqlStore {
         Self {
             write: pools.write,
             read: pools.read,
+            counters: pools.counters,
             probed: pools.probed,
             sessions,
             rotations,

@@ -78,6 +78,7 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Po
     let (write, read) = (Db::Sqlite(write), Db::Sqlite(read));
     Ok(Pools {
         probed: vec![("write", write.clone()), ("read", read.clone())],
+        counters: write.clone(),
         write,
         read,
         rotations: RotationBatches::OneStatement,

@@ -1,13 +1,19 @@
 //! Password checks under the lockout, counted before the hash is compared.
 //!
-//! [`Latchkey::begin_password_check`] reads each counter of the attempt, locked in one
-//! transaction (`Attempts::update_attempts`), and lets the check run only if none is
-//! locked and each still has room: while a counter's failures and running checks are
-//! below its free attempts, checks run side by side; past them, one at a time (each
-//! failure then sets the next delay before another check may start). The check is
-//! counted as running until [`Latchkey::end_password_check`] records how it went. So
-//! 150 wrong passwords sent at once cost at most the free attempts' worth of hashes, and
-//! the rest are answered 429 without any.
+//! [`Latchkey::begin_password_check`] counts the check as running on each counter of the
+//! attempt, in one statement (`Attempts::add_checks`), and lets it run only if, besides
+//! itself, none is locked and each still has room: while a counter's failures and
+//! other running checks are below its free attempts, checks run side by side; past them,
+//! one at a time (each failure then sets the next delay before another check may start).
+//! A refused check is taken back at once (`Attempts::remove_checks`); until then it is
+//! counted against the others, which can only make them refuse, never let more run. The
+//! check is counted as running until [`Latchkey::end_password_check`] records how it
+//! went. So 150 wrong passwords sent at once cost at most the free attempts' worth of
+//! hashes, and the rest are answered 429 without any.
+//!
+//! A login's check costs two statements, one before the hash and one after it, each its
+//! own transaction; only a failure, whose delay the policy sets, reads and rewrites the
+//! counters in a transaction (`Attempts::update_attempts`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,9 +39,11 @@ pub(crate) struct PasswordCheck {
     unended: Option<Unended>,
 }
 
-/// The storage a dropped check is taken back in.
+/// What a dropped check is taken back with: the storage, and the times it was begun at.
 struct Unended {
     store: Arc<dyn Store>,
+    now: i64,
+    window_start: i64,
 }
 
 impl std::fmt::Debug for PasswordCheck {
@@ -49,7 +57,12 @@ impl std::fmt::Debug for PasswordCheck {
 
 impl Drop for PasswordCheck {
     fn drop(&mut self) {
-        let Some(Unended { store }) = self.unended.take() else {
+        let Some(Unended {
+            store,
+            now,
+            window_start,
+        }) = self.unended.take()
+        else {
             return;
         };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -57,13 +70,7 @@ impl Drop for PasswordCheck {
         };
         let keys: Vec<String> = self.counters.keys().cloned().collect();
         runtime.spawn(async move {
-            let taken_back = store
-                .update_attempts(&keys, &mut |found| {
-                    for counter in found.iter_mut() {
-                        counter.checking = counter.checking.saturating_sub(1);
-                    }
-                })
-                .await;
+            let taken_back = store.remove_checks(&keys, &[], now, window_start).await;
             if let Err(err) = taken_back {
                 tracing::warn!(error = %err, "could not take back a cancelled password check");
             }
@@ -173,7 +180,8 @@ impl Latchkey {
     }
 }
 
-/// Counts a check against each counter of `counters`, unless one of them refuses it.
+/// Counts a check against each counter of `counters`, and takes it back if one of them
+/// refuses it.
 async fn count_check(
     store: Arc<dyn Store>,
     counters: HashMap<String, (u32, bool)>,
@@ -182,41 +190,41 @@ async fn count_check(
     window_start: i64,
 ) -> Result<PasswordCheck> {
     let keys: Vec<String> = counters.keys().cloned().collect();
-    let mut wait: Option<u64> = None;
-    store
-        .update_attempts(&keys, &mut |found| {
-            for counter in found.iter_mut() {
-                counter.refresh(now, window_start);
-                let scale = counters.get(&counter.key).map_or(1, |c| c.0);
-                let refused = match counter.locked_until.filter(|&until| until > now) {
-                    Some(until) => Some(u64::try_from(until - now).unwrap_or(1)),
-                    None => {
-                        let free = policy.free_attempts.saturating_mul(scale);
-                        let busy = counter.failures.saturating_add(counter.checking) >= free
-                            && counter.checking > 0;
-                        busy.then_some(1)
-                    }
-                };
-                wait = wait.max(refused);
-            }
-            if wait.is_none() {
-                for counter in found.iter_mut() {
-                    counter.checking += 1;
-                    counter.checking_until = Some(now + CHECK_HOLD_SECONDS);
-                    counter.updated_at = now;
-                }
-            }
-        })
+    let counted = store
+        .add_checks(&keys, now, now + CHECK_HOLD_SECONDS, window_start)
         .await?;
-    match wait {
-        Some(retry_after) => Err(Error::TooManyAttempts {
+    let wait = counted
+        .iter()
+        .filter_map(|counter| {
+            let scale = counters.get(&counter.key).map_or(1, |c| c.0);
+            refusal(counter, policy.free_attempts.saturating_mul(scale), now)
+        })
+        .max();
+    if let Some(retry_after) = wait {
+        store.remove_checks(&keys, &[], now, window_start).await?;
+        return Err(Error::TooManyAttempts {
             retry_after: retry_after.max(1),
-        }),
-        None => Ok(PasswordCheck {
-            counters,
-            unended: Some(Unended { store }),
-        }),
+        });
     }
+    Ok(PasswordCheck {
+        counters,
+        unended: Some(Unended {
+            store,
+            now,
+            window_start,
+        }),
+    })
+}
+
+/// Whether `counter`, with this check counted among its running ones, refuses it, and
+/// for how many seconds: while it is locked, or while it is past its `free` attempts
+/// (failures and the other running checks) with another check still running.
+fn refusal(counter: &AttemptCounter, free: u32, now: i64) -> Option<u64> {
+    if let Some(until) = counter.locked_until.filter(|&until| until > now) {
+        return Some(u64::try_from(until - now).unwrap_or(1));
+    }
+    let others = counter.checking.saturating_sub(1);
+    (counter.failures.saturating_add(others) >= free && others > 0).then_some(1)
 }
 
 /// Records how a check went on each counter of `counters`: a failure counts, and delays
@@ -229,34 +237,51 @@ async fn record_outcome(
     now: i64,
     window_start: i64,
 ) -> Result<()> {
+    let forget: Vec<String> = match outcome {
+        CheckOutcome::Failed => {
+            return record_failure(store, counters, policy, now, window_start).await;
+        }
+        CheckOutcome::Succeeded => counters
+            .iter()
+            .filter(|(_, (_, forgotten))| *forgotten)
+            .map(|(key, _)| key.clone())
+            .collect(),
+        CheckOutcome::Abandoned => Vec::new(),
+    };
+    let keys: Vec<String> = counters.keys().cloned().collect();
+    Ok(store
+        .remove_checks(&keys, &forget, now, window_start)
+        .await?)
+}
+
+/// Records a failed check: each counter counts it, and is delayed or locked past its
+/// free attempts.
+async fn record_failure(
+    store: Arc<dyn Store>,
+    counters: &HashMap<String, (u32, bool)>,
+    policy: &Lockout,
+    now: i64,
+    window_start: i64,
+) -> Result<()> {
     let keys: Vec<String> = counters.keys().cloned().collect();
     store
         .update_attempts(&keys, &mut |found| {
             for counter in found.iter_mut() {
                 counter.refresh(now, window_start);
                 counter.checking = counter.checking.saturating_sub(1);
-                let (scale, forgotten) = counters.get(&counter.key).copied().unwrap_or((1, false));
-                match outcome {
-                    CheckOutcome::Succeeded if forgotten => {
-                        counter.failures = 0;
-                        counter.locked_until = None;
+                counter.failures = counter.failures.saturating_add(1);
+                counter.updated_at = now;
+                let scale = counters.get(&counter.key).map_or(1, |c| c.0);
+                if let Some(wait) = delay(policy, scale, counter.failures) {
+                    let wait = i64::try_from(wait).unwrap_or(i64::MAX);
+                    counter.locked_until = Some(now.saturating_add(wait));
+                    if counter.failures == policy.lockout_after.saturating_mul(scale) {
+                        tracing::warn!(
+                            key = counter.key,
+                            seconds = wait,
+                            "locked out after repeated failures"
+                        );
                     }
-                    CheckOutcome::Failed => {
-                        counter.failures = counter.failures.saturating_add(1);
-                        counter.updated_at = now;
-                        if let Some(wait) = delay(policy, scale, counter.failures) {
-                            let wait = i64::try_from(wait).unwrap_or(i64::MAX);
-                            counter.locked_until = Some(now.saturating_add(wait));
-                            if counter.failures == policy.lockout_after.saturating_mul(scale) {
-                                tracing::warn!(
-                                    key = counter.key,
-                                    seconds = wait,
-                                    "locked out after repeated failures"
-                                );
-                            }
-                        }
-                    }
-                    CheckOutcome::Succeeded | CheckOutcome::Abandoned => {}
                 }
             }
         })
