@@ -288,3 +288,33 @@ async fn record_failure(
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counter(failures: u32, checking: u32, locked_until: Option<i64>) -> AttemptCounter {
+        AttemptCounter {
+            key: "account:a@203.0.113.7".into(),
+            failures,
+            locked_until,
+            updated_at: 100,
+            checking,
+            checking_until: Some(160),
+        }
+    }
+
+    #[test]
+    fn a_check_is_refused_for_the_others_it_finds_never_for_itself() {
+        // Its own check is counted in `checking`: alone, it always runs.
+        assert_eq!(refusal(&counter(0, 1, None), 5, 100), None);
+        assert_eq!(refusal(&counter(9, 1, None), 5, 100), None);
+        // Side by side while failures and the other checks stay under the free attempts.
+        assert_eq!(refusal(&counter(2, 3, None), 5, 100), None);
+        assert_eq!(refusal(&counter(3, 3, None), 5, 100), Some(1));
+        assert_eq!(refusal(&counter(0, 6, None), 5, 100), Some(1));
+        // A lock refuses for its remaining time, and no longer once it is over.
+        assert_eq!(refusal(&counter(0, 1, Some(130)), 5, 100), Some(30));
+        assert_eq!(refusal(&counter(0, 1, Some(100)), 5, 100), None);
+    }
+}
