@@ -136,6 +136,11 @@ impl VerifyingKey {
 /// Keys of unsupported types (RSA, symmetric `oct` keys, …) are skipped, so that an
 /// HMAC secret can never be confused with a public key.
 ///
+/// A key set remembers the tokens it has verified (by digest, with their claims), so a
+/// token presented again costs a lookup instead of a signature check; every rule that
+/// depends on the verifier or the time is still checked each time. See
+/// [`KeySet::remembering`] for how many.
+///
 /// ```
 /// use latchkey_verify::KeySet;
 /// let jwks = br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1","alg":"EdDSA",
@@ -195,6 +200,16 @@ impl KeySet {
 
     pub(crate) fn get(&self, kid: &str) -> Option<&VerifyingKey> {
         self.keys.get(kid)
+    }
+
+    /// The same keys, remembering at most `tokens` verified tokens (see
+    /// [`KeySet`]'s cache; 4,096 by default, each ≈ 1 KiB with its claims), none for 0.
+    /// For a verifier that rarely sees a token twice, a small cache keeps its memory for
+    /// nothing.
+    #[must_use]
+    pub fn remembering(mut self, tokens: usize) -> Self {
+        self.seen = Arc::new(Seen::with_capacity(tokens));
+        self
     }
 
     pub(crate) fn seen(&self) -> &Seen {

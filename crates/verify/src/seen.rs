@@ -11,8 +11,8 @@
 //!
 //! Sound because the digest covers the whole token (header, claims and signature): a
 //! different token, even with a copied signature, has another digest, and what is kept
-//! is exactly what decoding those bytes gives. The memory stays bounded: at
-//! [`CAPACITY`] entries the cache starts afresh. A key set built from a new JWKS starts
+//! is exactly what decoding those bytes gives. The memory stays bounded: at its capacity
+//! ([`CAPACITY`] unless the key set says otherwise) the cache starts afresh. A key set built from a new JWKS starts
 //! empty, so a key that leaves the JWKS takes its tokens with it.
 
 use std::collections::HashMap;
@@ -34,9 +34,18 @@ pub(crate) struct Verified {
     pub(crate) claims: Claims,
 }
 
-/// The tokens whose signature has been verified, by digest.
-#[derive(Debug, Default)]
-pub(crate) struct Seen(Mutex<HashMap<Fingerprint, Verified>>);
+/// The tokens whose signature has been verified, by digest, at most `capacity` of them.
+#[derive(Debug)]
+pub(crate) struct Seen {
+    tokens: Mutex<HashMap<Fingerprint, Verified>>,
+    capacity: usize,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Self::with_capacity(CAPACITY)
+    }
+}
 
 /// A token's digest.
 pub(crate) fn fingerprint(token: &str) -> Fingerprint {
@@ -46,9 +55,17 @@ pub(crate) fn fingerprint(token: &str) -> Fingerprint {
 }
 
 impl Seen {
+    /// An empty cache of at most `capacity` tokens (none at all for 0).
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            tokens: Mutex::default(),
+            capacity,
+        }
+    }
+
     /// What the token with this digest said, if it has been verified.
     pub(crate) fn get(&self, fingerprint: &Fingerprint) -> Option<Verified> {
-        self.0
+        self.tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(fingerprint)
@@ -57,8 +74,11 @@ impl Seen {
 
     /// Remembers a verified token.
     pub(crate) fn insert(&self, fingerprint: Fingerprint, verified: Verified) {
-        let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() >= CAPACITY {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut cache = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= self.capacity {
             cache.clear();
         }
         cache.insert(fingerprint, verified);
@@ -85,13 +105,26 @@ mod tests {
 
     #[test]
     fn the_cache_stays_bounded_and_returns_what_it_was_given() {
-        let seen = Seen::default();
-        for n in 0..(CAPACITY + 10) {
-            seen.insert(fingerprint(&n.to_string()), verified(&n.to_string()));
+        for capacity in [CAPACITY, 64, 1] {
+            let seen = if capacity == CAPACITY {
+                Seen::default()
+            } else {
+                Seen::with_capacity(capacity)
+            };
+            for n in 0..(capacity + 10) {
+                seen.insert(fingerprint(&n.to_string()), verified(&n.to_string()));
+            }
+            assert!(seen.tokens.lock().unwrap().len() <= capacity);
+            let last = seen.get(&fingerprint(&(capacity + 9).to_string())).unwrap();
+            assert_eq!(last.claims.sub, (capacity + 9).to_string());
+            assert!(seen.get(&fingerprint("never seen")).is_none());
         }
-        assert!(seen.0.lock().unwrap().len() <= CAPACITY);
-        let last = seen.get(&fingerprint(&(CAPACITY + 9).to_string())).unwrap();
-        assert_eq!(last.claims.sub, (CAPACITY + 9).to_string());
-        assert!(seen.get(&fingerprint("never seen")).is_none());
+    }
+
+    #[test]
+    fn a_cache_of_no_tokens_remembers_none() {
+        let seen = Seen::with_capacity(0);
+        seen.insert(fingerprint("t"), verified("t"));
+        assert!(seen.get(&fingerprint("t")).is_none());
     }
 }

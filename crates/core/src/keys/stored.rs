@@ -10,6 +10,13 @@ use super::{KeyOptions, KeyState, MasterKey, SigningKey, is_sealed, schedule};
 use crate::store::{SigningKeyRecord, Store};
 use crate::{Error, Result};
 
+/// How many refresh tokens the refresh key set remembers once verified. A refresh token
+/// comes back once per access token's lifetime, or never when it rotates, so a large
+/// cache would mostly hold tokens that will not return (≈ 1 KiB each: 4 MiB at the
+/// verify library's default, filled by rotations); a small one still serves a client
+/// that refreshes in a burst.
+const REFRESH_TOKENS_REMEMBERED: usize = 64;
+
 /// A new key of the configured algorithm, made at `now` and signing from
 /// `activates_at`, sealed if there is a master key.
 pub(super) fn new_record(
@@ -107,7 +114,8 @@ pub(super) fn build_state(
         current,
         next,
         access_keys: KeySet::from_jwks(&jwks),
-        refresh_keys: KeySet::from_jwks(&Jwks { keys: stored }),
+        refresh_keys: KeySet::from_jwks(&Jwks { keys: stored })
+            .remembering(REFRESH_TOKENS_REMEMBERED),
         stored: records.iter().map(|r| r.kid.clone()).collect(),
         revoked,
         jwks,
