@@ -253,10 +253,6 @@ impl Sql<'_> {
 mod tests {
     use super::*;
 
-    fn texts(sql: &Sql<'_>) -> Vec<String> {
-        sql.arg_texts()
-    }
-
     #[test]
     fn sqlite_gets_anonymous_placeholders_in_text_order() {
         let sql = Sql::new("UPDATE t SET a = $2, b = '$1', c = $1 WHERE d = $2 AND e <> '$'")
@@ -267,7 +263,10 @@ mod tests {
             sqlite.text,
             "UPDATE t SET a = ?, b = '$1', c = ? WHERE d = ? AND e <> '$'"
         );
-        assert_eq!(texts(&sqlite), [r#"Some("x")"#, "Some(7)", r#"Some("x")"#]);
+        assert_eq!(
+            sqlite.arg_texts(),
+            [r#"Some("x")"#, "Some(7)", r#"Some("x")"#]
+        );
     }
 
     #[test]
@@ -276,7 +275,7 @@ mod tests {
         sql.push_values([1, 2, 3], |n| vec![n.into(), format!("row{n}").into()]);
         let sqlite = sql.anonymous();
         assert_eq!(sqlite.text, "INSERT INTO t VALUES (?, ?), (?, ?), (?, ?)");
-        assert_eq!(texts(&sqlite), texts(&sql));
+        assert_eq!(sqlite.arg_texts(), sql.arg_texts());
     }
 
     #[test]
@@ -289,6 +288,6 @@ mod tests {
         });
         let sqlite = long.for_sqlite();
         assert!(sqlite.text.ends_with("(?), (?)"), "{}", sqlite.text);
-        assert_eq!(texts(&sqlite), texts(&long));
+        assert_eq!(sqlite.arg_texts(), long.arg_texts());
     }
 }

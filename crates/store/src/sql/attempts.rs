@@ -5,7 +5,7 @@ use latchkey_core::StoreError;
 use latchkey_core::store::{AttemptCounter, AttemptRecord, Attempts};
 
 use super::SqlStore;
-use crate::db::{Arg, Row, Sql};
+use crate::db::{Row, Sql};
 use crate::errors::corrupt;
 
 #[async_trait]
@@ -48,21 +48,14 @@ impl Attempts for SqlStore {
         keys: &[String],
         change: &mut (dyn for<'c> FnMut(&'c mut [AttemptCounter]) + Send),
     ) -> Result<(), StoreError> {
-        // In key order, so that two transactions over the same counters cannot deadlock.
-        let mut keys: Vec<&String> = keys.iter().collect();
-        keys.sort_unstable();
-        keys.dedup();
         if keys.is_empty() {
             return Ok(());
         }
         let mut tx = self.counters.begin().await?;
         // One statement creates the missing counters, locks them all (a conflicting
         // insert locks the row it updates) and reads them back.
-        let mut upsert =
-            Sql::new("INSERT INTO attempts (key, failures, locked_until, updated_at) VALUES ");
-        upsert.push_values(&keys, |key| {
-            vec![key.as_str().into(), 0.into(), Arg::Int(None), 0.into()]
-        });
+        let mut upsert = Sql::new(INSERT_COUNTERS);
+        push_counters(&mut upsert, keys, "0, NULL, 0, 0, NULL");
         upsert.push(
             " ON CONFLICT (key) DO UPDATE SET checking = attempts.checking \
              RETURNING key, failures, locked_until, updated_at, checking, checking_until",
@@ -115,13 +108,10 @@ impl Attempts for SqlStore {
         }
         // SET reads the row as it was: a stale window or hold is forgotten in the same step
         // as the check is counted.
-        let mut upsert = Sql::new(
-            "INSERT INTO attempts (key, failures, locked_until, updated_at, checking, checking_until) \
-             VALUES ",
-        )
-        .bind(now)
-        .bind(hold_until)
-        .bind(window_start);
+        let mut upsert = Sql::new(INSERT_COUNTERS)
+            .bind(now)
+            .bind(hold_until)
+            .bind(window_start);
         push_counters(&mut upsert, keys, "0, NULL, $1, 1, $2");
         upsert.push(
             " ON CONFLICT (key) DO UPDATE SET \
@@ -149,18 +139,12 @@ impl Attempts for SqlStore {
         // An upsert rather than an UPDATE, for its lock order: it locks the counters in
         // the order of its rows, as `add_checks` and `update_attempts` do, so that none of
         // them can deadlock with another. A counter that is somehow gone comes back empty.
-        let mut upsert = Sql::new(
-            "INSERT INTO attempts (key, failures, locked_until, updated_at, checking, checking_until) \
-             VALUES ",
-        )
-        .bind(now)
-        .bind(window_start);
+        let mut upsert = Sql::new(INSERT_COUNTERS).bind(now).bind(window_start);
+        // The keys to forget are bound next, as $3, $4, …, and named twice below; the
+        // counters' own keys come after them.
         let mut forgotten = String::from("attempts.updated_at < $2");
         if !forget.is_empty() {
-            let first = 3;
-            let list: Vec<String> = (first..first + forget.len())
-                .map(|n| format!("${n}"))
-                .collect();
+            let list: Vec<String> = (3..3 + forget.len()).map(|n| format!("${n}")).collect();
             forgotten = format!("{forgotten} OR attempts.key IN ({})", list.join(", "));
             for key in forget {
                 upsert = upsert.bind(key.as_str());
@@ -212,8 +196,13 @@ pub(super) fn attempt_if_any(row: &Row, n: usize) -> Result<Option<AttemptRecord
     })
 }
 
-/// Appends one row per counter of `keys` to an `INSERT INTO attempts … VALUES`: its key,
-/// then `rest` (the other columns' values). In key order, without repeats: every
+/// The start of every statement that creates or locks counters: rows follow, by
+/// [`push_counters`].
+const INSERT_COUNTERS: &str = "INSERT INTO attempts \
+     (key, failures, locked_until, updated_at, checking, checking_until) VALUES ";
+
+/// Appends one row per counter of `keys` to [`INSERT_COUNTERS`]: its key, then `rest`
+/// (the other columns' values). In key order, without repeats: every
 /// statement that locks several counters locks them in that order.
 fn push_counters<'a>(sql: &mut Sql<'a>, keys: &'a [String], rest: &str) {
     let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
