@@ -18,7 +18,7 @@ use super::{IssuedTokens, Latchkey};
 use crate::audit::EventKind;
 use crate::ids::ClientId;
 use crate::secret::{ClientSecret, RefreshToken, SecretDigest};
-use crate::store::ClientKeyRecord;
+use crate::store::{AttemptRecord, ClientKeyRecord};
 use crate::{Error, Result};
 use std::net::IpAddr;
 
@@ -52,30 +52,63 @@ impl Latchkey {
             return Err(Error::InvalidClient);
         };
         // Counted per client ID and source address, and per address: never per client ID
-        // alone, or anyone who knows an ID could lock its owner out.
+        // alone, or anyone who knows an ID could lock its owner out. The grant's one read
+        // brings the pair's counter only: an address locked as a whole (by failures at
+        // many names) refuses wrong secrets, never a right one (see `throttle`).
         let subjects = Subject::client(&id, client.source);
-        let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
-        let found = self.store.client_key_with_attempts(&id, &keys).await?;
+        let found = self
+            .store
+            .client_key_with_attempts(&id, &[subjects[0].key()])
+            .await?;
         let Some((key, counters)) = found else {
             let _ = SecretDigest::from_bytes(vec![0; 32]).matches(&SecretDigest::of(secret));
             return Err(Error::InvalidClient);
         };
-        if let Err(locked) = self.refuse_if_locked(&counters) {
-            self.audit(
-                Event::new(EventKind::ClientLocked)
-                    .account(&key.account_id)
-                    .client(id.as_str()),
-            )
-            .await;
-            return Err(locked);
-        }
+        self.refuse_locked_client(&key, &counters).await?;
         if !secret_matches(&key, &SecretDigest::of(secret), self.now()) {
-            self.record_failure(&subjects).await?;
-            return Err(Error::InvalidClient);
+            return Err(self.wrong_client_secret(&key, &subjects).await);
         }
         self.clear_failures(&subjects[0], &counters).await?;
         self.admit_client_key(&key, client.source).await?;
         Ok(key)
+    }
+
+    /// Refuses with 429 (and an audit event) if any of `counters` is locked.
+    async fn refuse_locked_client(
+        &self,
+        key: &ClientKeyRecord,
+        counters: &[AttemptRecord],
+    ) -> Result<()> {
+        let Err(locked) = self.refuse_if_locked(counters) else {
+            return Ok(());
+        };
+        self.audit(
+            Event::new(EventKind::ClientLocked)
+                .account(&key.account_id)
+                .client(key.id.as_str()),
+        )
+        .await;
+        Err(locked)
+    }
+
+    /// The error of a wrong secret for `key`: 429 if any of the subjects' counters is
+    /// locked (read again, all of them), else the failure is counted and it is 401.
+    async fn wrong_client_secret(&self, key: &ClientKeyRecord, subjects: &[Subject<'_>]) -> Error {
+        let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
+        let counted = async {
+            let counters = self
+                .store
+                .client_key_with_attempts(&key.id, &keys)
+                .await?
+                .map(|(_, counters)| counters)
+                .unwrap_or_default();
+            self.refuse_locked_client(key, &counters).await?;
+            self.record_failure(subjects).await
+        };
+        match counted.await {
+            Ok(()) => Error::InvalidClient,
+            Err(err) => err,
+        }
     }
 
     /// `grant_type=client_credentials` at `POST /oauth2/token`: a new session for the

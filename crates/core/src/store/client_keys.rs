@@ -68,8 +68,8 @@ pub trait ClientKeys: Send + Sync {
     async fn insert_client_key(&self, key: &ClientKeyRecord) -> Result<(), StoreError>;
     /// Finds a client key by id.
     async fn client_key(&self, id: &ClientId) -> Result<Option<ClientKeyRecord>, StoreError>;
-    /// A client key with the failed-attempt counters of `attempt_keys` that exist, in one
-    /// query (the client-credentials grant must not pay a second round trip).
+    /// A client key with the failed-attempt counters of `attempt_keys` (at most two) that
+    /// exist, in one query (the client-credentials grant must not pay a second round trip).
     async fn client_key_with_attempts(
         &self,
         id: &ClientId,

@@ -16,6 +16,7 @@ backend_tests!(
     a_success_resets_the_accounts_count,
     an_unknown_email_is_locked_like_a_known_one,
     a_source_address_is_limited_across_accounts,
+    an_address_locked_as_a_whole_refuses_wrong_client_secrets_not_the_right_one,
     wrong_client_secrets_lock_the_client_id,
     instances_on_one_database_share_the_counters,
     the_protection_can_be_turned_off,
@@ -176,8 +177,10 @@ async fn an_unknown_email_is_locked_like_a_known_one(app: TestApp) {
     }
 }
 
-async fn a_source_address_is_limited_across_accounts(app: TestApp) {
-    let strict = TestApp::start(&app.database_url, |config| {
+/// An instance on `app`'s database that locks an account from one address after 4
+/// failures and an address after 8.
+async fn strict(app: &TestApp) -> TestApp {
+    TestApp::start(&app.database_url, |config| {
         config.policies.lockout = Lockout {
             free_attempts: 2,
             lockout_after: 4,
@@ -185,7 +188,11 @@ async fn a_source_address_is_limited_across_accounts(app: TestApp) {
             ..Lockout::default()
         };
     })
-    .await;
+    .await
+}
+
+async fn a_source_address_is_limited_across_accounts(app: TestApp) {
+    let strict = strict(&app).await;
     strict.clock.freeze();
     strict.account(EMAIL).await;
     // Eight failures from one address, one per name: no name is locked, the address is.
@@ -195,6 +202,27 @@ async fn a_source_address_is_limited_across_accounts(app: TestApp) {
     }
     let wait = retry_after(login(&strict, EMAIL, PASSWORD).await);
     assert!(wait > 800, "{wait}");
+}
+
+async fn an_address_locked_as_a_whole_refuses_wrong_client_secrets_not_the_right_one(app: TestApp) {
+    let strict = strict(&app).await;
+    strict.clock.freeze();
+    let (_, key) = strict.account_with_key(EMAIL).await;
+    for n in 0..8 {
+        fail(&strict, &format!("user{n}@example.com"), 1).await;
+        strict.clock.advance(10);
+    }
+    // A secret cannot be guessed: the key's program is not locked out by strangers
+    // behind its address, while their wrong secrets are refused uncounted.
+    let wrong = ClientSecret::new("0".repeat(key.client_secret.expose().len()));
+    let wait = retry_after(
+        strict
+            .client
+            .client_credentials(&key.client_id, &wrong)
+            .await,
+    );
+    assert!(wait > 800, "{wait}");
+    strict.client_grant(&key).await;
 }
 
 async fn wrong_client_secrets_lock_the_client_id(app: TestApp) {

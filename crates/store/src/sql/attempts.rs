@@ -173,24 +173,48 @@ impl Attempts for SqlStore {
     }
 }
 
-/// The columns [`attempt_if_any`] reads from the `n`th `LEFT JOIN attempts a{n}`.
-pub(super) fn joined_columns(n: usize) -> String {
-    format!(
-        ", a{n}.key AS key{n}, a{n}.failures AS failures{n}, a{n}.locked_until AS locked_until{n}"
-    )
+/// How many counters [`joined`] can join to one row.
+pub(super) const MAX_JOINED: usize = 2;
+
+/// The columns of each counter `LEFT JOIN attempts a{n} … ON a{n}.key = …` adds to a row,
+/// as [`attempt_if_any`] reads them: `key{n}`, `failures{n}`, `locked_until{n}`.
+const JOINED: [[&str; 3]; MAX_JOINED] = [
+    ["key0", "failures0", "locked_until0"],
+    ["key1", "failures1", "locked_until1"],
+];
+
+/// The select-list addition and the joins of `n` counters (at most [`MAX_JOINED`]), the
+/// joins' keys bound from `$first` on: e.g. for one, `, a0.key AS key0, …` and
+/// ` LEFT JOIN attempts a0 ON a0.key = $first`.
+pub(super) fn joined(n: usize, first: usize) -> (String, String) {
+    let mut columns = String::new();
+    let mut joins = String::new();
+    for (i, [key, failures, locked_until]) in JOINED.iter().take(n).enumerate() {
+        columns.push_str(&format!(
+            ", a{i}.key AS {key}, a{i}.failures AS {failures}, a{i}.locked_until AS {locked_until}"
+        ));
+        joins.push_str(&format!(
+            " LEFT JOIN attempts a{i} ON a{i}.key = ${}",
+            first + i
+        ));
+    }
+    (columns, joins)
 }
 
-/// The counter of the `n`th `LEFT JOIN attempts` (its columns as [`joined_columns`] names
-/// them), if the row has one.
+/// The counter of the `n`th `LEFT JOIN attempts` (its columns as [`joined`] names them),
+/// if the row has one.
 pub(super) fn attempt_if_any(row: &Row, n: usize) -> Result<Option<AttemptRecord>, StoreError> {
-    Ok(match row.opt_text(&format!("key{n}"))? {
+    let Some([key, failures, locked_until]) = JOINED.get(n) else {
+        return Ok(None);
+    };
+    Ok(match row.opt_text(key)? {
         Some(key) => Some(AttemptRecord {
             key,
             failures: row
-                .opt_int(&format!("failures{n}"))?
+                .opt_int(failures)?
                 .and_then(|f| u32::try_from(f).ok())
                 .unwrap_or(0),
-            locked_until: row.opt_int(&format!("locked_until{n}"))?,
+            locked_until: row.opt_int(locked_until)?,
         }),
         None => None,
     })

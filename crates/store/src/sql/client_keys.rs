@@ -1,6 +1,7 @@
 //! Client keys.
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use latchkey_core::StoreError;
@@ -12,6 +13,15 @@ use latchkey_core::store::{AttemptRecord, ClientKeyRecord, ClientKeys, PreviousS
 use super::{SqlStore, account_id, attempts, scope};
 use crate::db::{Row, Sql};
 use crate::errors::corrupt;
+
+/// `SELECT`s of a client key with 0, 1 and 2 counters joined (see
+/// [`ClientKeys::client_key_with_attempts`]): the key's ID is `$1`, the counters' keys follow.
+static WITH_ATTEMPTS: LazyLock<[String; attempts::MAX_JOINED + 1]> = LazyLock::new(|| {
+    std::array::from_fn(|n| {
+        let (columns, joins) = attempts::joined(n, 2);
+        format!("SELECT {COLUMNS}{columns} FROM client_keys{joins} WHERE id = $1")
+    })
+});
 
 /// Columns of `client_keys`, as [`client_key`] reads them.
 const COLUMNS: &str = "id, account_id, name, secret_digest, scope, created_at, last_used_at, \
@@ -52,22 +62,24 @@ impl ClientKeys for SqlStore {
         id: &ClientId,
         attempt_keys: &[String],
     ) -> Result<Option<(ClientKeyRecord, Vec<AttemptRecord>)>, StoreError> {
-        // One row: the key, and one LEFT JOIN per counter (`a0`, `a1`, …), NULL where
-        // there is none. One row, not one per counter, so it is read as at most one.
-        let mut sql = Sql::new(format!("SELECT {COLUMNS}"));
-        for n in 0..attempt_keys.len() {
-            sql.push(&attempts::joined_columns(n));
+        // One row: the key, and one LEFT JOIN per counter (`a0`, `a1`), NULL where there
+        // is none. One row, not one per counter, so it is read as at most one. The
+        // statement's text is made once per number of counters: this is every grant's read.
+        let n = attempt_keys.len();
+        let text = WITH_ATTEMPTS.get(n).ok_or_else(|| {
+            StoreError::Other(anyhow::anyhow!(
+                "{n} counters asked with a client key: at most {}",
+                attempts::MAX_JOINED
+            ))
+        })?;
+        let mut sql = Sql::new(text.as_str()).bind(id.as_str());
+        for key in attempt_keys {
+            sql = sql.bind(key);
         }
-        sql.push(" FROM client_keys");
-        for (n, key) in attempt_keys.iter().enumerate() {
-            sql.push(&format!(" LEFT JOIN attempts a{n} ON a{n}.key = "))
-                .push_bind(key);
-        }
-        sql.push(" WHERE id = ").push_bind(id.as_str());
         let Some(row) = self.read.fetch_optional(sql).await? else {
             return Ok(None);
         };
-        let counters = (0..attempt_keys.len())
+        let counters = (0..n)
             .map(|n| attempts::attempt_if_any(&row, n))
             .filter_map(Result::transpose)
             .collect::<Result<_, _>>()?;

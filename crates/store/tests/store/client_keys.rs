@@ -1,5 +1,6 @@
 //! Client-key lifecycle columns: stored and read back alike on both backends; a rotation
-//! keeps the old digest as the previous one, in one statement.
+//! keeps the old digest as the previous one, in one statement; a key read with its
+//! failed-attempt counters.
 
 use latchkey_core::ids::{AccountId, ClientId};
 use latchkey_core::network::Networks;
@@ -10,7 +11,10 @@ use latchkey_core::{Scope, Store};
 use crate::rotation::rotating_sessions;
 use crate::{TestStore, backend_tests};
 
-backend_tests!(lifecycle_columns_round_trip_and_a_rotation_keeps_the_previous_digest);
+backend_tests!(
+    lifecycle_columns_round_trip_and_a_rotation_keeps_the_previous_digest,
+    a_key_is_read_with_the_counters_that_exist_of_at_most_two,
+);
 
 const NOW: i64 = 1_900_000_000;
 
@@ -79,4 +83,50 @@ async fn lifecycle_columns_round_trip_and_a_rotation_keeps_the_previous_digest(t
     let previous = rotated.previous_secret.unwrap();
     assert!(previous.digest.matches(&new.secret_digest));
     assert_eq!(previous.expires_at, NOW + 60);
+}
+
+async fn a_key_is_read_with_the_counters_that_exist_of_at_most_two(t: TestStore) {
+    let store = &t.store;
+    let account = an_account(store.as_ref()).await;
+    let new = key(&account);
+    store.insert_client_key(&new).await.unwrap();
+    store
+        .record_failed_attempt("addr:203.0.113.7", NOW, NOW - 900)
+        .await
+        .unwrap();
+    store
+        .lock_attempts("addr:203.0.113.7", NOW + 60)
+        .await
+        .unwrap();
+    let pair = format!("client:{}@203.0.113.7", new.id);
+    let read = |keys: Vec<String>| {
+        let store = store.clone();
+        let id = new.id.clone();
+        async move { store.client_key_with_attempts(&id, &keys).await }
+    };
+
+    let (found, none) = read(vec![]).await.unwrap().unwrap();
+    assert_eq!(found.id, new.id);
+    assert!(none.is_empty());
+    let (_, absent) = read(vec![pair.clone()]).await.unwrap().unwrap();
+    assert!(absent.is_empty(), "{absent:?}");
+    let (_, both) = read(vec![pair.clone(), "addr:203.0.113.7".into()])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(both.len(), 1);
+    assert_eq!(both[0].key, "addr:203.0.113.7");
+    assert_eq!(
+        (both[0].failures, both[0].locked_until),
+        (1, Some(NOW + 60))
+    );
+    assert!(read(vec![pair.clone(), pair.clone(), pair]).await.is_err());
+    let unknown = ClientId::generate().unwrap();
+    assert!(
+        store
+            .client_key_with_attempts(&unknown, &[])
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

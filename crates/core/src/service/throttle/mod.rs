@@ -11,7 +11,9 @@
 //! arrive at once, at most a counter's free attempts run together and then one at a
 //! time, so a burst cannot try more passwords than the policy allows. Client secrets are
 //! checked first and counted after (a digest comparison costs nothing, and a secret of
-//! 320 random bits cannot be guessed); the grant's hot path stays one read.
+//! 320 random bits cannot be guessed): the grant's hot path stays one read, of the key
+//! with its client-and-address counter. A right secret is refused only while that pair is
+//! locked; the address's counter, read after a wrong secret, refuses wrong ones only.
 
 mod password;
 mod subject;
