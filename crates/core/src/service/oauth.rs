@@ -66,7 +66,8 @@ impl Latchkey {
         };
         self.refuse_locked_client(&key, &counters).await?;
         if !secret_matches(&key, &SecretDigest::of(secret), self.now()) {
-            return Err(self.wrong_client_secret(&key, &subjects).await);
+            self.count_wrong_client_secret(&key, &subjects).await?;
+            return Err(Error::InvalidClient);
         }
         self.clear_failures(&subjects[0], &counters).await?;
         self.admit_client_key(&key, client.source).await?;
@@ -91,24 +92,24 @@ impl Latchkey {
         Err(locked)
     }
 
-    /// The error of a wrong secret for `key`: 429 if any of the subjects' counters is
-    /// locked (read again, all of them), else the failure is counted and it is 401.
-    async fn wrong_client_secret(&self, key: &ClientKeyRecord, subjects: &[Subject<'_>]) -> Error {
-        let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
-        let counted = async {
+    /// Counts a wrong secret for `key` against every subject, or refuses with 429 if a
+    /// counter the grant's read did not bring (the address's) is locked.
+    async fn count_wrong_client_secret(
+        &self,
+        key: &ClientKeyRecord,
+        subjects: &[Subject<'_>],
+    ) -> Result<()> {
+        let others: Vec<String> = subjects.iter().skip(1).map(Subject::key).collect();
+        if !others.is_empty() {
             let counters = self
                 .store
-                .client_key_with_attempts(&key.id, &keys)
+                .client_key_with_attempts(&key.id, &others)
                 .await?
                 .map(|(_, counters)| counters)
                 .unwrap_or_default();
             self.refuse_locked_client(key, &counters).await?;
-            self.record_failure(subjects).await
-        };
-        match counted.await {
-            Ok(()) => Error::InvalidClient,
-            Err(err) => err,
         }
+        self.record_failure(subjects).await
     }
 
     /// `grant_type=client_credentials` at `POST /oauth2/token`: a new session for the

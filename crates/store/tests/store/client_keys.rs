@@ -48,11 +48,18 @@ pub(crate) fn key(account: &AccountId) -> ClientKeyRecord {
     }
 }
 
-async fn lifecycle_columns_round_trip_and_a_rotation_keeps_the_previous_digest(t: TestStore) {
-    let store = &t.store;
-    let account = an_account(store.as_ref()).await;
+/// A stored client key (see [`key`]) of a new account.
+async fn a_stored_key(store: &dyn Store) -> ClientKeyRecord {
+    let account = an_account(store).await;
     let new = key(&account);
     store.insert_client_key(&new).await.unwrap();
+    new
+}
+
+async fn lifecycle_columns_round_trip_and_a_rotation_keeps_the_previous_digest(t: TestStore) {
+    let store = &t.store;
+    let new = a_stored_key(store.as_ref()).await;
+    let account = new.account_id.clone();
     store
         .touch_client_key(&new.id, NOW + 5, Some("2001:db8::7".parse().unwrap()))
         .await
@@ -87,9 +94,7 @@ async fn lifecycle_columns_round_trip_and_a_rotation_keeps_the_previous_digest(t
 
 async fn a_key_is_read_with_the_counters_that_exist_of_at_most_two(t: TestStore) {
     let store = &t.store;
-    let account = an_account(store.as_ref()).await;
-    let new = key(&account);
-    store.insert_client_key(&new).await.unwrap();
+    let new = a_stored_key(store.as_ref()).await;
     store
         .record_failed_attempt("addr:203.0.113.7", NOW, NOW - 900)
         .await
@@ -99,11 +104,8 @@ async fn a_key_is_read_with_the_counters_that_exist_of_at_most_two(t: TestStore)
         .await
         .unwrap();
     let pair = format!("client:{}@203.0.113.7", new.id);
-    let read = |keys: Vec<String>| {
-        let store = store.clone();
-        let id = new.id.clone();
-        async move { store.client_key_with_attempts(&id, &keys).await }
-    };
+    let id = &new.id;
+    let read = |keys: Vec<String>| async move { store.client_key_with_attempts(id, &keys).await };
 
     let (found, none) = read(vec![]).await.unwrap().unwrap();
     assert_eq!(found.id, new.id);
