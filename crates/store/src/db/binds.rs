@@ -21,8 +21,7 @@ impl Binds for Sqlite {
         arg: &'q Arg<'_>,
     ) -> Query<'q, Self, Self::Arguments<'q>> {
         match arg {
-            // Only `Sql::push_unnest_rows` makes arrays, and only for PostgreSQL
-            // (`Db::push_rows`).
+            // Only `RowsStatement` makes arrays, and only for PostgreSQL.
             Arg::Ints(_) | Arg::Texts(_) => unreachable!("array arguments are PostgreSQL's only"),
             scalar => bind_scalar(query, scalar),
         }

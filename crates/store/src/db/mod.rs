@@ -5,7 +5,7 @@
 //! same for both backends: `$n` placeholders (SQLite reads them as numbered parameters),
 //! `INSERT … ON CONFLICT … RETURNING`, integers for booleans. Two things differ, and
 //! [`Db`] says how: the share-lock clause ([`Db::share_lock`]) and a row source of many
-//! rows ([`Db::push_rows`]). So every resource module
+//! rows ([`RowsStatement`]). So every resource module
 //! (`crate::sql`) writes its SQL once, and nothing outside this module names a backend's
 //! pool, row or argument types.
 
@@ -18,7 +18,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Decode, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Type};
 
-pub(crate) use rows::Column;
+pub(crate) use rows::{Column, RowsStatement};
 pub(crate) use statement::{Arg, Sql};
 
 use crate::errors::OrStoreError as _;
@@ -125,23 +125,6 @@ impl Db {
             Self::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin().await.store_err()?)),
             Self::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.store_err()?)),
         }
-    }
-
-    /// Appends `rows` to `sql` as the row source `v`, whose columns `columns` names and
-    /// types, for `… FROM <rows> WHERE …` over many rows at once (the group commits).
-    /// PostgreSQL gets `UNNEST` of one array per column, a statement whose text is the
-    /// same whatever the number of rows, so each connection parses and plans it once
-    /// rather than once per batch size; SQLite gets a `VALUES` list.
-    pub(crate) fn push_rows<'a>(
-        &self,
-        sql: &mut Sql<'a>,
-        columns: &[(&str, Column)],
-        rows: Vec<Vec<Arg<'a>>>,
-    ) {
-        match self {
-            Self::Sqlite(_) => sql.push_values_rows(columns, rows),
-            Self::Postgres(_) => sql.push_unnest_rows(columns, rows),
-        };
     }
 
     /// The clause that makes a row read in a sub-select hold a share lock until the

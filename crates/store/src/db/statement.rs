@@ -18,8 +18,8 @@ pub(crate) enum Arg<'a> {
     Text(Option<Cow<'a, str>>),
     /// Bytes (digests, keys).
     Bytes(&'a [u8]),
-    /// An array of integers: one column of [`Db::push_rows`](super::Db::push_rows)'s rows,
-    /// on PostgreSQL only.
+    /// An array of integers: one column of a
+    /// [`RowsStatement`](super::RowsStatement)'s rows, on PostgreSQL only.
     Ints(Vec<Option<i64>>),
     /// An array of texts, likewise.
     Texts(Vec<Option<Cow<'a, str>>>),
@@ -106,6 +106,9 @@ const NUMBERED_UP_TO: usize = 16;
 pub(crate) struct Sql<'a> {
     text: Cow<'a, str>,
     args: Vec<Arg<'a>>,
+    /// The text holds SQLite's anonymous `?`s, one per argument in order, instead of
+    /// `$n`s ([`Sql::anonymous`]'s output, or a text made by it and kept).
+    anonymous: bool,
 }
 
 impl<'a> Sql<'a> {
@@ -114,6 +117,17 @@ impl<'a> Sql<'a> {
         Self {
             text: text.into(),
             args: Vec::new(),
+            anonymous: false,
+        }
+    }
+
+    /// A SQLite statement whose text holds anonymous placeholders (`?`), one for each of
+    /// `args` in order: a text [`Sql::anonymous`] made once and kept.
+    pub(super) fn with_anonymous(text: impl Into<Cow<'a, str>>, args: Vec<Arg<'a>>) -> Self {
+        Self {
+            text: text.into(),
+            args,
+            anonymous: true,
         }
     }
 
@@ -174,7 +188,7 @@ impl<'a> Sql<'a> {
     /// placeholders ([`Sql::anonymous`]), which have no name to search for; a shorter one
     /// is left as it is, since its search is short and the copy would cost more.
     pub(super) fn for_sqlite(&self) -> Cow<'_, Sql<'_>> {
-        if self.args.len() <= NUMBERED_UP_TO {
+        if self.anonymous || self.args.len() <= NUMBERED_UP_TO {
             Cow::Borrowed(self)
         } else {
             Cow::Owned(self.anonymous())
@@ -183,7 +197,8 @@ impl<'a> Sql<'a> {
 
     /// The statement with each `$n` turned into an anonymous `?`, its arguments in the
     /// order the placeholders appear (repeated where one is).
-    fn anonymous(&self) -> Sql<'_> {
+    pub(super) fn anonymous(&self) -> Sql<'_> {
+        debug_assert!(!self.anonymous, "{} is anonymous already", self.text);
         let mut text = String::with_capacity(self.text.len());
         let mut args = Vec::with_capacity(self.args.len());
         let mut in_literal = false;
@@ -212,10 +227,12 @@ impl<'a> Sql<'a> {
             }
         }
         text.push_str(rest);
-        Sql {
-            text: Cow::Owned(text),
-            args,
-        }
+        Sql::with_anonymous(text, args)
+    }
+
+    /// The statement's text and its arguments.
+    pub(super) fn into_parts(self) -> (Cow<'a, str>, Vec<Arg<'a>>) {
+        (self.text, self.args)
     }
 
     /// The sqlx query of this statement for database `DB`.

@@ -2,13 +2,14 @@
 //! statement, and rotations grouped the way the backend takes them best.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use latchkey_core::StoreError;
 use latchkey_core::ids::SessionId;
 use latchkey_core::store::{IssuedAccess, SessionGuard, SessionRecord};
 
 use super::sessions::{COLUMNS, generation, session};
-use crate::db::{Arg, Column, Db, Sql, Tx};
+use crate::db::{Arg, Column, Db, RowsStatement, Sql, Tx};
 
 /// One queued refresh-token rotation: the arguments of `Sessions::rotate_session`.
 #[derive(Debug, Clone)]
@@ -63,12 +64,21 @@ pub(super) async fn insert_sessions(
     db: Db,
     sessions: Vec<(SessionRecord, SessionGuard)>,
 ) -> Result<Vec<bool>, StoreError> {
-    let lock = db.share_lock();
-    let mut insert = Sql::new(
+    static INSERT: RowsStatement = RowsStatement::new(
         "INSERT INTO sessions (id, account_id, kind, client_id, scope, created_at, expires_at, \
          last_used_at, generation, rotates, status_idx) \
          SELECT v.id, v.account_id, v.kind, v.client_id, v.scope, v.created_at, v.expires_at, \
          v.last_used_at, v.generation, v.rotates, v.status_idx FROM ",
+        INSERTED,
+        |db| {
+            let lock = db.share_lock();
+            format!(
+                " WHERE (v.credential_generation IS NULL OR EXISTS (SELECT 1 FROM accounts a \
+                 WHERE a.id = v.account_id AND a.credential_generation = v.credential_generation{lock})) \
+                 AND (v.needs_key = 0 OR EXISTS (SELECT 1 FROM client_keys k \
+                 WHERE k.id = v.client_id AND k.account_id = v.account_id{lock}))"
+            )
+        },
     );
     let rows = sessions
         .iter()
@@ -94,13 +104,7 @@ pub(super) async fn insert_sessions(
             ]
         })
         .collect();
-    db.push_rows(&mut insert, INSERTED, rows);
-    insert.push(&format!(
-        " WHERE (v.credential_generation IS NULL OR EXISTS (SELECT 1 FROM accounts a \
-         WHERE a.id = v.account_id AND a.credential_generation = v.credential_generation{lock})) \
-         AND (v.needs_key = 0 OR EXISTS (SELECT 1 FROM client_keys k \
-         WHERE k.id = v.client_id AND k.account_id = v.account_id{lock}))"
-    ));
+    let insert = INSERT.sql(&db, rows);
     // Nearly always every guard holds: the count says so without a row per session
     // coming back (on SQLite, each returned row is one more hand-off from the database
     // thread). Only when some were refused do we ask which.
@@ -211,18 +215,21 @@ async fn rotate_in_transaction(
 /// One rotation's compare-and-set. [`rotate_at_once`] runs the same one for a whole
 /// batch in one statement: change them together.
 fn rotate_one(r: &Rotation) -> Sql<'_> {
-    Sql::new(format!(
-        "UPDATE sessions SET generation = generation + 1, rotated_at = $1, last_used_at = $2, \
-         access_jti = $3, access_expires_at = $4, access_scope = $5 \
-         WHERE id = $6 AND generation = $7 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $8) \
-         RETURNING {COLUMNS}"
-    ))
-    .bind(r.now)
-    .bind(r.now)
-    .bind(r.access.jti.as_str())
-    .bind(r.access.expires_at)
-    .bind(r.access.scope.to_string())
-    .bind(r.id.as_str())
-    .bind(generation(r.from))
-    .bind(r.now)
+    static ROTATE: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "UPDATE sessions SET generation = generation + 1, rotated_at = $1, last_used_at = $2, \
+             access_jti = $3, access_expires_at = $4, access_scope = $5 \
+             WHERE id = $6 AND generation = $7 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $8) \
+             RETURNING {COLUMNS}"
+        )
+    });
+    Sql::new(ROTATE.as_str())
+        .bind(r.now)
+        .bind(r.now)
+        .bind(r.access.jti.as_str())
+        .bind(r.access.expires_at)
+        .bind(r.access.scope.to_string())
+        .bind(r.id.as_str())
+        .bind(generation(r.from))
+        .bind(r.now)
 }

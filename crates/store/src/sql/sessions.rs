@@ -1,6 +1,8 @@
 //! Refresh sessions. Inserts and rotations are queued for group commit
 //! (`super::session_batches`); the rest runs statement by statement.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use latchkey_core::ids::{AccountId, ClientId, SessionId};
 use latchkey_core::store::{
@@ -19,13 +21,13 @@ pub(super) const COLUMNS: &str = "id, account_id, kind, client_id, scope, create
      generation, rotates, rotated_at, access_jti, access_expires_at, access_scope, status_idx";
 
 /// The session `$1` if it is live at time `$2`: not revoked, not expired. Every read of
-/// a live session starts from it.
-fn live_by_id() -> String {
+/// a live session starts from it (made once: a refresh reads it every time).
+static LIVE_BY_ID: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {COLUMNS} FROM sessions WHERE id = $1 AND revoked_at IS NULL \
          AND (expires_at IS NULL OR expires_at > $2)"
     )
-}
+});
 
 #[async_trait]
 impl Sessions for SqlStore {
@@ -42,7 +44,7 @@ impl Sessions for SqlStore {
         id: &SessionId,
         now: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let sql = Sql::new(live_by_id()).bind(id.as_str()).bind(now);
+        let sql = Sql::new(LIVE_BY_ID.as_str()).bind(id.as_str()).bind(now);
         let row = self.read.fetch_optional(sql).await?;
         row.as_ref().map(session).transpose()
     }
@@ -89,16 +91,19 @@ impl Sessions for SqlStore {
         sid: Option<&SessionId>,
         now: i64,
     ) -> Result<Option<TokenStanding>, StoreError> {
-        let sql = Sql::new(format!(
-            "SELECT a.tokens_not_before AS account_not_before, \
-             (SELECT k.account_id FROM client_keys k WHERE k.id = $4) AS key_account, s.* \
-             FROM accounts a LEFT JOIN ({}) s ON 1 = 1 WHERE a.id = $3",
-            live_by_id()
-        ))
-        .bind(sid.map(SessionId::as_str))
-        .bind(now)
-        .bind(account.as_str())
-        .bind(client.map(ClientId::as_str));
+        static STANDING: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT a.tokens_not_before AS account_not_before, \
+                 (SELECT k.account_id FROM client_keys k WHERE k.id = $4) AS key_account, s.* \
+                 FROM accounts a LEFT JOIN ({}) s ON 1 = 1 WHERE a.id = $3",
+                *LIVE_BY_ID
+            )
+        });
+        let sql = Sql::new(STANDING.as_str())
+            .bind(sid.map(SessionId::as_str))
+            .bind(now)
+            .bind(account.as_str())
+            .bind(client.map(ClientId::as_str));
         let Some(row) = self.read.fetch_optional(sql).await? else {
             return Ok(None);
         };
