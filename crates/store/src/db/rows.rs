@@ -81,8 +81,8 @@ impl RowsStatement {
         debug_assert!(!tail.contains('$'), "placeholders in {tail}");
         sql.push(&tail);
         match db {
-            Db::Sqlite(_) => sql.anonymous().into_parts().0.into(),
-            Db::Postgres(_) => sql.into_parts().0.into(),
+            Db::Sqlite(_) => sql.anonymous().into_text().into(),
+            Db::Postgres(_) => sql.into_text().into(),
         }
     }
 }

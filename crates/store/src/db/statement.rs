@@ -230,9 +230,9 @@ impl<'a> Sql<'a> {
         Sql::with_anonymous(text, args)
     }
 
-    /// The statement's text and its arguments.
-    pub(super) fn into_parts(self) -> (Cow<'a, str>, Vec<Arg<'a>>) {
-        (self.text, self.args)
+    /// The statement's text.
+    pub(super) fn into_text(self) -> Cow<'a, str> {
+        self.text
     }
 
     /// The sqlx query of this statement for database `DB`.

@@ -54,6 +54,18 @@ const INSERTED: &[(&str, Column)] = &[
     ("needs_key", Column::Int),
 ];
 
+/// The columns of [`rotate_at_once`]'s rows: the session, the generation it must be at,
+/// the time, and the access token it now issues. No name is one of `sessions`' own, so
+/// the `RETURNING` list needs no table name.
+const ROTATED: &[(&str, Column)] = &[
+    ("rotated_id", Column::Text),
+    ("at_generation", Column::Int),
+    ("at_time", Column::Int),
+    ("jti", Column::Text),
+    ("jti_expires_at", Column::Int),
+    ("jti_scope", Column::Text),
+];
+
 /// Inserts a batch of sessions with one statement, each only if its guard holds (its
 /// account still at the credential generation it names, its client key still there),
 /// and says which were stored. On PostgreSQL the rows the guards read stay share-locked
@@ -149,34 +161,40 @@ async fn rotate_at_once(
     db: Db,
     batch: Vec<Rotation>,
 ) -> Result<Vec<Option<SessionRecord>>, StoreError> {
+    static ROTATE: RowsStatement = RowsStatement::new(
+        "UPDATE sessions SET generation = generation + 1, rotated_at = v.at_time, \
+         last_used_at = v.at_time, access_jti = v.jti, access_expires_at = v.jti_expires_at, \
+         access_scope = v.jti_scope FROM ",
+        ROTATED,
+        |_| {
+            format!(
+                " WHERE sessions.id = v.rotated_id AND sessions.generation = v.at_generation \
+                 AND sessions.revoked_at IS NULL \
+                 AND (sessions.expires_at IS NULL OR sessions.expires_at > v.at_time) \
+                 RETURNING {COLUMNS}"
+            )
+        },
+    );
     let mut ids: Vec<&SessionId> = batch.iter().map(|r| &r.id).collect();
     ids.sort_unstable();
     ids.dedup();
     if batch.len() < 2 || ids.len() < batch.len() {
         return rotate_in_transaction(db, &[], batch).await;
     }
-    // The columns of a VALUES list are named column1, column2, …
-    let mut update = Sql::new(
-        "UPDATE sessions SET generation = generation + 1, rotated_at = b.column3, \
-         last_used_at = b.column3, access_jti = b.column4, access_expires_at = b.column5, \
-         access_scope = b.column6 FROM (VALUES ",
-    );
-    update.push_values(&batch, |r| -> Vec<Arg<'_>> {
-        vec![
-            r.id.as_str().into(),
-            generation(r.from).into(),
-            r.now.into(),
-            r.access.jti.as_str().into(),
-            r.access.expires_at.into(),
-            r.access.scope.to_string().into(),
-        ]
-    });
-    update.push(
-        ") AS b WHERE sessions.id = b.column1 AND sessions.generation = b.column2 \
-         AND sessions.revoked_at IS NULL \
-         AND (sessions.expires_at IS NULL OR sessions.expires_at > b.column3) RETURNING ",
-    );
-    update.push(COLUMNS);
+    let rows = batch
+        .iter()
+        .map(|r| -> Vec<Arg<'_>> {
+            vec![
+                r.id.as_str().into(),
+                generation(r.from).into(),
+                r.now.into(),
+                r.access.jti.as_str().into(),
+                r.access.expires_at.into(),
+                r.access.scope.to_string().into(),
+            ]
+        })
+        .collect();
+    let update = ROTATE.sql(&db, rows);
     let mut updated = HashMap::with_capacity(batch.len());
     for row in db.fetch_all(update).await? {
         let session = session(&row)?;
