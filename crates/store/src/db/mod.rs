@@ -10,8 +10,12 @@
 //! pool, row or argument types.
 
 mod binds;
+mod held;
 mod rows;
 mod statement;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use latchkey_core::StoreError;
 use sqlx::postgres::PgRow;
@@ -21,16 +25,20 @@ use sqlx::{Decode, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Type};
 pub(crate) use rows::{Column, RowsStatement};
 pub(crate) use statement::{Arg, Sql};
 
+use held::Held;
+use tokio::sync::OwnedSemaphorePermit;
+
 use crate::errors::OrStoreError as _;
 use crate::pool_usage::PoolUsage;
 
-/// A connection pool of either backend.
+/// A connection pool of either backend (its connections kept between statements: see
+/// [`held`]).
 #[derive(Debug, Clone)]
 pub(crate) enum Db {
     /// SQLite.
-    Sqlite(SqlitePool),
+    Sqlite(Arc<Held<Sqlite>>),
     /// PostgreSQL.
-    Postgres(PgPool),
+    Postgres(Arc<Held<Postgres>>),
 }
 
 /// A row of either backend.
@@ -43,88 +51,114 @@ pub(crate) enum Row {
 
 /// An open transaction on either backend; rolled back if dropped uncommitted.
 #[derive(Debug)]
-pub(crate) enum Tx {
-    /// On SQLite.
+pub(crate) struct Tx {
+    inner: TxOn,
+    /// The pool's permit, held until the transaction ends.
+    _permit: OwnedSemaphorePermit,
+}
+
+#[derive(Debug)]
+enum TxOn {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
-    /// On PostgreSQL.
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
 impl Db {
+    /// A SQLite pool.
+    pub(crate) fn sqlite(pool: SqlitePool) -> Self {
+        Self::Sqlite(Arc::new(Held::new(pool, None)))
+    }
+
+    /// A PostgreSQL pool whose connections idle for `ping_after_idle` are pinged before
+    /// they are used.
+    pub(crate) fn postgres(pool: PgPool, ping_after_idle: Duration) -> Self {
+        Self::Postgres(Arc::new(Held::new(pool, Some(ping_after_idle))))
+    }
+
     /// Runs a statement; returns how many rows it changed.
     pub(crate) async fn execute(&self, sql: Sql<'_>) -> Result<u64, StoreError> {
         let done = match self {
-            Self::Sqlite(pool) => sql
-                .for_sqlite()
-                .query()
-                .execute(pool)
-                .await
-                .map(|d| d.rows_affected()),
-            Self::Postgres(pool) => sql.query().execute(pool).await.map(|d| d.rows_affected()),
+            Self::Sqlite(held) => {
+                let sql = sql.for_sqlite();
+                let done = held.run(async |c| sql.query().execute(c).await).await;
+                done.map(|d| d.rows_affected())
+            }
+            Self::Postgres(held) => {
+                let done = held.run(async |c| sql.query().execute(c).await).await;
+                done.map(|d| d.rows_affected())
+            }
         };
         done.store_err()
     }
 
     /// Runs a query that returns at most one row.
     pub(crate) async fn fetch_optional(&self, sql: Sql<'_>) -> Result<Option<Row>, StoreError> {
-        match self {
-            Self::Sqlite(pool) => Ok(sql
-                .for_sqlite()
-                .query()
-                .fetch_optional(pool)
-                .await
-                .store_err()?
-                .map(Row::Sqlite)),
-            Self::Postgres(pool) => Ok(sql
-                .query()
-                .fetch_optional(pool)
-                .await
-                .store_err()?
-                .map(Row::Postgres)),
-        }
+        let row = match self {
+            Self::Sqlite(held) => {
+                let sql = sql.for_sqlite();
+                let row = held
+                    .run(async |c| sql.query().fetch_optional(c).await)
+                    .await;
+                row.map(|r| r.map(Row::Sqlite))
+            }
+            Self::Postgres(held) => {
+                let row = held
+                    .run(async |c| sql.query().fetch_optional(c).await)
+                    .await;
+                row.map(|r| r.map(Row::Postgres))
+            }
+        };
+        row.store_err()
     }
 
     /// Runs a query that returns exactly one row.
     pub(crate) async fn fetch_one(&self, sql: Sql<'_>) -> Result<Row, StoreError> {
-        match self {
-            Self::Sqlite(pool) => Ok(Row::Sqlite(
-                sql.for_sqlite().query().fetch_one(pool).await.store_err()?,
-            )),
-            Self::Postgres(pool) => Ok(Row::Postgres(
-                sql.query().fetch_one(pool).await.store_err()?,
-            )),
-        }
+        let row = match self {
+            Self::Sqlite(held) => {
+                let sql = sql.for_sqlite();
+                let row = held.run(async |c| sql.query().fetch_one(c).await).await;
+                row.map(Row::Sqlite)
+            }
+            Self::Postgres(held) => {
+                let row = held.run(async |c| sql.query().fetch_one(c).await).await;
+                row.map(Row::Postgres)
+            }
+        };
+        row.store_err()
     }
 
     /// Runs a query and returns every row.
     pub(crate) async fn fetch_all(&self, sql: Sql<'_>) -> Result<Vec<Row>, StoreError> {
-        match self {
-            Self::Sqlite(pool) => Ok(sql
-                .for_sqlite()
-                .query()
-                .fetch_all(pool)
-                .await
-                .store_err()?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect()),
-            Self::Postgres(pool) => Ok(sql
-                .query()
-                .fetch_all(pool)
-                .await
-                .store_err()?
-                .into_iter()
-                .map(Row::Postgres)
-                .collect()),
-        }
+        let rows = match self {
+            Self::Sqlite(held) => {
+                let sql = sql.for_sqlite();
+                let rows = held.run(async |c| sql.query().fetch_all(c).await).await;
+                rows.map(|rows| rows.into_iter().map(Row::Sqlite).collect())
+            }
+            Self::Postgres(held) => {
+                let rows = held.run(async |c| sql.query().fetch_all(c).await).await;
+                rows.map(|rows| rows.into_iter().map(Row::Postgres).collect())
+            }
+        };
+        rows.store_err()
     }
 
     /// Starts a transaction.
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
-        match self {
-            Self::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin().await.store_err()?)),
-            Self::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.store_err()?)),
-        }
+        let (inner, permit) = match self {
+            Self::Sqlite(held) => {
+                let (tx, permit) = held.begin().await.store_err()?;
+                (TxOn::Sqlite(tx), permit)
+            }
+            Self::Postgres(held) => {
+                let (tx, permit) = held.begin().await.store_err()?;
+                (TxOn::Postgres(tx), permit)
+            }
+        };
+        Ok(Tx {
+            inner,
+            _permit: permit,
+        })
     }
 
     /// The clause that makes a row read in a sub-select hold a share lock until the
@@ -140,8 +174,8 @@ impl Db {
     /// The pool's use, under the name `name`.
     pub(crate) fn usage(&self, name: &'static str) -> PoolUsage {
         let (open, idle, max) = match self {
-            Self::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
-            Self::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            Self::Sqlite(held) => usage(held),
+            Self::Postgres(held) => usage(held),
         };
         PoolUsage {
             pool: name,
@@ -152,17 +186,24 @@ impl Db {
     }
 }
 
+/// A pool's open, idle (in sqlx's pool or kept) and most connections.
+fn usage<DB: sqlx::Database>(held: &Held<DB>) -> (u32, usize, u32) {
+    let pool = held.pool();
+    let idle = pool.num_idle().saturating_add(held.kept());
+    (pool.size(), idle, pool.options().get_max_connections())
+}
+
 impl Tx {
     /// Runs a statement in the transaction; returns how many rows it changed.
     pub(crate) async fn execute(&mut self, sql: Sql<'_>) -> Result<u64, StoreError> {
-        let done = match self {
-            Self::Sqlite(tx) => sql
+        let done = match &mut self.inner {
+            TxOn::Sqlite(tx) => sql
                 .for_sqlite()
                 .query()
                 .execute(&mut **tx)
                 .await
                 .map(|d| d.rows_affected()),
-            Self::Postgres(tx) => sql
+            TxOn::Postgres(tx) => sql
                 .query()
                 .execute(&mut **tx)
                 .await
@@ -173,15 +214,15 @@ impl Tx {
 
     /// Runs a query that returns at most one row, in the transaction.
     pub(crate) async fn fetch_optional(&mut self, sql: Sql<'_>) -> Result<Option<Row>, StoreError> {
-        match self {
-            Self::Sqlite(tx) => Ok(sql
+        match &mut self.inner {
+            TxOn::Sqlite(tx) => Ok(sql
                 .for_sqlite()
                 .query()
                 .fetch_optional(&mut **tx)
                 .await
                 .store_err()?
                 .map(Row::Sqlite)),
-            Self::Postgres(tx) => Ok(sql
+            TxOn::Postgres(tx) => Ok(sql
                 .query()
                 .fetch_optional(&mut **tx)
                 .await
@@ -192,8 +233,8 @@ impl Tx {
 
     /// Runs a query in the transaction and returns every row.
     pub(crate) async fn fetch_all(&mut self, sql: Sql<'_>) -> Result<Vec<Row>, StoreError> {
-        match self {
-            Self::Sqlite(tx) => Ok(sql
+        match &mut self.inner {
+            TxOn::Sqlite(tx) => Ok(sql
                 .for_sqlite()
                 .query()
                 .fetch_all(&mut **tx)
@@ -202,7 +243,7 @@ impl Tx {
                 .into_iter()
                 .map(Row::Sqlite)
                 .collect()),
-            Self::Postgres(tx) => Ok(sql
+            TxOn::Postgres(tx) => Ok(sql
                 .query()
                 .fetch_all(&mut **tx)
                 .await
@@ -215,9 +256,9 @@ impl Tx {
 
     /// Commits the transaction.
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Self::Sqlite(tx) => tx.commit().await.store_err(),
-            Self::Postgres(tx) => tx.commit().await.store_err(),
+        match self.inner {
+            TxOn::Sqlite(tx) => tx.commit().await.store_err(),
+            TxOn::Postgres(tx) => tx.commit().await.store_err(),
         }
     }
 }

@@ -241,7 +241,7 @@ mod tests {
                 .map(|n| vec![Arg::from(format!("id{n}")), Arg::from(n)])
                 .collect()
         };
-        let sqlite = Db::Sqlite(
+        let sqlite = Db::sqlite(
             sqlx::sqlite::SqlitePoolOptions::new()
                 .connect_lazy("sqlite::memory:")
                 .unwrap(),
@@ -275,10 +275,11 @@ mod tests {
             2 * (KEPT_UP_TO + 1)
         );
 
-        let postgres = Db::Postgres(
+        let postgres = Db::postgres(
             sqlx::postgres::PgPoolOptions::new()
                 .connect_lazy("postgres://nobody@127.0.0.1:1/none")
                 .unwrap(),
+            std::time::Duration::from_secs(1),
         );
         for count in [1, 3] {
             let sql = STATEMENT.sql(&postgres, rows(count));

@@ -59,7 +59,10 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Po
         .connect_with(connect.options([("synchronous_commit", "off")]))
         .await
         .context("cannot connect to PostgreSQL")?;
-    let (pool, counters) = (Db::Postgres(pool), Db::Postgres(counters));
+    let (pool, counters) = (
+        Db::postgres(pool, PING_AFTER_IDLE),
+        Db::postgres(counters, PING_AFTER_IDLE),
+    );
     Ok(Pools {
         write: pool.clone(),
         read: pool.clone(),

@@ -75,7 +75,7 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> anyhow::Result<Po
         // The WAL and shared-memory files SQLite just created.
         files::tighten_files(connect.get_filename())?;
     }
-    let (write, read) = (Db::Sqlite(write), Db::Sqlite(read));
+    let (write, read) = (Db::sqlite(write), Db::sqlite(read));
     Ok(Pools {
         probed: vec![("write", write.clone()), ("read", read.clone())],
         counters: write.clone(),
