@@ -25,8 +25,7 @@ use sqlx::{Decode, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Type};
 pub(crate) use rows::{Column, RowsStatement};
 pub(crate) use statement::{Arg, Sql};
 
-use held::Held;
-use tokio::sync::OwnedSemaphorePermit;
+use held::{Held, HeldTx};
 
 use crate::errors::OrStoreError as _;
 use crate::pool_usage::PoolUsage;
@@ -51,16 +50,11 @@ pub(crate) enum Row {
 
 /// An open transaction on either backend; rolled back if dropped uncommitted.
 #[derive(Debug)]
-pub(crate) struct Tx {
-    inner: TxOn,
-    /// The pool's permit, held until the transaction ends.
-    _permit: OwnedSemaphorePermit,
-}
-
-#[derive(Debug)]
-enum TxOn {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+pub(crate) enum Tx {
+    /// On SQLite.
+    Sqlite(HeldTx<Sqlite>),
+    /// On PostgreSQL.
+    Postgres(HeldTx<Postgres>),
 }
 
 impl Db {
@@ -145,20 +139,10 @@ impl Db {
 
     /// Starts a transaction.
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
-        let (inner, permit) = match self {
-            Self::Sqlite(held) => {
-                let (tx, permit) = held.begin().await.store_err()?;
-                (TxOn::Sqlite(tx), permit)
-            }
-            Self::Postgres(held) => {
-                let (tx, permit) = held.begin().await.store_err()?;
-                (TxOn::Postgres(tx), permit)
-            }
-        };
-        Ok(Tx {
-            inner,
-            _permit: permit,
-        })
+        match self {
+            Self::Sqlite(held) => Ok(Tx::Sqlite(held.begin().await.store_err()?)),
+            Self::Postgres(held) => Ok(Tx::Postgres(held.begin().await.store_err()?)),
+        }
     }
 
     /// The clause that makes a row read in a sub-select hold a share lock until the
@@ -196,69 +180,60 @@ fn usage<DB: sqlx::Database>(held: &Held<DB>) -> (u32, usize, u32) {
 impl Tx {
     /// Runs a statement in the transaction; returns how many rows it changed.
     pub(crate) async fn execute(&mut self, sql: Sql<'_>) -> Result<u64, StoreError> {
-        let done = match &mut self.inner {
-            TxOn::Sqlite(tx) => sql
-                .for_sqlite()
-                .query()
-                .execute(&mut **tx)
-                .await
-                .map(|d| d.rows_affected()),
-            TxOn::Postgres(tx) => sql
-                .query()
-                .execute(&mut **tx)
-                .await
-                .map(|d| d.rows_affected()),
+        let done = match self {
+            Self::Sqlite(tx) => {
+                let conn = tx.conn().store_err()?;
+                let done = sql.for_sqlite().query().execute(conn).await;
+                done.map(|d| d.rows_affected())
+            }
+            Self::Postgres(tx) => {
+                let conn = tx.conn().store_err()?;
+                let done = sql.query().execute(conn).await;
+                done.map(|d| d.rows_affected())
+            }
         };
         done.store_err()
     }
 
     /// Runs a query that returns at most one row, in the transaction.
     pub(crate) async fn fetch_optional(&mut self, sql: Sql<'_>) -> Result<Option<Row>, StoreError> {
-        match &mut self.inner {
-            TxOn::Sqlite(tx) => Ok(sql
-                .for_sqlite()
-                .query()
-                .fetch_optional(&mut **tx)
-                .await
-                .store_err()?
-                .map(Row::Sqlite)),
-            TxOn::Postgres(tx) => Ok(sql
-                .query()
-                .fetch_optional(&mut **tx)
-                .await
-                .store_err()?
-                .map(Row::Postgres)),
-        }
+        let row = match self {
+            Self::Sqlite(tx) => {
+                let conn = tx.conn().store_err()?;
+                let row = sql.for_sqlite().query().fetch_optional(conn).await;
+                row.map(|r| r.map(Row::Sqlite))
+            }
+            Self::Postgres(tx) => {
+                let conn = tx.conn().store_err()?;
+                let row = sql.query().fetch_optional(conn).await;
+                row.map(|r| r.map(Row::Postgres))
+            }
+        };
+        row.store_err()
     }
 
     /// Runs a query in the transaction and returns every row.
     pub(crate) async fn fetch_all(&mut self, sql: Sql<'_>) -> Result<Vec<Row>, StoreError> {
-        match &mut self.inner {
-            TxOn::Sqlite(tx) => Ok(sql
-                .for_sqlite()
-                .query()
-                .fetch_all(&mut **tx)
-                .await
-                .store_err()?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect()),
-            TxOn::Postgres(tx) => Ok(sql
-                .query()
-                .fetch_all(&mut **tx)
-                .await
-                .store_err()?
-                .into_iter()
-                .map(Row::Postgres)
-                .collect()),
-        }
+        let rows = match self {
+            Self::Sqlite(tx) => {
+                let conn = tx.conn().store_err()?;
+                let rows = sql.for_sqlite().query().fetch_all(conn).await;
+                rows.map(|rows| rows.into_iter().map(Row::Sqlite).collect())
+            }
+            Self::Postgres(tx) => {
+                let conn = tx.conn().store_err()?;
+                let rows = sql.query().fetch_all(conn).await;
+                rows.map(|rows| rows.into_iter().map(Row::Postgres).collect())
+            }
+        };
+        rows.store_err()
     }
 
     /// Commits the transaction.
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        match self.inner {
-            TxOn::Sqlite(tx) => tx.commit().await.store_err(),
-            TxOn::Postgres(tx) => tx.commit().await.store_err(),
+        match self {
+            Self::Sqlite(tx) => tx.commit().await.store_err(),
+            Self::Postgres(tx) => tx.commit().await.store_err(),
         }
     }
 }

@@ -1,0 +1,177 @@
+//! Connections kept between statements, instead of going back to sqlx's pool after each.
+//!
+//! sqlx returns a connection to its pool from a task it spawns, and that task pings the
+//! database first: a second round trip for every statement (a `Sync` and its answer on
+//! PostgreSQL, a hop to the worker thread and back on SQLite), paid by the database and
+//! by us. A connection whose statement was answered in full (rows, or an error from the
+//! database itself) is left exactly as that ping would leave it: sqlx drains what is left
+//! of an answer before it sends the next statement. So [`Held`] keeps such connections
+//! itself and hands them to the next statement. One whose statement failed otherwise (an
+//! I/O error) or was cancelled goes back to sqlx, whose ping recovers or closes it. A
+//! transaction ([`HeldTx`]) takes a kept connection too, and keeps it again once committed;
+//! one dropped uncommitted is rolled back on its way back through sqlx, as sqlx's own is.
+//!
+//! The pool's limit stays the limit, and nothing waits on sqlx while a connection sits
+//! idle here:
+//! - every user of a connection, statement or transaction, holds one of the pool's
+//!   `max_connections` permits;
+//! - a statement or transaction takes a kept connection if there is one, and asks sqlx
+//!   only if not;
+//! - while anyone waits on sqlx, a released connection goes back to sqlx, not here.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection as _, Database, Pool};
+use tokio::sync::Semaphore;
+
+pub(crate) use tx::HeldTx;
+
+/// A sqlx pool and the connections kept out of it between statements.
+#[derive(Debug)]
+pub(crate) struct Held<DB: Database> {
+    pool: Pool<DB>,
+    permits: Arc<Semaphore>,
+    state: Mutex<State<DB>>,
+    /// A kept connection idle for this long is pinged before it is used (a server
+    /// restarted since is found before a statement fails on it).
+    ping_after_idle: Option<Duration>,
+}
+
+#[derive(Debug)]
+struct State<DB: Database> {
+    /// Kept connections, with when each was released; the last released is used first.
+    idle: Vec<(PoolConnection<DB>, Instant)>,
+    /// Callers waiting for sqlx to hand out a connection.
+    waiting: usize,
+}
+
+/// Counts its holder among those waiting on sqlx for as long as it lives.
+struct Waiting<'a, DB: Database>(&'a Held<DB>);
+
+impl<DB: Database> Drop for Waiting<'_, DB> {
+    fn drop(&mut self) {
+        self.0.state().waiting -= 1;
+    }
+}
+
+impl<DB: Database> Held<DB> {
+    /// Keeps connections of `pool` between statements.
+    pub(crate) fn new(pool: Pool<DB>, ping_after_idle: Option<Duration>) -> Self {
+        let max = usize::try_from(pool.options().get_max_connections()).unwrap_or(usize::MAX);
+        Self {
+            permits: Arc::new(Semaphore::new(max.max(1))),
+            pool,
+            state: Mutex::new(State {
+                idle: Vec::new(),
+                waiting: 0,
+            }),
+            ping_after_idle,
+        }
+    }
+
+    /// The sqlx pool.
+    pub(crate) fn pool(&self) -> &Pool<DB> {
+        &self.pool
+    }
+
+    /// Connections kept here, idle.
+    pub(crate) fn kept(&self) -> usize {
+        self.state().idle.len()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State<DB>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs one statement on a connection: a kept one if any, else one from sqlx. The
+    /// connection is kept again if the statement was answered (rows, or an error from the
+    /// database itself); otherwise, or if this future is dropped before it ends, it goes
+    /// back to sqlx, whose ping recovers or closes it.
+    ///
+    /// # Errors
+    ///
+    /// The statement's, [`sqlx::Error::PoolTimedOut`] after the pool's acquire timeout,
+    /// or what sqlx answers when asked for a connection.
+    pub(crate) async fn run<T>(
+        &self,
+        statement: impl AsyncFnOnce(&mut DB::Connection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        let permit = self.within_timeout(self.permits.acquire()).await?;
+        let mut conn = self.connection().await?;
+        let result = statement(&mut conn).await;
+        if matches!(
+            result,
+            Ok(_) | Err(sqlx::Error::Database(_) | sqlx::Error::RowNotFound)
+        ) {
+            self.release(conn);
+        }
+        drop(permit);
+        result
+    }
+
+    /// A kept connection if any (pinged first if it has been idle long), else one from
+    /// sqlx. The caller holds a permit.
+    async fn connection(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
+        loop {
+            let kept = {
+                let mut state = self.state();
+                let kept = state.idle.pop();
+                if kept.is_none() {
+                    state.waiting += 1;
+                }
+                kept
+            };
+            let Some((mut conn, since)) = kept else {
+                let _waiting = Waiting(self);
+                return self.pool.acquire().await;
+            };
+            let stale = self.ping_after_idle.is_some_and(|d| since.elapsed() >= d);
+            if !stale || conn.ping().await.is_ok() {
+                return Ok(conn);
+            }
+            // Broken: dropped, sqlx closes it on its way back.
+        }
+    }
+
+    /// Begins a transaction on a kept connection if any, else one from sqlx; it holds a
+    /// permit until it ends.
+    ///
+    /// # Errors
+    ///
+    /// As [`Held::run`].
+    pub(crate) async fn begin(self: &Arc<Self>) -> Result<HeldTx<DB>, sqlx::Error> {
+        let permit = self
+            .within_timeout(Arc::clone(&self.permits).acquire_owned())
+            .await?;
+        let conn = self.connection().await?;
+        HeldTx::begin(Arc::clone(self), conn, permit).await
+    }
+
+    async fn within_timeout<P, E>(
+        &self,
+        permit: impl Future<Output = Result<P, E>>,
+    ) -> Result<P, sqlx::Error> {
+        match tokio::time::timeout(self.pool.options().get_acquire_timeout(), permit).await {
+            Ok(Ok(permit)) => Ok(permit),
+            // The semaphore is never closed; a timeout is the pool's.
+            Ok(Err(_)) | Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+
+    /// Keeps `conn`, or gives it back to sqlx if someone waits there.
+    fn release(&self, conn: PoolConnection<DB>) {
+        let mut state = self.state();
+        if state.waiting == 0 {
+            state.idle.push((conn, Instant::now()));
+        } else {
+            drop(state);
+            drop(conn);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
+mod tx;
