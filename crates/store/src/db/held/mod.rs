@@ -26,6 +26,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Connection as _, Database, Pool};
 use tokio::sync::Semaphore;
 
+mod tx;
+
 pub(crate) use tx::HeldTx;
 
 /// A sqlx pool and the connections kept out of it between statements.
@@ -98,7 +100,11 @@ impl<DB: Database> Held<DB> {
         &self,
         statement: impl AsyncFnOnce(&mut DB::Connection) -> Result<T, sqlx::Error>,
     ) -> Result<T, sqlx::Error> {
-        let permit = self.within_timeout(self.permits.acquire()).await?;
+        // A permit free at once costs no timer.
+        let permit = match self.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => self.within_timeout(self.permits.acquire()).await?,
+        };
         let mut conn = self.connection().await?;
         let result = statement(&mut conn).await;
         if matches!(
@@ -142,9 +148,13 @@ impl<DB: Database> Held<DB> {
     ///
     /// As [`Held::run`].
     pub(crate) async fn begin(self: &Arc<Self>) -> Result<HeldTx<DB>, sqlx::Error> {
-        let permit = self
-            .within_timeout(Arc::clone(&self.permits).acquire_owned())
-            .await?;
+        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                self.within_timeout(Arc::clone(&self.permits).acquire_owned())
+                    .await?
+            }
+        };
         let conn = self.connection().await?;
         HeldTx::begin(Arc::clone(self), conn, permit).await
     }
@@ -174,4 +184,3 @@ impl<DB: Database> Held<DB> {
 
 #[cfg(test)]
 mod tests;
-mod tx;
