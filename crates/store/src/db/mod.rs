@@ -60,13 +60,17 @@ pub(crate) enum Tx {
 impl Db {
     /// A SQLite pool.
     pub(crate) fn sqlite(pool: SqlitePool) -> Self {
-        Self::Sqlite(Arc::new(Held::new(pool, None)))
+        Self::Sqlite(Held::new(pool, None, held::GIVE_BACK_AFTER))
     }
 
     /// A PostgreSQL pool whose connections idle for `ping_after_idle` are pinged before
     /// they are used.
     pub(crate) fn postgres(pool: PgPool, ping_after_idle: Duration) -> Self {
-        Self::Postgres(Arc::new(Held::new(pool, Some(ping_after_idle))))
+        Self::Postgres(Held::new(
+            pool,
+            Some(ping_after_idle),
+            held::GIVE_BACK_AFTER,
+        ))
     }
 
     /// Runs a statement; returns how many rows it changed.

@@ -18,6 +18,11 @@
 //! - a statement or transaction takes a kept connection if there is one, and asks sqlx
 //!   only if not;
 //! - while anyone waits on sqlx, a released connection goes back to sqlx, not here.
+//!
+//! sqlx's own upkeep still applies: a connection kept idle for [`GIVE_BACK_AFTER`] goes
+//! back to sqlx (whose idle timeout and `min_connections` then decide whether it stays
+//! open), and one kept for longer than the pool's maximum lifetime goes back at its next
+//! release (sqlx closes it there), so a burst's connections do not stay open for ever.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -25,10 +30,14 @@ use std::time::{Duration, Instant};
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection as _, Database, Pool};
 use tokio::sync::Semaphore;
+use tokio::time::MissedTickBehavior;
 
 mod tx;
 
 pub(crate) use tx::HeldTx;
+
+/// A connection kept idle this long goes back to sqlx's pool.
+pub(crate) const GIVE_BACK_AFTER: Duration = Duration::from_secs(10);
 
 /// A sqlx pool and the connections kept out of it between statements.
 #[derive(Debug)]
@@ -39,14 +48,31 @@ pub(crate) struct Held<DB: Database> {
     /// A kept connection idle for this long is pinged before it is used (a server
     /// restarted since is found before a statement fails on it).
     ping_after_idle: Option<Duration>,
+    /// A kept connection idle this long goes back to sqlx.
+    give_back_after: Duration,
 }
 
 #[derive(Debug)]
 struct State<DB: Database> {
-    /// Kept connections, with when each was released; the last released is used first.
-    idle: Vec<(PoolConnection<DB>, Instant)>,
+    /// Kept connections, in the order they were released: the last released is used
+    /// first, and the first ones are those idle longest.
+    idle: Vec<Kept<DB>>,
     /// Callers waiting for sqlx to hand out a connection.
     waiting: usize,
+}
+
+/// A connection out of sqlx's pool, and since when (its first statement here).
+#[derive(Debug)]
+pub(super) struct Taken<DB: Database> {
+    conn: PoolConnection<DB>,
+    since: Instant,
+}
+
+/// A kept connection, idle since `released`.
+#[derive(Debug)]
+struct Kept<DB: Database> {
+    taken: Taken<DB>,
+    released: Instant,
 }
 
 /// Counts its holder among those waiting on sqlx for as long as it lives.
@@ -59,10 +85,15 @@ impl<DB: Database> Drop for Waiting<'_, DB> {
 }
 
 impl<DB: Database> Held<DB> {
-    /// Keeps connections of `pool` between statements.
-    pub(crate) fn new(pool: Pool<DB>, ping_after_idle: Option<Duration>) -> Self {
+    /// Keeps connections of `pool` between statements, and gives them back to it once
+    /// idle for `give_back_after` (from a task on the current runtime, if there is one).
+    pub(crate) fn new(
+        pool: Pool<DB>,
+        ping_after_idle: Option<Duration>,
+        give_back_after: Duration,
+    ) -> Arc<Self> {
         let max = usize::try_from(pool.options().get_max_connections()).unwrap_or(usize::MAX);
-        Self {
+        let held = Arc::new(Self {
             permits: Arc::new(Semaphore::new(max.max(1))),
             pool,
             state: Mutex::new(State {
@@ -70,7 +101,12 @@ impl<DB: Database> Held<DB> {
                 waiting: 0,
             }),
             ping_after_idle,
+            give_back_after,
+        });
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(give_back_idle(Arc::downgrade(&held)));
         }
+        held
     }
 
     /// The sqlx pool.
@@ -105,13 +141,13 @@ impl<DB: Database> Held<DB> {
             Ok(permit) => permit,
             Err(_) => self.within_timeout(self.permits.acquire()).await?,
         };
-        let mut conn = self.connection().await?;
-        let result = statement(&mut conn).await;
+        let mut taken = self.connection().await?;
+        let result = statement(&mut taken.conn).await;
         if matches!(
             result,
             Ok(_) | Err(sqlx::Error::Database(_) | sqlx::Error::RowNotFound)
         ) {
-            self.release(conn);
+            self.release(taken);
         }
         drop(permit);
         result
@@ -119,7 +155,7 @@ impl<DB: Database> Held<DB> {
 
     /// A kept connection if any (pinged first if it has been idle long), else one from
     /// sqlx. The caller holds a permit.
-    async fn connection(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
+    async fn connection(&self) -> Result<Taken<DB>, sqlx::Error> {
         loop {
             let kept = {
                 let mut state = self.state();
@@ -129,13 +165,23 @@ impl<DB: Database> Held<DB> {
                 }
                 kept
             };
-            let Some((mut conn, since)) = kept else {
+            let Some(Kept {
+                mut taken,
+                released,
+            }) = kept
+            else {
                 let _waiting = Waiting(self);
-                return self.pool.acquire().await;
+                let conn = self.pool.acquire().await?;
+                return Ok(Taken {
+                    conn,
+                    since: Instant::now(),
+                });
             };
-            let stale = self.ping_after_idle.is_some_and(|d| since.elapsed() >= d);
-            if !stale || conn.ping().await.is_ok() {
-                return Ok(conn);
+            let stale = self
+                .ping_after_idle
+                .is_some_and(|d| released.elapsed() >= d);
+            if !stale || taken.conn.ping().await.is_ok() {
+                return Ok(taken);
             }
             // Broken: dropped, sqlx closes it on its way back.
         }
@@ -155,8 +201,8 @@ impl<DB: Database> Held<DB> {
                     .await?
             }
         };
-        let conn = self.connection().await?;
-        HeldTx::begin(Arc::clone(self), conn, permit).await
+        let taken = self.connection().await?;
+        HeldTx::begin(Arc::clone(self), taken, permit).await
     }
 
     async fn within_timeout<P, E>(
@@ -170,15 +216,48 @@ impl<DB: Database> Held<DB> {
         }
     }
 
-    /// Keeps `conn`, or gives it back to sqlx if someone waits there.
-    fn release(&self, conn: PoolConnection<DB>) {
+    /// Keeps `taken`, or gives it back to sqlx if someone waits there or it has been out
+    /// of sqlx's pool for longer than the pool's maximum lifetime.
+    fn release(&self, taken: Taken<DB>) {
+        let lifetime = self.pool.options().get_max_lifetime();
         let mut state = self.state();
-        if state.waiting == 0 {
-            state.idle.push((conn, Instant::now()));
+        let released = Instant::now();
+        let expired = lifetime.is_some_and(|l| released.duration_since(taken.since) >= l);
+        if state.waiting == 0 && !expired {
+            state.idle.push(Kept { taken, released });
         } else {
             drop(state);
-            drop(conn);
+            drop(taken);
         }
+    }
+
+    /// Gives the connections kept idle for `give_back_after` or longer back to sqlx.
+    fn give_back_idle(&self) {
+        let given_back: Vec<Kept<DB>> = {
+            let mut state = self.state();
+            let idle_long = state
+                .idle
+                .iter()
+                .take_while(|kept| kept.released.elapsed() >= self.give_back_after)
+                .count();
+            state.idle.drain(..idle_long).collect()
+        };
+        drop(given_back);
+    }
+}
+
+/// Gives `held`'s long-idle connections back to sqlx, checking twice per
+/// `give_back_after`, until `held` is dropped.
+async fn give_back_idle<DB: Database>(held: std::sync::Weak<Held<DB>>) {
+    let Some(every) = held.upgrade().map(|held| held.give_back_after / 2) else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(every.max(Duration::from_millis(10)));
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(held) = held.upgrade() else { return };
+        held.give_back_idle();
     }
 }
 

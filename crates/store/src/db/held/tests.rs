@@ -7,6 +7,7 @@ use latchkey_testkit::postgres::PgDatabase;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
+use super::Held;
 use crate::db::{Db, Sql};
 
 /// A pool of at most `max` connections that gives up waiting for one after 3 s (a
@@ -32,6 +33,39 @@ async fn postgres(url: &str, max: u32) -> Db {
         .await
         .unwrap();
     Db::postgres(pool, Duration::from_secs(1))
+}
+
+/// A one-connection SQLite pool whose connections live at most `lifetime`, given back
+/// to sqlx once kept idle for `give_back_after`.
+async fn sqlite_with(dir: &TempDir, lifetime: Duration, give_back_after: Duration) -> Db {
+    let connect = SqliteConnectOptions::new()
+        .filename(dir.path().join("held.db"))
+        .create_if_missing(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(lifetime)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_with(connect)
+        .await
+        .unwrap();
+    Db::Sqlite(Held::new(pool, None, give_back_after))
+}
+
+/// Waits (at most 3 s) until sqlx's pool holds `idle` idle and `open` open connections:
+/// a connection goes back to it from a task that sqlx spawns.
+async fn until_sqlx_holds(db: &Db, idle: usize, open: u32) {
+    let Db::Sqlite(held) = db else { unreachable!() };
+    for _ in 0..300 {
+        if held.pool().num_idle() == idle && held.pool().size() == open {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "sqlx holds {} idle of {} open, not {idle} of {open}",
+        held.pool().num_idle(),
+        held.pool().size()
+    );
 }
 
 fn kept(db: &Db) -> usize {
@@ -182,4 +216,45 @@ async fn a_transaction_dropped_uncommitted_is_rolled_back_before_the_next_statem
     // Committed on its own, not inside a transaction left open: another pool sees it.
     let other = postgres(&url, 1).await;
     assert_eq!(count(&other).await, 1);
+}
+
+/// A connection kept idle long enough goes back to sqlx, whose own idle timeout and
+/// minimum then apply; the next statement takes it from there and keeps it again.
+#[tokio::test]
+async fn a_connection_kept_idle_goes_back_to_sqlx() {
+    let dir = TempDir::new();
+    let db = sqlite_with(&dir, Duration::from_secs(600), Duration::from_millis(100)).await;
+    create_table(&db).await;
+    assert_eq!(kept(&db), 1);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(kept(&db), 0, "given back after 100 ms idle");
+    until_sqlx_holds(&db, 1, 1).await;
+    assert_eq!(count(&db).await, 0);
+    assert_eq!(kept(&db), 1, "taken from sqlx and kept again");
+    until_sqlx_holds(&db, 0, 1).await;
+}
+
+/// A connection in steady use is never idle for long: past the pool's maximum lifetime
+/// it still goes back to sqlx at its next release, and sqlx closes it.
+#[tokio::test]
+async fn a_connection_past_the_pools_lifetime_is_not_kept() {
+    let dir = TempDir::new();
+    let db = sqlite_with(&dir, Duration::from_millis(500), Duration::from_secs(600)).await;
+    create_table(&db).await;
+    for n in 0..3 {
+        db.execute(Sql::new("INSERT INTO t (n) VALUES ($1)").bind(n))
+            .await
+            .unwrap();
+        assert_eq!(kept(&db), 1);
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(count(&db).await, 3);
+    assert_eq!(kept(&db), 0, "past its lifetime: given back, not kept");
+    until_sqlx_holds(&db, 0, 0).await;
+    assert_eq!(
+        count(&db).await,
+        3,
+        "a new connection serves the next statement"
+    );
+    assert_eq!(kept(&db), 1);
 }

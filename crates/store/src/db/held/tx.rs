@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use sqlx::pool::PoolConnection;
 use sqlx::{Database, TransactionManager as _};
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::Held;
+use super::{Held, Taken};
 
 /// An open transaction on a connection of [`Held`]: kept again once committed; dropped
 /// uncommitted (or after a failed commit), rolled back on its way back through sqlx,
@@ -14,51 +13,54 @@ use super::Held;
 pub(crate) struct HeldTx<DB: Database> {
     held: Arc<Held<DB>>,
     /// `None` once committed.
-    conn: Option<PoolConnection<DB>>,
+    taken: Option<Taken<DB>>,
     _permit: OwnedSemaphorePermit,
 }
 
 impl<DB: Database> std::fmt::Debug for HeldTx<DB> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HeldTx")
-            .field("open", &self.conn.is_some())
+            .field("open", &self.taken.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl<DB: Database> HeldTx<DB> {
-    /// Begins a transaction on `conn`. Dropped before `BEGIN` was answered, sqlx's own
+    /// Begins a transaction on `taken`. Dropped before `BEGIN` was answered, sqlx's own
     /// guard queues the rollback.
     pub(super) async fn begin(
         held: Arc<Held<DB>>,
-        mut conn: PoolConnection<DB>,
+        mut taken: Taken<DB>,
         permit: OwnedSemaphorePermit,
     ) -> Result<Self, sqlx::Error> {
-        DB::TransactionManager::begin(&mut conn, None).await?;
+        DB::TransactionManager::begin(&mut taken.conn, None).await?;
         Ok(Self {
             held,
-            conn: Some(conn),
+            taken: Some(taken),
             _permit: permit,
         })
     }
 
     /// The connection, for the transaction's statements.
     pub(crate) fn conn(&mut self) -> Result<&mut DB::Connection, sqlx::Error> {
-        self.conn.as_deref_mut().ok_or(sqlx::Error::PoolClosed)
+        self.taken
+            .as_mut()
+            .map(|taken| &mut *taken.conn)
+            .ok_or(sqlx::Error::PoolClosed)
     }
 
     /// Commits; the connection is kept for the next statement.
     pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let Some(mut conn) = self.conn.take() else {
+        let Some(mut taken) = self.taken.take() else {
             return Err(sqlx::Error::PoolClosed);
         };
-        match DB::TransactionManager::commit(&mut conn).await {
+        match DB::TransactionManager::commit(&mut taken.conn).await {
             Ok(()) => {
-                self.held.release(conn);
+                self.held.release(taken);
                 Ok(())
             }
             Err(err) => {
-                self.conn = Some(conn);
+                self.taken = Some(taken);
                 Err(err)
             }
         }
@@ -67,9 +69,9 @@ impl<DB: Database> HeldTx<DB> {
 
 impl<DB: Database> Drop for HeldTx<DB> {
     fn drop(&mut self) {
-        if let Some(mut conn) = self.conn.take() {
+        if let Some(mut taken) = self.taken.take() {
             // Queued here, sent by sqlx's ping on the connection's way back to the pool.
-            DB::TransactionManager::start_rollback(&mut conn);
+            DB::TransactionManager::start_rollback(&mut taken.conn);
         }
     }
 }
