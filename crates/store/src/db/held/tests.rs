@@ -4,25 +4,29 @@ use std::time::Duration;
 
 use latchkey_testkit::TempDir;
 use latchkey_testkit::postgres::PgDatabase;
+use sqlx::SqlitePool;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use super::Held;
 use crate::db::{Db, Sql};
 
-/// A pool of at most `max` connections that gives up waiting for one after 3 s (a
-/// connection stranded here would show as a timeout, not as a hang).
-async fn sqlite(dir: &TempDir, max: u32) -> Db {
+/// A pool on `dir`'s database with `options` that gives up waiting for a connection
+/// after 3 s (a connection stranded here would show as a timeout, not as a hang).
+async fn sqlite_pool(dir: &TempDir, options: SqlitePoolOptions) -> SqlitePool {
     let connect = SqliteConnectOptions::new()
         .filename(dir.path().join("held.db"))
         .create_if_missing(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(max)
+    options
         .acquire_timeout(Duration::from_secs(3))
         .connect_with(connect)
         .await
-        .unwrap();
-    Db::sqlite(pool)
+        .unwrap()
+}
+
+/// A pool of at most `max` connections.
+async fn sqlite(dir: &TempDir, max: u32) -> Db {
+    Db::sqlite(sqlite_pool(dir, SqlitePoolOptions::new().max_connections(max)).await)
 }
 
 async fn postgres(url: &str, max: u32) -> Db {
@@ -38,16 +42,10 @@ async fn postgres(url: &str, max: u32) -> Db {
 /// A one-connection SQLite pool whose connections live at most `lifetime`, given back
 /// to sqlx once kept idle for `give_back_after`.
 async fn sqlite_with(dir: &TempDir, lifetime: Duration, give_back_after: Duration) -> Db {
-    let connect = SqliteConnectOptions::new()
-        .filename(dir.path().join("held.db"))
-        .create_if_missing(true);
-    let pool = SqlitePoolOptions::new()
+    let options = SqlitePoolOptions::new()
         .max_connections(1)
-        .max_lifetime(lifetime)
-        .acquire_timeout(Duration::from_secs(3))
-        .connect_with(connect)
-        .await
-        .unwrap();
+        .max_lifetime(lifetime);
+    let pool = sqlite_pool(dir, options).await;
     Db::Sqlite(Held::new(pool, None, give_back_after))
 }
 
