@@ -1,32 +1,39 @@
 //! A statement over many rows (`… FROM <rows> AS v WHERE …`, a group commit's), its row
 //! source as each backend takes it best: a `VALUES` list on SQLite, `UNNEST` of one array
 //! per column on PostgreSQL. Its text depends only on the backend and, on SQLite, on the
-//! number of rows: [`RowsStatement`] makes each once and keeps it.
+//! number of rows, rounded up to a power of two: [`RowsStatement`] makes each once and
+//! keeps it.
 
-use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use super::Db;
 use super::statement::{Arg, Sql};
 
 /// The largest number of rows whose SQLite text [`RowsStatement`] keeps: a group
-/// commit's largest batch (`crate::batch`). Larger ones are made for each run.
+/// commit's largest batch (`crate::batch`), a power of two. Larger ones are made for
+/// each run.
 const KEPT_UP_TO: usize = crate::batch::MAX_BATCH;
+/// SQLite texts kept per statement: one for each power of two up to [`KEPT_UP_TO`].
+const KEPT: usize = KEPT_UP_TO.ilog2() as usize + 1;
 
 /// A statement whose rows come from a row source `v` of many rows: `head`, the rows,
-/// then `tail`. Its text was made for every batch (on SQLite a group of numbered
-/// placeholders per row, then their renaming to `?`: half the reallocations of a
-/// client-credentials grant); it is now made once per backend and number of rows, the
-/// first time that number comes, and kept.
+/// then `tail`. Its text is made once per backend and, on SQLite, per power of two.
+///
+/// On SQLite every text is a different prepared statement, kept by each connection that
+/// runs it (sqlx's statement cache), and a session insert takes 20 KiB plus 0.8 KiB a
+/// row there: one text per batch size held 3.3 MB on the writer after a few seconds of
+/// grants. So SQLite's rows are padded to the next power of two (at most nine texts,
+/// 0.6 MB), with rows of NULLs that the row source leaves out: **a row's first column is
+/// never NULL**.
 pub(crate) struct RowsStatement {
     /// The text before the row source, without placeholders.
     head: &'static str,
-    /// The names and types of the row source's columns.
+    /// The names and types of the row source's columns; the first is never NULL.
     columns: &'static [(&'static str, Column)],
     /// The text after the row source, for a backend, without placeholders.
     tail: fn(&Db) -> String,
-    /// SQLite's texts, by number of rows less one.
-    sqlite: [OnceLock<Box<str>>; KEPT_UP_TO],
+    /// SQLite's texts, for 2^i rows at `i`.
+    sqlite: [OnceLock<Box<str>>; KEPT],
     /// PostgreSQL's one text.
     postgres: OnceLock<Box<str>>,
 }
@@ -42,7 +49,7 @@ impl RowsStatement {
             head,
             columns,
             tail,
-            sqlite: [const { OnceLock::new() }; KEPT_UP_TO],
+            sqlite: [const { OnceLock::new() }; KEPT],
             postgres: OnceLock::new(),
         }
     }
@@ -50,12 +57,17 @@ impl RowsStatement {
     /// The statement over `rows` (each a value per column, in `columns`' order) for `db`.
     pub(crate) fn sql<'a>(&'static self, db: &Db, rows: Vec<Vec<Arg<'a>>>) -> Sql<'a> {
         match db {
-            Db::Sqlite(_) => {
-                let text = match self.sqlite.get(rows.len().wrapping_sub(1)) {
-                    Some(kept) => Cow::Borrowed(&**kept.get_or_init(|| self.text(db, rows.len()))),
-                    None => Cow::Owned(self.text(db, rows.len()).into_string()),
-                };
+            Db::Sqlite(_) if rows.len() > KEPT_UP_TO => {
+                let text = self.text(db, rows.len()).into_string();
                 Sql::with_anonymous(text, rows.into_iter().flatten().collect())
+            }
+            Db::Sqlite(_) => {
+                let count = rows.len().next_power_of_two();
+                let kept = &self.sqlite[count.trailing_zeros() as usize];
+                let text = kept.get_or_init(|| self.text(db, count));
+                let mut args: Vec<Arg<'a>> = rows.into_iter().flatten().collect();
+                args.resize(count * self.columns.len(), Arg::Int(None));
+                Sql::with_anonymous(&**text, args)
             }
             Db::Postgres(_) => {
                 let text = self.postgres.get_or_init(|| self.text(db, 0));
@@ -152,7 +164,8 @@ fn arrays<'a>(columns: &[(&str, Column)], rows: Vec<Vec<Arg<'a>>>) -> Vec<Arg<'a
 impl<'a> Sql<'a> {
     /// Appends `rows` as the row source `v` whose columns are named and typed by
     /// `columns` (`FROM … AS v`), in SQLite's way: a `VALUES` list, one group of
-    /// placeholders per row, its columns renamed.
+    /// placeholders per row, its columns renamed, without the rows whose first column is
+    /// NULL (padding).
     fn push_values_rows(
         &mut self,
         columns: &[(&str, Column)],
@@ -165,7 +178,7 @@ impl<'a> Sql<'a> {
         }
         self.push(" FROM (VALUES ");
         self.push_values(rows, |row| row);
-        self.push(")) AS v")
+        self.push(") WHERE column1 IS NOT NULL) AS v")
     }
 
     /// Appends `rows` as the row source `v` in PostgreSQL's way: `UNNEST` of one array
@@ -194,6 +207,8 @@ impl<'a> Sql<'a> {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     #[test]
@@ -209,7 +224,8 @@ mod tests {
         sqlite.push_values_rows(&columns, rows());
         assert_eq!(
             sqlite.text(),
-            "SELECT v.id FROM (SELECT column1 AS id, column2 AS n FROM (VALUES ($1, $2), ($3, $4))) AS v"
+            "SELECT v.id FROM (SELECT column1 AS id, column2 AS n FROM (VALUES ($1, $2), ($3, $4)) \
+             WHERE column1 IS NOT NULL) AS v"
         );
         assert_eq!(
             sqlite.arg_texts(),
@@ -229,7 +245,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_statements_text_is_made_once_per_backend_and_number_of_rows() {
+    async fn a_statements_text_is_made_once_per_backend_and_power_of_two() {
         static COLUMNS: &[(&str, Column)] = &[("id", Column::Text), ("n", Column::Int)];
         static STATEMENT: RowsStatement = RowsStatement::new(
             "INSERT INTO t (id, n) SELECT v.id, v.n FROM ",
@@ -250,7 +266,7 @@ mod tests {
         assert_eq!(
             two.text(),
             "INSERT INTO t (id, n) SELECT v.id, v.n FROM (SELECT column1 AS id, column2 AS n \
-             FROM (VALUES (?, ?), (?, ?))) AS v WHERE v.n > 0"
+             FROM (VALUES (?, ?), (?, ?)) WHERE column1 IS NOT NULL) AS v WHERE v.n > 0"
         );
         assert_eq!(
             two.arg_texts(),
@@ -262,11 +278,27 @@ mod tests {
             std::ptr::eq(two.text(), again.text()),
             "kept, not made again"
         );
-        assert!(
+        // Three rows are four, the last of NULLs: one text for both.
+        let three = STATEMENT.sql(&sqlite, rows(3));
+        assert!(three.text().ends_with(
+            "(VALUES (?, ?), (?, ?), (?, ?), (?, ?)) WHERE column1 IS NOT NULL) AS v WHERE v.n > 0"
+        ));
+        assert_eq!(
+            &three.arg_texts()[4..],
+            [r#"Some("id2")"#, "Some(2)", "None", "None"]
+        );
+        assert!(std::ptr::eq(
+            three.text(),
+            STATEMENT.sql(&sqlite, rows(4)).text()
+        ));
+        assert_eq!(STATEMENT.sql(&sqlite, rows(1)).arg_texts().len(), 2);
+        assert_eq!(STATEMENT.sql(&sqlite, rows(5)).arg_texts().len(), 16);
+        assert_eq!(
             STATEMENT
-                .sql(&sqlite, rows(3))
-                .text()
-                .ends_with("(?, ?), (?, ?), (?, ?))) AS v WHERE v.n > 0")
+                .sql(&sqlite, rows(i64::try_from(KEPT_UP_TO).unwrap()))
+                .arg_texts()
+                .len(),
+            2 * KEPT_UP_TO
         );
         // Beyond the kept sizes, made for the run.
         let many = rows(i64::try_from(KEPT_UP_TO).unwrap() + 1);
@@ -293,6 +325,64 @@ mod tests {
         assert_eq!(
             STATEMENT.sql(&postgres, rows(2)).arg_texts(),
             [r#"[Some("id0"), Some("id1")]"#, "[Some(0), Some(1)]"]
+        );
+    }
+
+    #[tokio::test]
+    async fn sqlites_padding_rows_are_left_out() {
+        static COLUMNS: &[(&str, Column)] = &[("id", Column::Text), ("n", Column::Int)];
+        static INSERT: RowsStatement = RowsStatement::new(
+            "INSERT INTO t (id, n) SELECT v.id, v.n FROM ",
+            COLUMNS,
+            |_| String::new(),
+        );
+        static UPDATE: RowsStatement =
+            RowsStatement::new("UPDATE t SET n = t.n + v.n FROM ", COLUMNS, |_| {
+                " WHERE t.id = v.id".to_owned()
+            });
+        let db = Db::sqlite(
+            sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect("sqlite::memory:")
+                .await
+                .unwrap(),
+        );
+        db.execute(Sql::new("CREATE TABLE t (id TEXT, n INTEGER)"))
+            .await
+            .unwrap();
+        let rows = |names: &[&'static str]| -> Vec<Vec<Arg<'static>>> {
+            names
+                .iter()
+                .map(|id| vec![Arg::from(*id), Arg::from(1)])
+                .collect()
+        };
+        // Three rows, padded to four (the insert has no WHERE of its own): three
+        // inserted, and counted.
+        let inserted = db
+            .execute(INSERT.sql(&db, rows(&["a", "b", "c"])))
+            .await
+            .unwrap();
+        assert_eq!(inserted, 3);
+        let updated = db
+            .execute(UPDATE.sql(&db, rows(&["a", "c", "x"])))
+            .await
+            .unwrap();
+        assert_eq!(updated, 2);
+        let all = db
+            .fetch_all(Sql::new("SELECT id, n FROM t ORDER BY id"))
+            .await
+            .unwrap();
+        let all: Vec<(String, i64)> = all
+            .iter()
+            .map(|row| (row.text("id").unwrap(), row.int("n").unwrap()))
+            .collect();
+        assert_eq!(
+            all,
+            [
+                ("a".to_owned(), 2),
+                ("b".to_owned(), 1),
+                ("c".to_owned(), 2)
+            ]
         );
     }
 }
