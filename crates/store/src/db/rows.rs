@@ -20,11 +20,12 @@ const KEPT: usize = KEPT_UP_TO.ilog2() as usize + 1;
 /// then `tail`. Its text is made once per backend and, on SQLite, per power of two.
 ///
 /// On SQLite every text is a different prepared statement, kept by each connection that
-/// runs it (sqlx's statement cache), and a session insert takes 20 KiB plus 0.8 KiB a
-/// row there: one text per batch size held 3.3 MB on the writer after a few seconds of
-/// grants. So SQLite's rows are padded to the next power of two (at most nine texts,
-/// 0.6 MB), with rows of NULLs that the row source leaves out: **a row's first column is
-/// never NULL**.
+/// runs it (sqlx's statement cache), and a session insert takes 15 to 82 KB there: one
+/// text per batch size left the writer holding 81 statements in 3.28 MB after a few
+/// seconds of grants (docs/PERFORMANCE.md, "Round 2, eleventh stop"). So SQLite's rows
+/// are padded to the next power of two (at most nine texts; 25 statements in 0.32 MB
+/// after the same grants), with rows of NULLs that the row source leaves out: **a row's
+/// first column is never NULL**.
 pub(crate) struct RowsStatement {
     /// The text before the row source, without placeholders.
     head: &'static str,
